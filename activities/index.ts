@@ -1,0 +1,17 @@
+/**
+ * All activities, built by one factory from their dependencies (the worker passes real ones;
+ * tests may pass others). Workflows import only the *type* of this object.
+ */
+import type { ActivityDeps } from './deps.js';
+import { createHealthActivities, type HealthActivities } from './health.js';
+
+export type { ActivityDeps } from './deps.js';
+
+/** Every activity the worker registers; workflows proxy this type. */
+export type Activities = HealthActivities;
+
+export function createActivities(deps: ActivityDeps): Activities {
+  return {
+    ...createHealthActivities(deps),
+  };
+}

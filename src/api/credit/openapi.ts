@@ -1,0 +1,57 @@
+/** OpenAPI registration of the credit routes. */
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  CreditBalance, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
+} from '../../contracts/index.js';
+import { IdempotencyHeaders, problems } from '../openapi.js';
+
+export function registerCreditPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/customers/{customerId}/credit',
+    tags: ['Credit'],
+    summary: 'Credit balance of a customer',
+    description: 'Role: storefront. `available = balance - held`. A customer with no history has zeros (in the default currency).',
+    request: { params: CustomerIdParam },
+    responses: {
+      200: { description: 'The balance', content: { 'application/json': { schema: CreditBalance } } },
+      ...problems('customer_not_found', 'platform_unavailable'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/customers/{customerId}/credit/entries',
+    tags: ['Credit'],
+    summary: 'Ledger entries of a customer, newest first',
+    description: 'Role: storefront. Keyset-paginated on the account\'s gap-free entry sequence.',
+    request: { params: CustomerIdParam, query: ListQuery },
+    responses: {
+      200: { description: 'A page of entries', content: { 'application/json': { schema: LedgerEntryList } } },
+      ...problems('customer_not_found', 'platform_unavailable'),
+    },
+  });
+  for (const kind of ['grants', 'deductions'] as const) {
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/customers/{customerId}/credit/${kind}`,
+      tags: ['Credit'],
+      summary: kind === 'grants' ? 'Grant credit' : 'Deduct credit',
+      description: kind === 'grants'
+        ? 'Role: support. A support token may grant at most MAX_GRANT_AMOUNT at once (admin: no limit beyond the global amount bound). The first movement of a customer opens the account in its currency.'
+        : 'Role: support. More than `available` → 409 `insufficient_credit` (with `available` and `required`), nothing written.',
+      request: {
+        params: CustomerIdParam,
+        headers: IdempotencyHeaders,
+        body: { required: true, content: { 'application/json': { schema: CreditMovementRequest } } },
+      },
+      responses: {
+        201: { description: 'The entry and the balance after it', content: { 'application/json': { schema: CreditMovementResponse } } },
+        ...problems(
+          'idempotency_key_required', 'malformed_json', 'customer_not_found', 'idempotency_key_in_use', 'idempotency_key_reused',
+          'currency_mismatch', 'platform_unavailable', 'payload_too_large',
+          ...(kind === 'grants' ? (['amount_exceeds_limit'] as const) : (['insufficient_credit'] as const)),
+        ),
+      },
+    });
+  }
+}

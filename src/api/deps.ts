@@ -1,0 +1,15 @@
+/** What the HTTP layer needs from the rest of the service, passed in at assembly. */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { PlatformClient } from '../platform/client.js';
+
+export interface ApiDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly logger: Logger;
+  /** A platform client that tags its calls with the request id. */
+  readonly platform: (requestId: string) => PlatformClient;
+  readonly temporal: Client;
+}

@@ -1,0 +1,87 @@
+/**
+ * The one place that turns failures into HTTP answers: RFC 9457 problem details with a stable
+ * `code`. Validation → 400 with the issues; a DomainError → its declared status; body-parser
+ * errors → 400/413/415; anything else → 500 with a generic message and a log line.
+ */
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
+import { DomainError, ERROR_CATALOG, type ErrorCode, type ProblemExtensions } from '../domain/errors.js';
+import type { Problem } from '../contracts/common.js';
+import type { Logger } from '../logger.js';
+
+export const PROBLEM_TYPE_BASE = 'https://docs.purchase-ledger.example/problems/';
+
+export function problemBody(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}, requestId?: string): Problem {
+  const { status, title } = ERROR_CATALOG[code];
+  return {
+    ...extensions,
+    type: `${PROBLEM_TYPE_BASE}${code.replace(/_/g, '-')}`,
+    title,
+    status,
+    detail,
+    code,
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+export function problemFromError(error: DomainError, requestId?: string): Problem {
+  return problemBody(error.code, error.message, error.extensions, requestId);
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').json(problem);
+}
+
+export function zodIssues(error: ZodError, prefix = ''): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter((p) => p.length > 0).join('.') || '(root)',
+    message: issue.message,
+  }));
+}
+
+function requestIdOf(res: Response): string | undefined {
+  return (res.locals as { requestId?: string }).requestId;
+}
+
+interface HttpErrorLike {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+}
+
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next): void => {
+    const requestId = requestIdOf(res);
+    if (res.headersSent) {
+      logger.error({ err: error, requestId }, 'error after headers were sent');
+      return;
+    }
+    if (error instanceof DomainError) {
+      sendProblem(res, problemFromError(error, requestId));
+      return;
+    }
+    if (error instanceof ZodError) {
+      sendProblem(res, problemBody('validation_failed', 'The request does not match the API contract.', { errors: zodIssues(error) }, requestId));
+      return;
+    }
+    const httpError = (error ?? {}) as HttpErrorLike;
+    if (httpError.type === 'entity.parse.failed') {
+      sendProblem(res, problemBody('malformed_json', 'The request body could not be parsed as JSON.', {}, requestId));
+      return;
+    }
+    if (httpError.type === 'entity.too.large') {
+      sendProblem(res, problemBody('payload_too_large', 'The request body exceeds the size limit.', {}, requestId));
+      return;
+    }
+    if (httpError.type === 'encoding.unsupported' || httpError.type === 'charset.unsupported') {
+      sendProblem(res, problemBody('unsupported_media_type', 'Unsupported body encoding.', {}, requestId));
+      return;
+    }
+    logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
+    sendProblem(res, problemBody('internal_error', 'Something went wrong on our side. The request id identifies it in our logs.', {}, requestId));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, problemBody('not_found', `No route ${req.method} ${req.path}.`, {}, requestIdOf(res)));
+};

@@ -1,0 +1,65 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests
+ * (src/contracts). Each resource registers its own paths; this module adds the shared parts:
+ * security, problem responses, the Idempotency-Key header.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { IdempotencyKeyHeader, Problem } from '../contracts/common.js';
+import { ERROR_CATALOG, type ErrorCode } from '../domain/errors.js';
+import { registerCreditPaths } from './credit/openapi.js';
+import { registerOpsPaths } from './ops/openapi.js';
+
+type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+type ResponseMap = RouteConfig['responses'];
+
+export const IdempotencyHeaders = z.object({
+  'Idempotency-Key': IdempotencyKeyHeader.meta({
+    description: 'Required on money-moving POSTs. Same key + same body replays the first response (`Idempotent-Replayed: true`); same key + another body → 422 `idempotency_key_reused`. Scoped to the token; kept at least 24 h. Requests refused before reaching the ledger (validation, unknown customer, platform unavailable) are not remembered.',
+  }),
+});
+
+/** Problem responses for the given codes, grouped by status. */
+export function problems(...codes: ErrorCode[]): ResponseMap {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of ['unauthenticated', 'forbidden', 'validation_failed', 'internal_error', ...codes] as ErrorCode[]) {
+    const status = ERROR_CATALOG[code].status;
+    const list = byStatus.get(status) ?? [];
+    if (!list.includes(code)) list.push(code);
+    byStatus.set(status, list);
+  }
+  const out: ResponseMap = {};
+  for (const [status, list] of byStatus) {
+    out[String(status)] = {
+      description: `Problem with code ${list.map((c) => `\`${c}\``).join(' or ')}`,
+      content: { 'application/problem+json': { schema: Problem } },
+    };
+  }
+  return out;
+}
+
+export function buildOpenApiDocument(): OpenApiDocument {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token from API_TOKENS. Roles nest: storefront ⊂ support ⊂ admin.',
+  });
+  registerOpsPaths(registry);
+  registerCreditPaths(registry);
+  const generator = new OpenApiGeneratorV31(registry.definitions);
+  return generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Purchase and credit-ledger service',
+      version: '1.0.0',
+      description: [
+        'Customers pay with a credit balance kept by this service. Money is integer minor units (cents) with an ISO 4217 currency.',
+        'Errors are RFC 9457 problem details with a stable `code`. Lists use keyset pagination (`limit` 1–100, `cursor`), newest first.',
+        'Every money-moving POST requires an `Idempotency-Key`.',
+      ].join('\n\n'),
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+  });
+}

@@ -1,0 +1,28 @@
+/** OpenAPI registration of the operational routes. */
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+export const HealthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+export const ReadyResponse = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })),
+}).meta({ id: 'Readiness' });
+export type ReadyResponse = z.infer<typeof ReadyResponse>;
+
+export function registerOpsPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get', path: '/v1/health', tags: ['Operations'], summary: 'Liveness', security: [],
+    responses: { 200: { description: 'The process is up', content: { 'application/json': { schema: HealthResponse } } } },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/ready', tags: ['Operations'], summary: 'Readiness: the database and Temporal answer', security: [],
+    responses: {
+      200: { description: 'Ready', content: { 'application/json': { schema: ReadyResponse } } },
+      503: { description: 'A dependency does not answer', content: { 'application/json': { schema: ReadyResponse } } },
+    },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/openapi.json', tags: ['Operations'], summary: 'This document', security: [],
+    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
+  });
+}

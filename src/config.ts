@@ -1,0 +1,143 @@
+/**
+ * Every setting of the service, read from the environment once and validated with zod.
+ * No other module reads `process.env`; entrypoints and tests pass a `Config` around.
+ */
+import { z } from 'zod';
+
+export type Role = 'storefront' | 'support' | 'admin';
+
+export interface ApiToken {
+  /** Recorded as the actor of every change made with the token. */
+  readonly name: string;
+  readonly role: Role;
+  readonly token: string;
+}
+
+/** Documented development tokens; production refuses to start with these. */
+export const DEV_API_TOKENS = 'web:storefront:dev_storefront_token,alice:support:dev_support_token,root:admin:dev_admin_token';
+
+const RoleSchema = z.enum(['storefront', 'support', 'admin']);
+
+function parseTokens(raw: string): ApiToken[] {
+  const tokens = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .map((part) => {
+      const [name, role, ...rest] = part.split(':');
+      const token = rest.join(':');
+      const parsedRole = RoleSchema.safeParse(role);
+      if (!name || !parsedRole.success || token.length < 8) {
+        throw new Error(`API_TOKENS: entry "${name ?? '?'}:${role ?? '?'}:…" must be name:role:token with role in storefront|support|admin and a token of 8+ characters`);
+      }
+      return { name, role: parsedRole.data, token };
+    });
+  const names = new Set(tokens.map((t) => t.name));
+  if (names.size !== tokens.length) throw new Error('API_TOKENS: token names must be unique (they are the recorded actor)');
+  return tokens;
+}
+
+const intFromEnv = (fallback: number): z.ZodType<number> =>
+  z.preprocess((v) => (v === undefined || v === '' ? fallback : Number(v)), z.number().int().nonnegative());
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: intFromEnv(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: intFromEnv(10),
+  DATA_DIR: z.string().default('.data'),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('purchases'),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_DEV_PORT: intFromEnv(7233),
+  TEMPORAL_UI_PORT: intFromEnv(8233),
+  TEMPORAL_UI_URL: z.string().optional(),
+  PLATFORM_API_URL: z.string().url().optional(),
+  PLATFORM_PORT: intFromEnv(4010),
+  PLATFORM_TIMEOUT_MS: intFromEnv(3000),
+  API_TOKENS: z.string().optional(),
+  PURCHASE_SYNC_TIMEOUT_MS: intFromEnv(10_000),
+  SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
+  MAX_GRANT_AMOUNT: intFromEnv(100_000_000),
+  DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly host: string;
+  /** Unset: an embedded PGlite database under `dataDir` (development only). */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly dataDir: string;
+  readonly temporal: {
+    /** Unset: a local dev server is started. */
+    readonly address: string | undefined;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly cliPath: string | undefined;
+    readonly devPort: number;
+    readonly uiPort: number;
+    /** Base URL of the Temporal Web UI, for links from the API and the internal app. */
+    readonly uiUrl: string | undefined;
+  };
+  readonly platform: {
+    /** Unset: platform-mock is started on `port`. */
+    readonly url: string | undefined;
+    readonly port: number;
+    readonly timeoutMs: number;
+  };
+  readonly tokens: readonly ApiToken[];
+  /** True when API_TOKENS is unset and the documented development tokens are in force. */
+  readonly usingDevTokens: boolean;
+  readonly purchaseSyncTimeoutMs: number;
+  /** Total time CreateShipment may be retried before the purchase is compensated. */
+  readonly shipmentRetryBudgetMs: number;
+  readonly maxGrantAmount: number;
+  /** Currency shown for a customer with no account yet; an account takes its first movement's currency. */
+  readonly defaultCurrency: string;
+  readonly logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production') {
+    if (!e.API_TOKENS) throw new Error('API_TOKENS must be set in production');
+    if (e.API_TOKENS.includes('dev_') ) throw new Error('API_TOKENS must not contain the development tokens in production');
+    if (!e.DATABASE_URL) throw new Error('DATABASE_URL must be set in production');
+  }
+  const tokens = parseTokens(e.API_TOKENS ?? DEV_API_TOKENS);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: e.DATA_DIR,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    platform: { url: e.PLATFORM_API_URL, port: e.PLATFORM_PORT, timeoutMs: e.PLATFORM_TIMEOUT_MS },
+    tokens,
+    usingDevTokens: !e.API_TOKENS,
+    purchaseSyncTimeoutMs: e.PURCHASE_SYNC_TIMEOUT_MS,
+    shipmentRetryBudgetMs: e.SHIPMENT_RETRY_BUDGET_MS,
+    maxGrantAmount: e.MAX_GRANT_AMOUNT,
+    defaultCurrency: e.DEFAULT_CURRENCY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Shapes shared by every resource: problems, money, pagination, ids. Zod schemas and their
+ * inferred types travel together; `.meta({ id })` names them in the OpenAPI document.
+ * No I/O here: the internal app imports these too.
+ */
+import { z } from 'zod';
+
+export const MAX_AMOUNT = 1_000_000_000_00;
+
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"')
+  .meta({ description: 'ISO 4217 currency code', example: 'USD' });
+export type Currency = z.infer<typeof Currency>;
+
+/** A positive amount in minor units (cents). */
+export const Amount = z.number().int().positive().max(MAX_AMOUNT)
+  .meta({ description: 'Positive integer amount in minor units (cents)', example: 2500 });
+
+/** A signed amount in minor units: debits are negative. */
+export const SignedAmount = z.number().int()
+  .meta({ description: 'Signed integer amount in minor units; debits are negative', example: -2500 });
+
+export const NonNegativeAmount = z.number().int().nonnegative()
+  .meta({ description: 'Integer amount in minor units (cents)', example: 10000 });
+
+export const Timestamp = z.string().meta({ description: 'RFC 3339 UTC timestamp', example: '2026-11-25T14:00:00.000Z' });
+
+/** Platform ids (customers, products): opaque strings of the platform's choosing. */
+export const ExternalId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_\-:.]+$/, 'letters, digits and _-:. only');
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().meta({ description: 'Stable snake_case error code that clients branch on' }),
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional()
+    .meta({ description: 'Validation issues, for code validation_failed' }),
+}).catchall(z.unknown()).meta({ id: 'Problem', description: 'RFC 9457 problem details; extra members depend on `code`' });
+export type Problem = z.infer<typeof Problem>;
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+});
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export function listOf<T extends z.ZodType>(item: T, id: string): z.ZodObject<{ data: z.ZodArray<T>; nextCursor: z.ZodNullable<z.ZodString> }> {
+  return z.object({
+    data: z.array(item),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
+  }).meta({ id });
+}
+
+export const IdempotencyKeyHeader = z.string().min(1).max(255);

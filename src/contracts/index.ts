@@ -1,0 +1,3 @@
+/** Request and response contracts of the purchase service, shared by the API, tests and the internal app. */
+export * from './common.js';
+export * from './credit.js';

@@ -1,0 +1,62 @@
+/**
+ * The service's error vocabulary. Each error declares its stable `code` (what clients branch
+ * on), its HTTP status and a title where it is defined; `src/api/errors.ts` is the one place
+ * that turns them into RFC 9457 problem responses. Pure: workflows may import it.
+ */
+
+export const ERROR_CATALOG = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  malformed_json: { status: 400, title: 'The request body is not valid JSON' },
+  idempotency_key_required: { status: 400, title: 'An Idempotency-Key header is required' },
+  unauthenticated: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'This token may not do that' },
+  not_found: { status: 404, title: 'No such route' },
+  customer_not_found: { status: 404, title: 'Customer not found' },
+  product_not_found: { status: 404, title: 'Product not found' },
+  purchase_not_found: { status: 404, title: 'Purchase not found' },
+  purchase_attempt_not_found: { status: 404, title: 'Purchase attempt not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  insufficient_credit: { status: 409, title: 'Not enough available credit' },
+  price_changed: { status: 409, title: 'The price has changed' },
+  purchase_fully_refunded: { status: 409, title: 'The purchase is already fully refunded' },
+  idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'Request bodies must be application/json' },
+  idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request' },
+  currency_mismatch: { status: 422, title: 'The currency does not match the account' },
+  amount_exceeds_limit: { status: 422, title: 'The amount exceeds the limit for this role' },
+  product_unavailable: { status: 422, title: 'The product cannot be purchased' },
+  promo_code_invalid: { status: 422, title: 'The promo code cannot be applied' },
+  refund_exceeds_refundable: { status: 422, title: 'The refund exceeds the refundable amount' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  shipment_failed: { status: 502, title: 'The shipment could not be created' },
+  platform_unavailable: { status: 503, title: 'The platform API is not answering' },
+  service_unavailable: { status: 503, title: 'A dependency of the service is unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** Extra, machine-readable members of a problem body (`available`, `required`, `reason` …). */
+export type ProblemExtensions = Record<string, string | number | boolean | null | readonly unknown[] | Record<string, unknown>>;
+
+/** A failure with a meaning for the caller: it maps to one problem response. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly extensions: ProblemExtensions;
+
+  constructor(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}) {
+    super(detail);
+    this.name = 'DomainError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.title = ERROR_CATALOG[code].title;
+    this.extensions = extensions;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOG, value);
+}

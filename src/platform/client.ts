@@ -1,0 +1,165 @@
+/**
+ * Typed HTTP client of the external platform (customers, products, shipments).
+ * Failures are classified once, here, so callers branch on `kind`, never on messages:
+ * - `not_found`: 404 — the resource does not exist;
+ * - `rejected`: any other 4xx — the platform refused the request; retrying will not help;
+ * - `unavailable`: 5xx, 429, timeouts, connection errors — transient, worth retrying;
+ * - `invalid_response`: a 2xx whose body does not match the platform's documented shape.
+ */
+import type { z } from 'zod';
+import {
+  PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment,
+  type PlatformAddress, type PlatformList,
+} from './types.js';
+
+export type PlatformErrorKind = 'not_found' | 'rejected' | 'unavailable' | 'invalid_response';
+
+export class PlatformError extends Error {
+  readonly kind: PlatformErrorKind;
+  readonly status: number | null;
+  /** The platform's problem `code`, when it sent one. */
+  readonly platformCode: string | null;
+  readonly operation: string;
+
+  constructor(operation: string, kind: PlatformErrorKind, message: string, status: number | null = null, platformCode: string | null = null) {
+    super(`${operation}: ${message}`);
+    this.name = 'PlatformError';
+    this.operation = operation;
+    this.kind = kind;
+    this.status = status;
+    this.platformCode = platformCode;
+  }
+}
+
+export interface CreateShipmentInput {
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly address: PlatformAddress;
+}
+
+export interface PlatformClientOptions {
+  readonly baseUrl: string;
+  /** Per-request timeout. */
+  readonly timeoutMs: number;
+  /** Propagated as `X-Request-Id` for tracing across services. */
+  readonly requestId?: string;
+}
+
+export interface PlatformClient {
+  getCustomer(id: string): Promise<PlatformCustomer>;
+  listCustomers(params: { query?: string; cursor?: string; limit?: number }): Promise<PlatformList<PlatformCustomer>>;
+  getProduct(id: string): Promise<PlatformProduct>;
+  listProducts(params: { cursor?: string; limit?: number }): Promise<PlatformList<PlatformProduct>>;
+  createShipment(idempotencyKey: string, input: CreateShipmentInput): Promise<PlatformShipment>;
+  findShipmentByIdempotencyKey(idempotencyKey: string): Promise<PlatformShipment | null>;
+  getShipment(id: string): Promise<PlatformShipment>;
+  cancelShipment(id: string): Promise<PlatformShipment>;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+function readProblemCode(body: unknown): string | null {
+  if (body && typeof body === 'object' && 'code' in body && typeof body.code === 'string') return body.code;
+  return null;
+}
+
+function problemDetail(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as { detail?: unknown; title?: unknown };
+    if (typeof b.detail === 'string') return b.detail;
+    if (typeof b.title === 'string') return b.title;
+  }
+  return 'no detail';
+}
+
+export function createPlatformClient(options: PlatformClientOptions): PlatformClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  async function send(operation: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.requestId ? { 'x-request-id': options.requestId } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (error) {
+      const reason = error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${options.timeoutMs} ms`
+        : `connection failed (${error instanceof Error ? error.message : String(error)})`;
+      throw new PlatformError(operation, 'unavailable', reason);
+    }
+    let parsed: unknown = null;
+    const text = await response.text().catch(() => '');
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text) as unknown;
+      } catch {
+        if (response.ok) throw new PlatformError(operation, 'invalid_response', 'response body is not JSON', response.status);
+      }
+    }
+    if (response.ok) return { status: response.status, body: parsed };
+    const code = readProblemCode(parsed);
+    const detail = problemDetail(parsed);
+    if (response.status === 404) throw new PlatformError(operation, 'not_found', detail, 404, code);
+    if (response.status === 429 || response.status >= 500) throw new PlatformError(operation, 'unavailable', `HTTP ${response.status}: ${detail}`, response.status, code);
+    throw new PlatformError(operation, 'rejected', `HTTP ${response.status}: ${detail}`, response.status, code);
+  }
+
+  function parse<T extends z.ZodType>(operation: string, schema: T, raw: RawResponse): z.infer<T> {
+    const result = schema.safeParse(raw.body);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new PlatformError(operation, 'invalid_response', `unexpected response shape at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`, raw.status);
+    }
+    return result.data;
+  }
+
+  const enc = encodeURIComponent;
+  const qs = (params: Record<string, string | number | undefined>): string => {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, String(v));
+    const s = search.toString();
+    return s ? `?${s}` : '';
+  };
+
+  return {
+    async getCustomer(id) {
+      return parse('getCustomer', PlatformCustomer, await send('getCustomer', 'GET', `/customers/${enc(id)}`));
+    },
+    async listCustomers({ query, cursor, limit }) {
+      const page = parse('listCustomers', PlatformPage(PlatformCustomer), await send('listCustomers', 'GET', `/customers${qs({ query, cursor, limit })}`));
+      return { data: page.data, nextCursor: page.nextCursor ?? null };
+    },
+    async getProduct(id) {
+      return parse('getProduct', PlatformProduct, await send('getProduct', 'GET', `/products/${enc(id)}`));
+    },
+    async listProducts({ cursor, limit }) {
+      const page = parse('listProducts', PlatformPage(PlatformProduct), await send('listProducts', 'GET', `/products${qs({ cursor, limit })}`));
+      return { data: page.data, nextCursor: page.nextCursor ?? null };
+    },
+    async createShipment(idempotencyKey, input) {
+      return parse('createShipment', PlatformShipment, await send('createShipment', 'POST', '/shipments', input, { 'idempotency-key': idempotencyKey }));
+    },
+    async findShipmentByIdempotencyKey(idempotencyKey) {
+      const page = parse('findShipment', PlatformPage(PlatformShipment), await send('findShipment', 'GET', `/shipments${qs({ idempotencyKey })}`));
+      return page.data[0] ?? null;
+    },
+    async getShipment(id) {
+      return parse('getShipment', PlatformShipment, await send('getShipment', 'GET', `/shipments/${enc(id)}`));
+    },
+    async cancelShipment(id) {
+      return parse('cancelShipment', PlatformShipment, await send('cancelShipment', 'POST', `/shipments/${enc(id)}/cancel`));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The platform's resources as its OpenAPI document (platform-mock/openapi.json) describes them.
+ * Someone else's API: every response is validated here, at the boundary, and a malformed
+ * answer becomes a `PlatformError` of kind `invalid_response` rather than a crash deeper in.
+ */
+import { z } from 'zod';
+
+export const PlatformAddress = z.object({
+  line1: z.string(),
+  line2: z.string().optional().nullable(),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string(),
+}).meta({ id: 'Address' });
+export type PlatformAddress = z.infer<typeof PlatformAddress>;
+
+export const PlatformCustomer = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  email: z.string(),
+  address: PlatformAddress,
+  updatedAt: z.string(),
+}).meta({ id: 'Customer' });
+export type PlatformCustomer = z.infer<typeof PlatformCustomer>;
+
+export const PlatformProduct = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  description: z.string(),
+  price: z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) }),
+  active: z.boolean(),
+  updatedAt: z.string(),
+}).meta({ id: 'Product' });
+export type PlatformProduct = z.infer<typeof PlatformProduct>;
+
+export const PlatformShipment = z.object({
+  id: z.string().min(1),
+  status: z.string(),
+  customerId: z.string(),
+  productId: z.string(),
+  quantity: z.number().int(),
+  address: PlatformAddress,
+  createdAt: z.string(),
+});
+export type PlatformShipment = z.infer<typeof PlatformShipment>;
+
+export const PlatformPage = <T extends z.ZodType>(item: T): z.ZodObject<{ data: z.ZodArray<T>; nextCursor: z.ZodOptional<z.ZodNullable<z.ZodString>> }> =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable().optional() });
+
+export interface PlatformList<T> {
+  readonly data: T[];
+  readonly nextCursor: string | null;
+}

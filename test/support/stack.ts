@@ -1,0 +1,110 @@
+/**
+ * The real stack for one test file: a fresh Postgres database cloned from the migrated
+ * template, platform-mock on a free port, a Temporal client and a worker on a task queue of
+ * its own (against the run's dev server), and the API on a free port. `close()` stops all of
+ * it and drops the database.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { createPlatformClient, type PlatformClient } from '../../src/platform/client.js';
+import { createWorker, type RunningWorker } from '../../src/temporal/worker.js';
+import { startPlatformMock } from '../../platform-mock/src/server.js';
+import { adminUrl, cloneDatabase, databaseUrl, dropDatabase } from './databases.js';
+
+export const TOKENS = {
+  storefront: 'test_storefront_token',
+  support: 'test_support_token',
+  admin: 'test_admin_token',
+  support2: 'test_support2_token',
+} as const;
+
+const API_TOKENS = `web:storefront:${TOKENS.storefront},alice:support:${TOKENS.support},root:admin:${TOKENS.admin},bob:support:${TOKENS.support2}`;
+
+export interface StackOptions {
+  /** Start a worker (default true). */
+  readonly worker?: boolean;
+  readonly env?: Record<string, string>;
+}
+
+export interface TestStack {
+  readonly config: Config;
+  readonly database: Database;
+  readonly apiUrl: string;
+  readonly platformUrl: string;
+  readonly platform: PlatformClient;
+  readonly temporal: Client;
+  readonly taskQueue: string;
+  /** Starts (again) a worker for this stack's task queue, e.g. after a simulated crash. */
+  startWorker(): Promise<RunningWorker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const dbName = await cloneDatabase(inject('templateDatabase'));
+  const taskQueue = `test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const mock = await startPlatformMock({ port: 0 });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl(dbName),
+    DATABASE_POOL_MAX: '20',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PLATFORM_API_URL: mock.url,
+    PLATFORM_TIMEOUT_MS: '2000',
+    API_TOKENS,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const platform = (requestId?: string): PlatformClient => createPlatformClient({ baseUrl: mock.url, timeoutMs: config.platform.timeoutMs, ...(requestId ? { requestId } : {}) });
+  const app = createApp({ config, database, logger, temporal, platform });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const bundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+
+  let running: { worker: RunningWorker; done: Promise<void> } | null = null;
+  const startWorker = async (): Promise<RunningWorker> => {
+    const worker = await createWorker({
+      address: inject('temporalAddress'), namespace: config.temporal.namespace, taskQueue,
+      deps: { config, database, logger, platform }, workflowBundle: bundle,
+    });
+    running = { worker, done: worker.worker.run() };
+    return worker;
+  };
+  const stopWorker = async (): Promise<void> => {
+    if (!running) return;
+    const current = running;
+    running = null;
+    if (current.worker.worker.getState() === 'RUNNING') current.worker.worker.shutdown();
+    await current.done.catch(() => undefined);
+    await current.worker.connection.close();
+  };
+  if (options.worker !== false) await startWorker();
+
+  return {
+    config, database, apiUrl, platformUrl: mock.url, platform: platform(), temporal, taskQueue,
+    startWorker, stopWorker,
+    close: async () => {
+      await stopWorker();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await database.close();
+      await mock.close();
+      await dropDatabase(adminUrl(), dbName);
+    },
+  };
+}
