@@ -12,7 +12,6 @@
  *
  * Usage: node scripts/setup.mjs [--with-schemathesis]
  */
-/* eslint-disable @typescript-eslint/explicit-function-return-type -- plain JavaScript has no return type annotations */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';

@@ -1,3 +1,5 @@
 /** Request and response contracts of the purchase service, shared by the API, tests and the internal app. */
 export * from './common.js';
 export * from './credit.js';
+export * from './purchases.js';
+export * from './catalog.js';

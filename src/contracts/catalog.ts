@@ -1,0 +1,43 @@
+/** Read-through views of the platform's customers and products, for the internal app (support). */
+import { z } from 'zod';
+import { Currency, ExternalId, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import { ShippingAddress } from './purchases.js';
+
+export const CustomerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  address: ShippingAddress,
+  updatedAt: Timestamp,
+}).meta({ id: 'Customer' });
+export type CustomerView = z.infer<typeof CustomerView>;
+
+export const ProductView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  price: z.object({ amount: NonNegativeAmount, currency: Currency }),
+  active: z.boolean(),
+  updatedAt: Timestamp,
+}).meta({ id: 'Product' });
+export type ProductView = z.infer<typeof ProductView>;
+
+export const CustomerListQuery = z.strictObject({
+  query: z.string().max(200).optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type CustomerListQuery = z.infer<typeof CustomerListQuery>;
+
+export const ProductListQuery = z.strictObject({
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type ProductListQuery = z.infer<typeof ProductListQuery>;
+
+export const CustomerList = listOf(CustomerView, 'CustomerList');
+export type CustomerList = z.infer<typeof CustomerList>;
+export const ProductList = listOf(ProductView, 'ProductList');
+export type ProductList = z.infer<typeof ProductList>;
+
+export const ProductIdParam = z.object({ productId: ExternalId });

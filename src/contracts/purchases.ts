@@ -1,0 +1,111 @@
+/** Purchases, purchase attempts and refunds (api-contract.md § Purchases). */
+import { z } from 'zod';
+import { Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, listOf } from './common.js';
+
+export const MAX_QUANTITY = 100;
+
+export const PurchaseRequest = z.strictObject({
+  customerId: ExternalId,
+  productId: ExternalId,
+  quantity: z.number().int().min(1).max(MAX_QUANTITY).default(1),
+  promoCode: z.string().trim().min(1).max(64).optional(),
+  expectedUnitPrice: Amount.optional().meta({ description: 'If given and the current price differs → 409 price_changed (with the current price). Protects the customer from paying a price they did not see.' }),
+}).meta({ id: 'PurchaseRequest' });
+export type PurchaseRequest = z.input<typeof PurchaseRequest>;
+export type PurchaseRequestParsed = z.output<typeof PurchaseRequest>;
+
+export const ShippingAddress = z.object({
+  line1: z.string(),
+  line2: z.string().nullable().optional(),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string(),
+}).meta({ id: 'ShippingAddress' });
+export type ShippingAddress = z.infer<typeof ShippingAddress>;
+
+export const PurchaseStatus = z.enum(['completed', 'partially_refunded', 'refunded']).meta({ id: 'PurchaseStatus' });
+export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
+
+export const Purchase = z.object({
+  id: z.string().meta({ example: 'pur_01JDQ8X4N2V7W3K5M9P0R1S2T3' }),
+  customerId: z.string(),
+  productId: z.string(),
+  productName: z.string().meta({ description: 'Snapshot at purchase time' }),
+  quantity: z.number().int(),
+  unitPrice: NonNegativeAmount.meta({ description: 'Snapshot at purchase time' }),
+  subtotal: NonNegativeAmount,
+  discount: NonNegativeAmount,
+  total: NonNegativeAmount,
+  currency: Currency,
+  promoCode: z.string().nullable(),
+  status: PurchaseStatus,
+  refundedAmount: NonNegativeAmount,
+  shipment: z.object({ id: z.string(), status: z.string(), address: ShippingAddress }),
+  createdAt: Timestamp,
+  workflowId: z.string(),
+}).meta({ id: 'Purchase', description: 'A completed purchase; product, prices and address are a snapshot and never change' });
+export type Purchase = z.infer<typeof Purchase>;
+
+export const RefundReason = z.enum(['requested_by_customer', 'damaged', 'not_delivered', 'duplicate', 'goodwill', 'other']).meta({ id: 'RefundReason' });
+export type RefundReason = z.infer<typeof RefundReason>;
+
+export const Refund = z.object({
+  id: z.string().meta({ example: 'ref_01JDQ8X4N2V7W3K5M9P0R1S2T3' }),
+  purchaseId: z.string(),
+  amount: Amount,
+  currency: Currency,
+  reason: RefundReason,
+  note: z.string().nullable(),
+  actor: z.string(),
+  createdAt: Timestamp,
+}).meta({ id: 'Refund' });
+export type Refund = z.infer<typeof Refund>;
+
+export const PurchaseWithRefunds = Purchase.extend({ refunds: z.array(Refund) }).meta({ id: 'PurchaseWithRefunds' });
+export type PurchaseWithRefunds = z.infer<typeof PurchaseWithRefunds>;
+
+export const RefundRequest = z.strictObject({
+  amount: Amount.optional().meta({ description: 'Defaults to everything still refundable' }),
+  reason: RefundReason,
+  note: z.string().trim().min(1).max(1000).optional(),
+}).superRefine((value, ctx) => {
+  if (value.reason === 'other' && !value.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'a note is required when reason is "other"' });
+}).meta({ id: 'RefundRequest' });
+export type RefundRequest = z.infer<typeof RefundRequest>;
+
+export const PurchaseStage = z.enum(['started', 'loading', 'reserving', 'shipping', 'verifying_shipment', 'committing', 'compensating', 'completed', 'failed'])
+  .meta({ id: 'PurchaseStage', description: 'Where the saga is; also the PurchaseStage search attribute in Temporal' });
+export type PurchaseStage = z.infer<typeof PurchaseStage>;
+
+export const PurchaseAttemptError = z.object({
+  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), code: z.string(),
+}).catchall(z.unknown());
+
+export const PurchaseAttempt = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'completed', 'failed']),
+  stage: PurchaseStage,
+  purchase: Purchase.optional(),
+  error: PurchaseAttemptError.optional().meta({ description: 'The problem body the caller got' }),
+}).meta({ id: 'PurchaseAttempt' });
+export type PurchaseAttempt = z.infer<typeof PurchaseAttempt>;
+
+export const PurchasePending = z.object({ id: z.string(), status: z.literal('pending') }).meta({ id: 'PurchasePending' });
+export type PurchasePending = z.infer<typeof PurchasePending>;
+
+export const PurchaseListQuery = ListQuery.extend({
+  customerId: ExternalId.optional(),
+  productId: ExternalId.optional(),
+  status: PurchaseStatus.optional(),
+  createdFrom: z.iso.datetime({ offset: true }).optional().meta({ description: 'Inclusive lower bound (RFC 3339)' }),
+  createdTo: z.iso.datetime({ offset: true }).optional().meta({ description: 'Exclusive upper bound (RFC 3339)' }),
+}).strict();
+export type PurchaseListQuery = z.infer<typeof PurchaseListQuery>;
+
+export const PurchaseList = listOf(Purchase, 'PurchaseList');
+export type PurchaseList = z.infer<typeof PurchaseList>;
+export const RefundList = listOf(Refund, 'RefundList');
+export type RefundList = z.infer<typeof RefundList>;
+
+export const PurchaseIdParam = z.object({ purchaseId: z.string().regex(/^pur_[0-9A-Z]{26}$/, 'a purchase id such as pur_01JD…') });
+export const AttemptIdParam = z.object({ attemptId: z.string().regex(/^pur_[0-9A-Z]{26}$/, 'a purchase id such as pur_01JD…') });
