@@ -2,6 +2,8 @@
  * Every setting of the service, read from the environment once and validated with zod.
  * No other module reads `process.env`; entrypoints and tests pass a `Config` around.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 export type Role = 'storefront' | 'support' | 'admin';
@@ -61,6 +63,7 @@ const EnvSchema = z.object({
   PURCHASE_SYNC_TIMEOUT_MS: intFromEnv(10_000),
   SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
   MAX_GRANT_AMOUNT: intFromEnv(100_000_000),
+  WEB_DIST_DIR: z.string().optional(),
   DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -99,6 +102,8 @@ export interface Config {
   readonly maxGrantAmount: number;
   /** Currency shown for a customer with no account yet; an account takes its first movement's currency. */
   readonly defaultCurrency: string;
+  /** The built internal app served at `/` (default web/dist of this repository). */
+  readonly webDistDir: string;
   readonly logLevel: string;
 }
 
@@ -138,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shipmentRetryBudgetMs: e.SHIPMENT_RETRY_BUDGET_MS,
     maxGrantAmount: e.MAX_GRANT_AMOUNT,
     defaultCurrency: e.DEFAULT_CURRENCY,
+    webDistDir: e.WEB_DIST_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
     logLevel: e.LOG_LEVEL,
   };
 }

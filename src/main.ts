@@ -57,7 +57,10 @@ async function startPlatformMockProcess(config: Config, logger: Logger): Promise
 }
 
 async function startApi(config: Config, logger: Logger, database: Database, temporal: TemporalHandle, platformUrl: string): Promise<Stopper> {
-  const app = createApp({ config, database, logger, temporal: temporal.client, platform: platformFactory(config, platformUrl) });
+  const app = createApp({
+    config, database, logger, temporal: temporal.client, temporalUiUrl: temporal.uiUrl,
+    platform: platformFactory(config, platformUrl), webDistDir: config.webDistDir,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
   const banner = [
     '',
     `  purchase-ledger (${mode}) is running`,
-    ...(mode !== 'worker' ? [`  API            ${apiUrl}/v1`, `  API docs       ${apiUrl}/docs`] : []),
+    ...(mode !== 'worker' ? [`  Internal app   ${apiUrl}/`, `  API            ${apiUrl}/v1`, `  API docs       ${apiUrl}/docs`] : []),
     `  Temporal       ${temporal.address} (namespace ${temporal.namespace})`,
     ...(temporal.uiUrl ? [`  Temporal UI    ${temporal.uiUrl}`] : []),
     `  Platform       ${platformUrl}`,

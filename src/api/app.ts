@@ -1,4 +1,6 @@
 /** Assembly of the HTTP API: middleware order, routers, error handling. No logic of its own. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import express, { type Express } from 'express';
 import { createAuthenticator } from './auth.js';
 import { creditRouter } from './credit/routes.js';
@@ -6,6 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './errors.js';
 import { opsRouter } from './ops/routes.js';
 import { requestIdMiddleware } from './request-id.js';
+import { sessionRouter } from './session/routes.js';
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -32,8 +35,21 @@ export function createApp(deps: ApiDeps): Express {
   app.use(opsRouter(deps));
   const v1 = express.Router();
   v1.use(createAuthenticator(deps.config.tokens));
+  v1.use(sessionRouter(deps));
   v1.use(creditRouter(deps));
   app.use('/v1', v1);
+
+  // The internal app (web/dist): static assets, and index.html for its client-side routes.
+  const webDir = deps.webDistDir;
+  if (webDir && existsSync(path.join(webDir, 'index.html'))) {
+    app.use(express.static(webDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, file) => {
+      if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+    } }));
+    app.get(/^\/(?!v1\/|docs|metrics).*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(webDir, 'index.html'));
+    });
+  }
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

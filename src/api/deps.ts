@@ -12,4 +12,8 @@ export interface ApiDeps {
   /** A platform client that tags its calls with the request id. */
   readonly platform: (requestId: string) => PlatformClient;
   readonly temporal: Client;
+  /** Base URL of the Temporal Web UI (links from the internal app), when known. */
+  readonly temporalUiUrl: string | null;
+  /** Folder of the built internal app (web/dist) to serve at `/`, when present. */
+  readonly webDistDir?: string | null;
 }

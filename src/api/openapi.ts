@@ -9,6 +9,7 @@ import { IdempotencyKeyHeader, Problem } from '../contracts/common.js';
 import { ERROR_CATALOG, type ErrorCode } from '../domain/errors.js';
 import { registerCreditPaths } from './credit/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
+import { registerSessionPaths } from './session/openapi.js';
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 type ResponseMap = RouteConfig['responses'];
@@ -46,6 +47,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     description: 'A token from API_TOKENS. Roles nest: storefront ⊂ support ⊂ admin.',
   });
   registerOpsPaths(registry);
+  registerSessionPaths(registry);
   registerCreditPaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({

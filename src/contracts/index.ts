@@ -3,3 +3,4 @@ export * from './common.js';
 export * from './credit.js';
 export * from './purchases.js';
 export * from './catalog.js';
+export * from './session.js';

@@ -68,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const platform = (requestId?: string): PlatformClient => createPlatformClient({ baseUrl: mock.url, timeoutMs: config.platform.timeoutMs, ...(requestId ? { requestId } : {}) });
-  const app = createApp({ config, database, logger, temporal, platform });
+  const app = createApp({ config, database, logger, temporal, platform, temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
