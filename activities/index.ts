@@ -4,14 +4,16 @@
  */
 import type { ActivityDeps } from './deps.js';
 import { createHealthActivities, type HealthActivities } from './health.js';
+import { createPurchaseActivities, type PurchaseActivities } from './purchase.js';
 
 export type { ActivityDeps } from './deps.js';
 
 /** Every activity the worker registers; workflows proxy this type. */
-export type Activities = HealthActivities;
+export type Activities = HealthActivities & PurchaseActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createHealthActivities(deps),
+    ...createPurchaseActivities(deps),
   };
 }

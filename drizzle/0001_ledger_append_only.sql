@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION ledger_entries_reject_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'ledger_entries is append-only: % is not allowed', TG_OP
+  RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'restrict_violation';
 END;
 $$;

@@ -1,2 +1,4 @@
 /** Every workflow the worker registers. Deterministic code only (see eslint.config.js). */
 export { ping } from './ping.js';
+export { purchaseProduct, statusQuery } from './purchase.js';
+export { refundPurchase } from './refund.js';

@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { createAuthenticator } from './auth.js';
+import { catalogRouter } from './catalog/routes.js';
 import { creditRouter } from './credit/routes.js';
+import { purchasesRouter } from './purchases/routes.js';
 import type { ApiDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './errors.js';
 import { opsRouter } from './ops/routes.js';
@@ -37,6 +39,8 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(createAuthenticator(deps.config.tokens));
   v1.use(sessionRouter(deps));
   v1.use(creditRouter(deps));
+  v1.use(catalogRouter(deps));
+  v1.use(purchasesRouter(deps));
   app.use('/v1', v1);
 
   // The internal app (web/dist): static assets, and index.html for its client-side routes.

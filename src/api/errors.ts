@@ -5,23 +5,12 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { DomainError, ERROR_CATALOG, type ErrorCode, type ProblemExtensions } from '../domain/errors.js';
+import { DomainError, problemBody as domainProblemBody, type ErrorCode, type ProblemExtensions } from '../domain/errors.js';
 import type { Problem } from '../contracts/common.js';
 import type { Logger } from '../logger.js';
 
-export const PROBLEM_TYPE_BASE = 'https://docs.purchase-ledger.example/problems/';
-
 export function problemBody(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}, requestId?: string): Problem {
-  const { status, title } = ERROR_CATALOG[code];
-  return {
-    ...extensions,
-    type: `${PROBLEM_TYPE_BASE}${code.replace(/_/g, '-')}`,
-    title,
-    status,
-    detail,
-    code,
-    ...(requestId ? { requestId } : {}),
-  };
+  return domainProblemBody(code, detail, extensions, requestId);
 }
 
 export function problemFromError(error: DomainError, requestId?: string): Problem {
@@ -47,6 +36,26 @@ interface HttpErrorLike {
   type?: string;
   status?: number;
   statusCode?: number;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004',
+]);
+// gRPC status codes of an unreachable or overloaded Temporal: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED.
+const GRPC_UNAVAILABLE = new Set([14, 4, 8]);
+
+/** A database or Temporal connection failure (also when wrapped, e.g. by Drizzle). */
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as { code?: unknown; name?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (e.name === 'ServiceError' || e.name === 'ConnectionError' || e.name === 'TransportError') {
+    const grpc = (e.cause as { code?: unknown } | undefined)?.code;
+    if (e.name !== 'ServiceError' || (typeof grpc === 'number' && GRPC_UNAVAILABLE.has(grpc))) return true;
+  }
+  return isUnavailable(e.cause, depth + 1);
 }
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
@@ -75,6 +84,12 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (httpError.type === 'encoding.unsupported' || httpError.type === 'charset.unsupported') {
       sendProblem(res, problemBody('unsupported_media_type', 'Unsupported body encoding.', {}, requestId));
+      return;
+    }
+    if (isUnavailable(error)) {
+      logger.warn({ err: error, requestId, method: req.method, path: req.path }, 'dependency unavailable');
+      res.set('Retry-After', '2');
+      sendProblem(res, problemBody('service_unavailable', 'The database or Temporal is not answering; nothing was changed. Retry later with the same Idempotency-Key.', {}, requestId));
       return;
     }
     logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');

@@ -7,7 +7,9 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteaso
 import { z } from 'zod';
 import { IdempotencyKeyHeader, Problem } from '../contracts/common.js';
 import { ERROR_CATALOG, type ErrorCode } from '../domain/errors.js';
+import { registerCatalogPaths } from './catalog/openapi.js';
 import { registerCreditPaths } from './credit/openapi.js';
+import { registerPurchasePaths } from './purchases/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
 
@@ -49,6 +51,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerOpsPaths(registry);
   registerSessionPaths(registry);
   registerCreditPaths(registry);
+  registerCatalogPaths(registry);
+  registerPurchasePaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({
     openapi: '3.1.0',

@@ -103,3 +103,105 @@ export type CreditAccountRow = typeof creditAccounts.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 export type CreditHoldRow = typeof creditHolds.$inferSelect;
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
+
+export const PURCHASE_STATUSES = ['completed', 'partially_refunded', 'refunded'] as const;
+export type PurchaseStatusValue = (typeof PURCHASE_STATUSES)[number];
+
+export interface AddressSnapshot {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+/**
+ * Completed purchases. `created_at` has millisecond precision so that the keyset cursor (a JS
+ * Date) round-trips exactly. Created only by the saga's commit; afterwards only refunds change
+ * `refunded_amount` and `status`. Product, prices and address are a snapshot of the moment.
+ */
+export const purchases = pgTable('purchases', {
+  id: text('id').primaryKey(),
+  customerId: text('customer_id').notNull().references(() => creditAccounts.customerId),
+  productId: text('product_id').notNull(),
+  productName: text('product_name').notNull(),
+  quantity: integer('quantity').notNull(),
+  unitPrice: bigint('unit_price', { mode: 'number' }).notNull(),
+  subtotal: bigint('subtotal', { mode: 'number' }).notNull(),
+  discount: bigint('discount', { mode: 'number' }).notNull().default(0),
+  total: bigint('total', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  promoCode: text('promo_code'),
+  status: text('status').$type<PurchaseStatusValue>().notNull().default('completed'),
+  refundedAmount: bigint('refunded_amount', { mode: 'number' }).notNull().default(0),
+  shipmentId: text('shipment_id').notNull(),
+  shipmentStatus: text('shipment_status').notNull(),
+  shippingAddress: jsonb('shipping_address').$type<AddressSnapshot>().notNull(),
+  workflowId: text('workflow_id').notNull(),
+  actor: text('actor').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+}, (t) => [
+  index('purchases_created_idx').on(t.createdAt.desc(), t.id.desc()),
+  index('purchases_customer_created_idx').on(t.customerId, t.createdAt.desc(), t.id.desc()),
+  index('purchases_product_created_idx').on(t.productId, t.createdAt.desc(), t.id.desc()),
+  index('purchases_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
+  uniqueIndex('purchases_shipment_uq').on(t.shipmentId),
+  check('purchases_quantity', sql`${t.quantity} between 1 and 100`),
+  check('purchases_subtotal', sql`${t.subtotal} = ${t.unitPrice} * ${t.quantity}`),
+  check('purchases_total', sql`${t.total} = ${t.subtotal} - ${t.discount} and ${t.total} >= 0 and ${t.discount} >= 0`),
+  check('purchases_refunded_le_total', sql`${t.refundedAmount} >= 0 and ${t.refundedAmount} <= ${t.total}`),
+  check('purchases_status', sql`(${t.status} = 'completed' and ${t.refundedAmount} = 0) or (${t.status} = 'partially_refunded' and ${t.refundedAmount} > 0 and ${t.refundedAmount} < ${t.total}) or (${t.status} = 'refunded' and ${t.refundedAmount} = ${t.total})`),
+]);
+
+export const REFUND_REASONS = ['requested_by_customer', 'damaged', 'not_delivered', 'duplicate', 'goodwill', 'other'] as const;
+export type RefundReasonValue = (typeof REFUND_REASONS)[number];
+
+export const refunds = pgTable('refunds', {
+  id: text('id').primaryKey(),
+  purchaseId: text('purchase_id').notNull().references(() => purchases.id),
+  customerId: text('customer_id').notNull(),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  reason: text('reason').$type<RefundReasonValue>().notNull(),
+  note: text('note'),
+  actor: text('actor').notNull(),
+  workflowId: text('workflow_id'),
+  requestId: text('request_id'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+}, (t) => [
+  index('refunds_purchase_idx').on(t.purchaseId, t.createdAt),
+  check('refunds_amount_positive', sql`${t.amount} > 0`),
+]);
+
+export const ATTEMPT_STATUSES = ['pending', 'completed', 'failed'] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+
+/**
+ * Every purchase request, successful or not: the audit trail of attempts that left no
+ * purchase, and the durable answer to a replayed Idempotency-Key (Temporal's history of a
+ * closed workflow is deleted after the namespace's retention period; this row is not).
+ */
+export const purchaseAttempts = pgTable('purchase_attempts', {
+  id: text('id').primaryKey(),
+  customerId: text('customer_id').notNull(),
+  productId: text('product_id').notNull(),
+  quantity: integer('quantity').notNull(),
+  promoCode: text('promo_code'),
+  status: text('status').$type<AttemptStatus>().notNull().default('pending'),
+  /** The problem body the caller got, for a failed attempt. */
+  error: jsonb('error').$type<Record<string, unknown>>(),
+  workflowId: text('workflow_id').notNull(),
+  actor: text('actor').notNull(),
+  requestId: text('request_id'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+  finishedAt: timestamp('finished_at', { withTimezone: true, precision: 6 }),
+}, (t) => [
+  index('purchase_attempts_customer_idx').on(t.customerId, t.createdAt.desc()),
+  index('purchase_attempts_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
+  check('purchase_attempts_status', sql`${t.status} in ('pending','completed','failed')`),
+]);
+
+export type PurchaseRow = typeof purchases.$inferSelect;
+export type RefundRow = typeof refunds.$inferSelect;
+export type PurchaseAttemptRow = typeof purchaseAttempts.$inferSelect;

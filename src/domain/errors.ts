@@ -60,3 +60,29 @@ export class DomainError extends Error {
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOG, value);
 }
+
+export const PROBLEM_TYPE_BASE = 'https://docs.purchase-ledger.example/problems/';
+
+/** An RFC 9457 problem body: the members every problem has, plus the code's extensions. */
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: string;
+  readonly requestId?: string;
+  readonly [extension: string]: unknown;
+}
+
+export function problemBody(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}, requestId?: string): ProblemBody {
+  const { status, title } = ERROR_CATALOG[code];
+  return {
+    ...extensions,
+    type: `${PROBLEM_TYPE_BASE}${code.replace(/_/g, '-')}`,
+    title,
+    status,
+    detail,
+    code,
+    ...(requestId ? { requestId } : {}),
+  };
+}

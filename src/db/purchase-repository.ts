@@ -1,0 +1,293 @@
+/**
+ * Holds, purchases, refunds and attempts. Each function is one transaction (or runs inside
+ * the caller's) and is idempotent on its natural key, because activities that call it are
+ * retried: reserving twice finds the hold, committing twice finds the purchase, refunding
+ * twice finds the refund.
+ */
+import { and, asc, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { DomainError } from '../domain/errors.js';
+import { decideRefund, holdIdFor } from '../domain/purchase.js';
+import type { Db, Executor } from './client.js';
+import { getAccount, postEntry } from './credit-repository.js';
+import {
+  creditAccounts, creditHolds, purchaseAttempts, purchases, refunds,
+  type AddressSnapshot, type CreditHoldRow, type PurchaseAttemptRow, type PurchaseRow, type PurchaseStatusValue,
+  type RefundReasonValue, type RefundRow,
+} from './schema.js';
+
+export interface ReserveInput {
+  readonly purchaseId: string;
+  readonly customerId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly workflowId: string;
+}
+
+/**
+ * Reserves `amount` as a pending hold: `held += amount` only if `balance - held >= amount`,
+ * in one conditional UPDATE (no check-then-act race). Throws `insufficient_credit` or
+ * `currency_mismatch` without writing. A zero total needs no hold and returns null.
+ */
+export async function reserveHold(db: Db, input: ReserveInput): Promise<CreditHoldRow | null> {
+  if (input.amount === 0) return null;
+  return db.transaction(async (tx) => {
+    const existing = await tx.select().from(creditHolds).where(eq(creditHolds.purchaseId, input.purchaseId)).limit(1);
+    if (existing[0]) return existing[0];
+    const updated = await tx.update(creditAccounts)
+      .set({ held: sql`${creditAccounts.held} + ${input.amount}`, updatedAt: sql`clock_timestamp()` })
+      .where(and(
+        eq(creditAccounts.customerId, input.customerId),
+        eq(creditAccounts.currency, input.currency),
+        sql`${creditAccounts.balance} - ${creditAccounts.held} >= ${input.amount}`,
+      ))
+      .returning({ customerId: creditAccounts.customerId });
+    if (!updated[0]) {
+      const account = await getAccount(tx, input.customerId);
+      if (account && account.currency !== input.currency) {
+        throw new DomainError('currency_mismatch', `The product is priced in ${input.currency}; the customer's credit is kept in ${account.currency}.`, { accountCurrency: account.currency, currency: input.currency });
+      }
+      const available = account ? account.balance - account.held : 0;
+      throw new DomainError('insufficient_credit', `Available credit ${available} is less than the ${input.amount} required.`, { available, required: input.amount, currency: input.currency });
+    }
+    const inserted = await tx.insert(creditHolds).values({
+      id: holdIdFor(input.purchaseId),
+      customerId: input.customerId,
+      purchaseId: input.purchaseId,
+      workflowId: input.workflowId,
+      amount: input.amount,
+      currency: input.currency,
+    }).returning();
+    const hold = inserted[0];
+    if (!hold) throw new Error('hold insert returned no row');
+    return hold;
+  });
+}
+
+/** Releases the pending hold of a purchase (idempotent); returns whether anything was released. */
+export async function releaseHold(db: Db, purchaseId: string, resolution: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const released = await tx.update(creditHolds)
+      .set({ status: 'released', resolution, resolvedAt: sql`clock_timestamp()` })
+      .where(and(eq(creditHolds.purchaseId, purchaseId), eq(creditHolds.status, 'pending')))
+      .returning();
+    const hold = released[0];
+    if (!hold) return false;
+    await tx.update(creditAccounts)
+      .set({ held: sql`${creditAccounts.held} - ${hold.amount}`, updatedAt: sql`clock_timestamp()` })
+      .where(eq(creditAccounts.customerId, hold.customerId));
+    return true;
+  });
+}
+
+export interface CommitInput {
+  readonly purchaseId: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly productName: string;
+  readonly quantity: number;
+  readonly unitPrice: number;
+  readonly subtotal: number;
+  readonly discount: number;
+  readonly total: number;
+  readonly currency: string;
+  readonly promoCode: string | null;
+  readonly shipmentId: string;
+  readonly shipmentStatus: string;
+  readonly address: AddressSnapshot;
+  readonly workflowId: string;
+  readonly actor: string;
+  readonly requestId: string | null;
+}
+
+/**
+ * Commits a purchase in one transaction: captures the hold, appends the `purchase` entry
+ * (debiting the balance and releasing the held amount in the same UPDATE), inserts the
+ * purchase with its snapshot, and marks the attempt completed. Idempotent on the purchase id.
+ */
+export async function commitPurchase(db: Db, input: CommitInput): Promise<PurchaseRow> {
+  return db.transaction(async (tx) => {
+    const existing = await tx.select().from(purchases).where(eq(purchases.id, input.purchaseId)).limit(1);
+    if (existing[0]) return existing[0];
+    if (input.total > 0) {
+      const captured = await tx.update(creditHolds)
+        .set({ status: 'captured', resolution: 'purchase_committed', resolvedAt: sql`clock_timestamp()` })
+        .where(and(eq(creditHolds.purchaseId, input.purchaseId), eq(creditHolds.status, 'pending')))
+        .returning();
+      const hold = captured[0];
+      if (!hold || hold.amount !== input.total) {
+        throw new Error(`purchase ${input.purchaseId}: no pending hold of ${input.total} to capture`);
+      }
+      await postEntry(tx, {
+        customerId: input.customerId,
+        type: 'purchase',
+        amount: -input.total,
+        currency: input.currency,
+        reason: 'purchase',
+        note: `${input.quantity} × ${input.productName}`,
+        actor: input.actor,
+        purchaseId: input.purchaseId,
+        workflowId: input.workflowId,
+        requestId: input.requestId,
+        idempotencyKey: `purchase:${input.purchaseId}`,
+        releaseHeld: input.total,
+      });
+    } else {
+      await tx.insert(creditAccounts).values({ customerId: input.customerId, currency: input.currency }).onConflictDoNothing();
+    }
+    const inserted = await tx.insert(purchases).values({
+      id: input.purchaseId,
+      customerId: input.customerId,
+      productId: input.productId,
+      productName: input.productName,
+      quantity: input.quantity,
+      unitPrice: input.unitPrice,
+      subtotal: input.subtotal,
+      discount: input.discount,
+      total: input.total,
+      currency: input.currency,
+      promoCode: input.promoCode,
+      shipmentId: input.shipmentId,
+      shipmentStatus: input.shipmentStatus,
+      shippingAddress: input.address,
+      workflowId: input.workflowId,
+      actor: input.actor,
+    }).returning();
+    await tx.update(purchaseAttempts)
+      .set({ status: 'completed', finishedAt: sql`clock_timestamp()` })
+      .where(eq(purchaseAttempts.id, input.purchaseId));
+    const purchase = inserted[0];
+    if (!purchase) throw new Error('purchase insert returned no row');
+    return purchase;
+  });
+}
+
+export async function getPurchase(db: Executor, purchaseId: string): Promise<PurchaseRow | null> {
+  const rows = await db.select().from(purchases).where(eq(purchases.id, purchaseId)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function listRefunds(db: Executor, purchaseId: string): Promise<RefundRow[]> {
+  return db.select().from(refunds).where(eq(refunds.purchaseId, purchaseId)).orderBy(asc(refunds.createdAt), asc(refunds.id));
+}
+
+export interface PurchaseFilter {
+  readonly customerId?: string | undefined;
+  readonly productId?: string | undefined;
+  readonly status?: PurchaseStatusValue | undefined;
+  readonly createdFrom?: Date | undefined;
+  readonly createdTo?: Date | undefined;
+  /** Keyset position: rows strictly older than (createdAt, id). */
+  readonly before?: { readonly createdAt: Date; readonly id: string } | null;
+  readonly limit: number;
+}
+
+/** Newest first; every filter combination walks one of the (filter, created_at, id) indexes. */
+export async function listPurchases(db: Executor, filter: PurchaseFilter): Promise<{ rows: PurchaseRow[]; hasMore: boolean }> {
+  const conditions: (SQL | undefined)[] = [
+    filter.customerId ? eq(purchases.customerId, filter.customerId) : undefined,
+    filter.productId ? eq(purchases.productId, filter.productId) : undefined,
+    filter.status ? eq(purchases.status, filter.status) : undefined,
+    filter.createdFrom ? gte(purchases.createdAt, filter.createdFrom) : undefined,
+    filter.createdTo ? lt(purchases.createdAt, filter.createdTo) : undefined,
+    filter.before
+      ? or(lt(purchases.createdAt, filter.before.createdAt), and(eq(purchases.createdAt, filter.before.createdAt), lt(purchases.id, filter.before.id)))
+      : undefined,
+  ];
+  const rows = await db.select().from(purchases)
+    .where(and(...conditions))
+    .orderBy(desc(purchases.createdAt), desc(purchases.id))
+    .limit(filter.limit + 1);
+  return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+}
+
+export interface RefundInput {
+  readonly refundId: string;
+  readonly purchaseId: string;
+  readonly amount: number | undefined;
+  readonly reason: RefundReasonValue;
+  readonly note: string | null;
+  readonly actor: string;
+  readonly workflowId: string;
+  readonly requestId: string | null;
+}
+
+/**
+ * One refund in one transaction: lock the purchase row (so racing refunds serialise), check
+ * the refundable amount, insert the refund, move the purchase's refund state, credit the
+ * customer with a `refund` entry. Idempotent on the refund id.
+ */
+export async function applyRefund(db: Db, input: RefundInput): Promise<RefundRow> {
+  return db.transaction(async (tx) => {
+    const already = await tx.select().from(refunds).where(eq(refunds.id, input.refundId)).limit(1);
+    if (already[0]) return already[0];
+    const locked = await tx.select().from(purchases).where(eq(purchases.id, input.purchaseId)).for('update').limit(1);
+    const purchase = locked[0];
+    if (!purchase) throw new DomainError('purchase_not_found', `No purchase "${input.purchaseId}".`);
+    const decision = decideRefund(purchase.total, purchase.refundedAmount, input.amount);
+    if (!decision.ok) throw new DomainError(decision.refusal.code, decision.refusal.detail, decision.refusal.extensions);
+    const inserted = await tx.insert(refunds).values({
+      id: input.refundId,
+      purchaseId: purchase.id,
+      customerId: purchase.customerId,
+      amount: decision.amount,
+      currency: purchase.currency,
+      reason: input.reason,
+      note: input.note,
+      actor: input.actor,
+      workflowId: input.workflowId,
+      requestId: input.requestId,
+    }).returning();
+    await tx.update(purchases)
+      .set({ refundedAmount: decision.refundedAfter, status: decision.statusAfter, updatedAt: sql`clock_timestamp()` })
+      .where(eq(purchases.id, purchase.id));
+    await postEntry(tx, {
+      customerId: purchase.customerId,
+      type: 'refund',
+      amount: decision.amount,
+      currency: purchase.currency,
+      reason: input.reason,
+      note: input.note,
+      actor: input.actor,
+      purchaseId: purchase.id,
+      refundId: input.refundId,
+      workflowId: input.workflowId,
+      requestId: input.requestId,
+      idempotencyKey: `refund:${input.refundId}`,
+    });
+    const refund = inserted[0];
+    if (!refund) throw new Error('refund insert returned no row');
+    return refund;
+  });
+}
+
+export async function getRefund(db: Executor, refundId: string): Promise<RefundRow | null> {
+  const rows = await db.select().from(refunds).where(eq(refunds.id, refundId)).limit(1);
+  return rows[0] ?? null;
+}
+
+export interface NewAttempt {
+  readonly id: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly promoCode: string | null;
+  readonly workflowId: string;
+  readonly actor: string;
+  readonly requestId: string | null;
+}
+
+export async function insertAttempt(db: Executor, attempt: NewAttempt): Promise<void> {
+  await db.insert(purchaseAttempts).values(attempt).onConflictDoNothing();
+}
+
+export async function getAttempt(db: Executor, id: string): Promise<PurchaseAttemptRow | null> {
+  const rows = await db.select().from(purchaseAttempts).where(eq(purchaseAttempts.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** Marks an attempt failed with the problem body its caller got (idempotent, first outcome wins). */
+export async function failAttempt(db: Executor, id: string, problem: Record<string, unknown>): Promise<void> {
+  await db.update(purchaseAttempts)
+    .set({ status: 'failed', error: problem, finishedAt: sql`clock_timestamp()` })
+    .where(and(eq(purchaseAttempts.id, id), eq(purchaseAttempts.status, 'pending')));
+}

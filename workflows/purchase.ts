@@ -1,0 +1,219 @@
+/**
+ * `purchaseProduct`: the purchase saga.
+ *
+ *   load (fresh customer + product) → validate → reserve credit (hold) → create shipment
+ *   → commit (capture hold + purchase entry + purchase row)   … or compensate (release hold)
+ *
+ * - Business refusals (not found, inactive, price changed, insufficient credit …) end the
+ *   saga with a `failed` outcome carrying the caller's problem body; the workflow itself
+ *   completes, so "failed purchase" and "broken workflow" never look alike to operators.
+ * - CreateShipment is retried with backoff within `shipmentBudgetMs` (schedule-to-close);
+ *   a 4xx is final. After any failure that is not a clean 4xx the shipment may exist (an
+ *   ambiguous timeout), so the saga looks it up by its idempotency key before deciding: if
+ *   it exists, the purchase commits — the customer gets the goods they will receive.
+ * - Commit and compensation cannot fail for a business reason (funds are reserved), so they
+ *   retry until they succeed, in non-cancellable scopes.
+ */
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, defineQuery, proxyActivities,
+  setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { isErrorCode, problemBody, type ProblemBody, type ProblemExtensions } from '../src/domain/errors.js';
+import { checkPurchasable, priceOf, type PurchaseRefusal } from '../src/domain/purchase.js';
+import { PurchaseStageKey } from './search-attributes.js';
+
+export type PurchaseStage =
+  | 'started' | 'loading' | 'reserving' | 'shipping' | 'verifying_shipment' | 'committing' | 'compensating' | 'completed' | 'failed';
+
+export interface PurchaseInput {
+  readonly purchaseId: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly expectedUnitPrice?: number | undefined;
+  readonly promoCode?: string | undefined;
+  /** Token name of the caller, recorded on the ledger entry and the purchase. */
+  readonly actor: string;
+  readonly requestId: string | null;
+  /** Total time CreateShipment may be retried before the saga compensates. */
+  readonly shipmentBudgetMs: number;
+}
+
+export type PurchaseOutcome =
+  | { readonly status: 'completed'; readonly purchaseId: string }
+  | { readonly status: 'failed'; readonly purchaseId: string; readonly error: ProblemBody };
+
+export interface PurchaseStatus {
+  readonly purchaseId: string;
+  readonly stage: PurchaseStage;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly total: number | null;
+  readonly currency: string | null;
+  readonly holdId: string | null;
+  readonly shipmentId: string | null;
+  /** The last failure the saga saw (an activity's error), for operators. */
+  readonly lastError: string | null;
+  readonly outcome: 'pending' | 'completed' | 'failed';
+}
+
+export const statusQuery = defineQuery<PurchaseStatus>('status');
+
+const load = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 4 },
+});
+
+const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  // Database steps: transient failures (connection reset, failover) retried without limit;
+  // business refusals are non-retryable failures and surface at once.
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+const lookup = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  // Never compensate without knowing: keep asking until the platform answers.
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+function shipping(budgetMs: number): Pick<Activities, 'createShipment'> {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: budgetMs,
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['shipment_rejected'] },
+  });
+}
+
+function applicationFailureOf(error: unknown): ApplicationFailure | null {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause;
+  if (error instanceof ApplicationFailure) return error;
+  return null;
+}
+
+/** A business refusal reported by an activity, or null for an infrastructure failure. */
+function refusalOf(error: unknown): PurchaseRefusal | null {
+  const failure = applicationFailureOf(error);
+  if (!failure?.nonRetryable || !isErrorCode(failure.type)) return null;
+  const extensions = (failure.details?.[0] ?? {}) as ProblemExtensions;
+  return { code: failure.type, detail: failure.message, extensions };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ActivityFailure) return `${error.activityType}: ${error.cause?.message ?? error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOutcome> {
+  const { workflowId } = workflowInfo();
+  let status: PurchaseStatus = {
+    purchaseId: input.purchaseId, stage: 'started', customerId: input.customerId, productId: input.productId,
+    total: null, currency: null, holdId: null, shipmentId: null, lastError: null, outcome: 'pending',
+  };
+  setHandler(statusQuery, () => status);
+  const update = (patch: Partial<PurchaseStatus>): void => {
+    status = { ...status, ...patch };
+    if (patch.stage) upsertSearchAttributes([{ key: PurchaseStageKey, value: patch.stage }]);
+  };
+
+  let holdReserved = false;
+  const fail = async (refusal: PurchaseRefusal, releaseReason: string): Promise<PurchaseOutcome> => {
+    const error = problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined);
+    await CancellationScope.nonCancellable(async () => {
+      if (holdReserved) {
+        update({ stage: 'compensating' });
+        await ledger.releaseCredit({ purchaseId: input.purchaseId, reason: releaseReason });
+      }
+      await ledger.recordAttemptFailure({ purchaseId: input.purchaseId, problem: { ...error } });
+    });
+    update({ stage: 'failed', outcome: 'failed', lastError: `${refusal.code}: ${refusal.detail}` });
+    return { status: 'failed', purchaseId: input.purchaseId, error };
+  };
+
+  // 1. Load, fresh from the platform.
+  update({ stage: 'loading' });
+  let context: Awaited<ReturnType<Activities['loadPurchaseContext']>>;
+  try {
+    context = await load.loadPurchaseContext({ customerId: input.customerId, productId: input.productId, requestId: input.requestId });
+  } catch (error) {
+    const refusal = refusalOf(error) ?? {
+      code: 'platform_unavailable' as const,
+      detail: `The platform did not answer while loading the customer and product: ${describe(error)}`,
+      extensions: {},
+    };
+    return fail(refusal, 'load_failed');
+  }
+
+  // 2. Validate.
+  const refusal = checkPurchasable(context.product, input.quantity, input.expectedUnitPrice);
+  if (refusal) return fail(refusal, 'validation_failed');
+  const pricing = priceOf(context.product, input.quantity);
+  update({ total: pricing.total, currency: pricing.currency });
+
+  // 3. Reserve.
+  update({ stage: 'reserving' });
+  try {
+    const { holdId } = await ledger.reserveCredit({
+      purchaseId: input.purchaseId, customerId: input.customerId, amount: pricing.total, currency: pricing.currency, workflowId,
+    });
+    holdReserved = holdId !== null;
+    update({ holdId });
+  } catch (error) {
+    const refused = refusalOf(error);
+    if (refused) return fail(refused, 'reserve_refused');
+    throw error;
+  }
+
+  // 4. Ship.
+  update({ stage: 'shipping' });
+  let shipment: { id: string; status: string } | null = null;
+  try {
+    shipment = await shipping(input.shipmentBudgetMs).createShipment({
+      purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
+      quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
+    });
+  } catch (error) {
+    const failure = applicationFailureOf(error);
+    update({ lastError: describe(error) });
+    if (failure?.type === 'shipment_rejected') {
+      const details = (failure.details?.[0] ?? {}) as ProblemExtensions;
+      return fail({ code: 'shipment_failed', detail: `The platform refused the shipment: ${failure.message}`, extensions: details }, 'shipment_rejected');
+    }
+    // Retries exhausted or timed out: the platform may have created it anyway. Ask.
+    update({ stage: 'verifying_shipment' });
+    shipment = await lookup.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId });
+    if (!shipment) {
+      return fail({
+        code: 'shipment_failed',
+        detail: `CreateShipment did not succeed within the ${Math.round(input.shipmentBudgetMs / 1000)} s retry budget: ${describe(error)}`,
+        extensions: { platformReason: describe(error) },
+      }, 'shipment_failed');
+    }
+  }
+  update({ shipmentId: shipment.id });
+
+  // 5. Commit.
+  update({ stage: 'committing' });
+  await CancellationScope.nonCancellable(() => ledger.commitPurchase({
+    purchaseId: input.purchaseId,
+    customerId: input.customerId,
+    productId: context.product.id,
+    productName: context.product.name,
+    quantity: pricing.quantity,
+    unitPrice: pricing.unitPrice,
+    subtotal: pricing.subtotal,
+    discount: pricing.discount,
+    total: pricing.total,
+    currency: pricing.currency,
+    promoCode: null,
+    shipmentId: shipment.id,
+    shipmentStatus: shipment.status,
+    address: context.customer.address,
+    workflowId,
+    actor: input.actor,
+    requestId: input.requestId,
+  }));
+  update({ stage: 'completed', outcome: 'completed' });
+  return { status: 'completed', purchaseId: input.purchaseId };
+}
