@@ -52,3 +52,73 @@ export async function ledgerViolations(database: Database): Promise<Violation[]>
 export async function assertLedgerInvariants(database: Database): Promise<void> {
   expect(await ledgerViolations(database)).toEqual([]);
 }
+
+export interface InvariantContext {
+  readonly database: Database;
+  readonly platformUrl: string;
+}
+
+async function shipmentsByKey(platformUrl: string): Promise<Map<string, { id: string; status: string }[]>> {
+  const res = await fetch(`${platformUrl}/shipments`);
+  const body = (await res.json()) as { data: { id: string; status: string; idempotencyKey?: string }[] };
+  const map = new Map<string, { id: string; status: string }[]>();
+  for (const s of body.data) {
+    const key = s.idempotencyKey ?? '';
+    map.set(key, [...(map.get(key) ?? []), s]);
+  }
+  return map;
+}
+
+/** I3, I4 and I5: purchases, shipments, attempts, holds and refunds agree with each other. */
+export async function purchaseViolations(ctx: InvariantContext): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const shipments = await shipmentsByKey(ctx.platformUrl);
+  // I3: a completed purchase has exactly one purchase entry of -total and exactly one shipment.
+  for (const r of await rows<{ id: string; total: string; entries: string; entry_sum: string; hold_status: string | null }>(ctx.database, sql`
+    select p.id, p.total,
+           (select count(*) from ledger_entries e where e.purchase_id = p.id and e.type = 'purchase') as entries,
+           (select coalesce(sum(amount), 0) from ledger_entries e where e.purchase_id = p.id and e.type = 'purchase') as entry_sum,
+           (select status from credit_holds h where h.purchase_id = p.id) as hold_status
+    from purchases p`)) {
+    const expectedEntries = Number(r.total) > 0 ? 1 : 0;
+    if (Number(r.entries) !== expectedEntries || Number(r.entry_sum) !== -Number(r.total)) {
+      violations.push({ invariant: 'I3', detail: `purchase ${r.id}: ${r.entries} purchase entries summing ${r.entry_sum} for total ${r.total}` });
+    }
+    if (Number(r.total) > 0 && r.hold_status !== 'captured') violations.push({ invariant: 'I3', detail: `purchase ${r.id}: hold is ${r.hold_status ?? 'missing'}, not captured` });
+    const found = shipments.get(r.id) ?? [];
+    if (found.length !== 1) violations.push({ invariant: 'I3', detail: `purchase ${r.id}: ${found.length} shipments on the platform` });
+  }
+  // I3: a failed attempt left no purchase, no entry, no live shipment and no pending hold.
+  for (const r of await rows<{ id: string; purchases: string; entries: string; hold_status: string | null }>(ctx.database, sql`
+    select a.id,
+           (select count(*) from purchases p where p.id = a.id) as purchases,
+           (select count(*) from ledger_entries e where e.purchase_id = a.id) as entries,
+           (select status from credit_holds h where h.purchase_id = a.id) as hold_status
+    from purchase_attempts a where a.status = 'failed'`)) {
+    if (Number(r.purchases) !== 0 || Number(r.entries) !== 0) violations.push({ invariant: 'I3', detail: `failed attempt ${r.id}: ${r.purchases} purchases, ${r.entries} entries` });
+    if (r.hold_status !== null && r.hold_status !== 'released') violations.push({ invariant: 'I3', detail: `failed attempt ${r.id}: hold ${r.hold_status}` });
+    const live = (shipments.get(r.id) ?? []).filter((s) => s.status !== 'cancelled');
+    if (live.length > 0) violations.push({ invariant: 'I3', detail: `failed attempt ${r.id}: ${live.length} live shipments` });
+  }
+  // I4: refunds never exceed the total, and refunded_amount agrees with refunds and entries.
+  for (const r of await rows<{ id: string; total: string; refunded_amount: string; refunds: string; entries: string }>(ctx.database, sql`
+    select p.id, p.total, p.refunded_amount,
+           (select coalesce(sum(amount), 0) from refunds f where f.purchase_id = p.id) as refunds,
+           (select coalesce(sum(amount), 0) from ledger_entries e where e.purchase_id = p.id and e.type = 'refund') as entries
+    from purchases p`)) {
+    if (Number(r.refunds) > Number(r.total)) violations.push({ invariant: 'I4', detail: `purchase ${r.id}: refunds ${r.refunds} > total ${r.total}` });
+    if (Number(r.refunds) !== Number(r.refunded_amount) || Number(r.entries) !== Number(r.refunds)) {
+      violations.push({ invariant: 'I4', detail: `purchase ${r.id}: refunded_amount ${r.refunded_amount}, refunds ${r.refunds}, refund entries ${r.entries}` });
+    }
+  }
+  // I5: every saga has ended (checked after the test waited for its sagas).
+  for (const r of await rows<{ id: string }>(ctx.database, sql`select id from purchase_attempts where status = 'pending'`)) {
+    violations.push({ invariant: 'I5', detail: `attempt ${r.id} is still pending` });
+  }
+  return violations;
+}
+
+/** I1–I5. */
+export async function assertAllInvariants(ctx: InvariantContext): Promise<void> {
+  expect([...(await ledgerViolations(ctx.database)), ...(await purchaseViolations(ctx))]).toEqual([]);
+}
