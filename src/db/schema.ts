@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex,
+  bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 
@@ -205,3 +205,62 @@ export const purchaseAttempts = pgTable('purchase_attempts', {
 export type PurchaseRow = typeof purchases.$inferSelect;
 export type RefundRow = typeof refunds.$inferSelect;
 export type PurchaseAttemptRow = typeof purchaseAttempts.$inferSelect;
+
+/**
+ * Promo codes. `redemptions` counts committed uses, `reserved` the ones held by running
+ * sagas; both move only in conditional UPDATEs on this row, which serialise concurrent
+ * purchases of the same code so limits hold under concurrency.
+ */
+export const promoCodes = pgTable('promo_codes', {
+  code: text('code').primaryKey(),
+  kind: text('kind').$type<'percent' | 'amount'>().notNull(),
+  percentOff: integer('percent_off'),
+  amountOff: bigint('amount_off', { mode: 'number' }),
+  currency: text('currency'),
+  startsAt: timestamp('starts_at', { withTimezone: true, precision: 3 }),
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
+  maxRedemptions: integer('max_redemptions'),
+  maxRedemptionsPerCustomer: integer('max_redemptions_per_customer'),
+  minSubtotal: bigint('min_subtotal', { mode: 'number' }),
+  productIds: jsonb('product_ids').$type<string[]>(),
+  active: boolean('active').notNull().default(true),
+  redemptions: integer('redemptions').notNull().default(0),
+  reserved: integer('reserved').notNull().default(0),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+}, (t) => [
+  check('promo_codes_kind', sql`(${t.kind} = 'percent' and ${t.percentOff} between 1 and 100 and ${t.amountOff} is null) or (${t.kind} = 'amount' and ${t.amountOff} > 0 and ${t.currency} is not null and ${t.percentOff} is null)`),
+  check('promo_codes_counts', sql`${t.redemptions} >= 0 and ${t.reserved} >= 0 and (${t.maxRedemptions} is null or ${t.redemptions} + ${t.reserved} <= ${t.maxRedemptions})`),
+  check('promo_codes_window', sql`${t.startsAt} is null or ${t.expiresAt} is null or ${t.startsAt} < ${t.expiresAt}`),
+]);
+
+export const promoRedemptions = pgTable('promo_redemptions', {
+  purchaseId: text('purchase_id').primaryKey(),
+  code: text('code').notNull().references(() => promoCodes.code),
+  customerId: text('customer_id').notNull(),
+  discount: bigint('discount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  status: text('status').$type<'reserved' | 'committed' | 'released'>().notNull().default('reserved'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+  resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 6 }),
+}, (t) => [
+  index('promo_redemptions_code_customer_idx').on(t.code, t.customerId),
+  check('promo_redemptions_status', sql`${t.status} in ('reserved','committed','released')`),
+]);
+
+/** Every change of a promo code: who, when, before and after. Append-only. */
+export const promoCodeAudit = pgTable('promo_code_audit', {
+  id: text('id').primaryKey(),
+  code: text('code').notNull(),
+  action: text('action').$type<'create' | 'update' | 'deactivate' | 'delete'>().notNull(),
+  actor: text('actor').notNull(),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  requestId: text('request_id'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+}, (t) => [index('promo_code_audit_code_idx').on(t.code, t.createdAt)]);
+
+export type PromoCodeRow = typeof promoCodes.$inferSelect;
+export type PromoRedemptionRow = typeof promoRedemptions.$inferSelect;
+export type PromoCodeAuditRow = typeof promoCodeAudit.$inferSelect;
