@@ -8,8 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../src/domain/errors.js';
 import type { ProductFacts } from '../src/domain/purchase.js';
 import {
-  applyRefund, commitPurchase, failAttempt, releaseHold, reserveHold,
-  type CommitInput, type RefundInput, type ReserveInput,
+  applyRefund, commitPurchase, failAttempt, releaseHold, reserveForPurchase,
+  type CommitInput, type RefundInput, type Reservation, type ReserveInput,
 } from '../src/db/purchase-repository.js';
 import type { AddressSnapshot } from '../src/db/schema.js';
 import { PlatformError } from '../src/platform/client.js';
@@ -37,7 +37,8 @@ export interface CreateShipmentInput {
 
 export interface PurchaseActivities {
   loadPurchaseContext(input: { customerId: string; productId: string; requestId: string | null }): Promise<PurchaseContext>;
-  reserveCredit(input: ReserveInput): Promise<{ holdId: string | null }>;
+  /** Reserves the promo redemption and the credit hold for the discounted total. */
+  reserveCredit(input: ReserveInput): Promise<Reservation>;
   createShipment(input: CreateShipmentInput): Promise<ShipmentRef>;
   findShipment(input: { purchaseId: string; requestId: string | null }): Promise<ShipmentRef | null>;
   commitPurchase(input: CommitInput): Promise<{ purchaseId: string }>;
@@ -75,8 +76,7 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
     },
 
     async reserveCredit(input) {
-      const hold = await refusingDomainErrors(() => reserveHold(db, input));
-      return { holdId: hold?.id ?? null };
+      return refusingDomainErrors(() => reserveForPurchase(db, input));
     },
 
     async createShipment(input) {

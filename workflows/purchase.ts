@@ -117,11 +117,12 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     if (patch.stage) upsertSearchAttributes([{ key: PurchaseStageKey, value: patch.stage }]);
   };
 
-  let holdReserved = false;
+  // Set once a hold or a promo redemption exists: from then on a failure must release them.
+  let reserved = false;
   const fail = async (refusal: PurchaseRefusal, releaseReason: string): Promise<PurchaseOutcome> => {
     const error = problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined);
     await CancellationScope.nonCancellable(async () => {
-      if (holdReserved) {
+      if (reserved) {
         update({ stage: 'compensating' });
         await ledger.releaseCredit({ purchaseId: input.purchaseId, reason: releaseReason });
       }
@@ -148,17 +149,20 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
   // 2. Validate.
   const refusal = checkPurchasable(context.product, input.quantity, input.expectedUnitPrice);
   if (refusal) return fail(refusal, 'validation_failed');
-  const pricing = priceOf(context.product, input.quantity);
-  update({ total: pricing.total, currency: pricing.currency });
+  let pricing = priceOf(context.product, input.quantity);
+  let promoCode: string | null = null;
 
-  // 3. Reserve.
+  // 3. Reserve the promo redemption (if any) and the credit for the discounted total.
   update({ stage: 'reserving' });
   try {
-    const { holdId } = await ledger.reserveCredit({
-      purchaseId: input.purchaseId, customerId: input.customerId, amount: pricing.total, currency: pricing.currency, workflowId,
+    const reservation = await ledger.reserveCredit({
+      purchaseId: input.purchaseId, customerId: input.customerId, productId: context.product.id,
+      subtotal: pricing.subtotal, currency: pricing.currency, promoCode: input.promoCode ?? null, workflowId,
     });
-    holdReserved = holdId !== null;
-    update({ holdId });
+    reserved = true;
+    pricing = priceOf(context.product, input.quantity, reservation.discount);
+    promoCode = reservation.promoCode;
+    update({ holdId: reservation.holdId, total: pricing.total, currency: pricing.currency });
   } catch (error) {
     const refused = refusalOf(error);
     if (refused) return fail(refused, 'reserve_refused');
@@ -206,7 +210,7 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     discount: pricing.discount,
     total: pricing.total,
     currency: pricing.currency,
-    promoCode: null,
+    promoCode,
     shipmentId: shipment.id,
     shipmentStatus: shipment.status,
     address: context.customer.address,

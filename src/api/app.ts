@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { createAuthenticator } from './auth.js';
 import { catalogRouter } from './catalog/routes.js';
 import { creditRouter } from './credit/routes.js';
+import { promoCodesRouter } from './promo-codes/routes.js';
 import { purchasesRouter } from './purchases/routes.js';
 import type { ApiDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './errors.js';
@@ -41,6 +42,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(creditRouter(deps));
   v1.use(catalogRouter(deps));
   v1.use(purchasesRouter(deps));
+  v1.use(promoCodesRouter(deps));
   app.use('/v1', v1);
 
   // The internal app (web/dist): static assets, and index.html for its client-side routes.

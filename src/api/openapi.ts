@@ -9,6 +9,7 @@ import { IdempotencyKeyHeader, Problem } from '../contracts/common.js';
 import { ERROR_CATALOG, type ErrorCode } from '../domain/errors.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
 import { registerCreditPaths } from './credit/openapi.js';
+import { registerPromoCodePaths } from './promo-codes/openapi.js';
 import { registerPurchasePaths } from './purchases/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
@@ -53,6 +54,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerCreditPaths(registry);
   registerCatalogPaths(registry);
   registerPurchasePaths(registry);
+  registerPromoCodePaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({
     openapi: '3.1.0',

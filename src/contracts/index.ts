@@ -4,3 +4,5 @@ export * from './credit.js';
 export * from './purchases.js';
 export * from './catalog.js';
 export * from './session.js';
+export * from './promo-codes.js';
+export * from './reconciliation.js';

@@ -9,36 +9,54 @@ import { DomainError } from '../domain/errors.js';
 import { decideRefund, holdIdFor } from '../domain/purchase.js';
 import type { Db, Executor } from './client.js';
 import { getAccount, postEntry } from './credit-repository.js';
+import { commitPromo, releasePromo, reservePromo } from './promo-repository.js';
 import {
   creditAccounts, creditHolds, purchaseAttempts, purchases, refunds,
-  type AddressSnapshot, type CreditHoldRow, type PurchaseAttemptRow, type PurchaseRow, type PurchaseStatusValue,
+  type AddressSnapshot, type PurchaseAttemptRow, type PurchaseRow, type PurchaseStatusValue,
   type RefundReasonValue, type RefundRow,
 } from './schema.js';
 
 export interface ReserveInput {
   readonly purchaseId: string;
   readonly customerId: string;
-  readonly amount: number;
+  readonly productId: string;
+  readonly subtotal: number;
   readonly currency: string;
+  readonly promoCode: string | null;
   readonly workflowId: string;
 }
 
+export interface Reservation {
+  readonly holdId: string | null;
+  readonly discount: number;
+  readonly total: number;
+  readonly promoCode: string | null;
+}
+
 /**
- * Reserves `amount` as a pending hold: `held += amount` only if `balance - held >= amount`,
- * in one conditional UPDATE (no check-then-act race). Throws `insufficient_credit` or
- * `currency_mismatch` without writing. A zero total needs no hold and returns null.
+ * Reserves what a purchase needs, in one transaction: the promo redemption (if a code was
+ * given) and the credit hold for the discounted total — `held += total` only if
+ * `balance - held >= total`, in one conditional UPDATE (no check-then-act race). Throws
+ * `promo_code_invalid`, `insufficient_credit` or `currency_mismatch` without writing
+ * anything. Idempotent on the purchase id.
  */
-export async function reserveHold(db: Db, input: ReserveInput): Promise<CreditHoldRow | null> {
-  if (input.amount === 0) return null;
+export async function reserveForPurchase(db: Db, input: ReserveInput): Promise<Reservation> {
   return db.transaction(async (tx) => {
+    const promo = input.promoCode
+      ? await reservePromo(tx, { purchaseId: input.purchaseId, code: input.promoCode, customerId: input.customerId, productId: input.productId, subtotal: input.subtotal, currency: input.currency })
+      : null;
+    const discount = promo?.discount ?? 0;
+    const total = input.subtotal - discount;
+    const reservation = { discount, total, promoCode: promo?.code ?? null };
+    if (total === 0) return { ...reservation, holdId: null };
     const existing = await tx.select().from(creditHolds).where(eq(creditHolds.purchaseId, input.purchaseId)).limit(1);
-    if (existing[0]) return existing[0];
+    if (existing[0]) return { ...reservation, holdId: existing[0].id };
     const updated = await tx.update(creditAccounts)
-      .set({ held: sql`${creditAccounts.held} + ${input.amount}`, updatedAt: sql`clock_timestamp()` })
+      .set({ held: sql`${creditAccounts.held} + ${total}`, updatedAt: sql`clock_timestamp()` })
       .where(and(
         eq(creditAccounts.customerId, input.customerId),
         eq(creditAccounts.currency, input.currency),
-        sql`${creditAccounts.balance} - ${creditAccounts.held} >= ${input.amount}`,
+        sql`${creditAccounts.balance} - ${creditAccounts.held} >= ${total}`,
       ))
       .returning({ customerId: creditAccounts.customerId });
     if (!updated[0]) {
@@ -47,25 +65,29 @@ export async function reserveHold(db: Db, input: ReserveInput): Promise<CreditHo
         throw new DomainError('currency_mismatch', `The product is priced in ${input.currency}; the customer's credit is kept in ${account.currency}.`, { accountCurrency: account.currency, currency: input.currency });
       }
       const available = account ? account.balance - account.held : 0;
-      throw new DomainError('insufficient_credit', `Available credit ${available} is less than the ${input.amount} required.`, { available, required: input.amount, currency: input.currency });
+      throw new DomainError('insufficient_credit', `Available credit ${available} is less than the ${total} required.`, { available, required: total, currency: input.currency });
     }
     const inserted = await tx.insert(creditHolds).values({
       id: holdIdFor(input.purchaseId),
       customerId: input.customerId,
       purchaseId: input.purchaseId,
       workflowId: input.workflowId,
-      amount: input.amount,
+      amount: total,
       currency: input.currency,
     }).returning();
     const hold = inserted[0];
     if (!hold) throw new Error('hold insert returned no row');
-    return hold;
+    return { ...reservation, holdId: hold.id };
   });
 }
 
-/** Releases the pending hold of a purchase (idempotent); returns whether anything was released. */
+/**
+ * Releases the pending hold of a purchase and its promo reservation (idempotent); returns
+ * whether a hold was released.
+ */
 export async function releaseHold(db: Db, purchaseId: string, resolution: string): Promise<boolean> {
   return db.transaction(async (tx) => {
+    await releasePromo(tx, purchaseId);
     const released = await tx.update(creditHolds)
       .set({ status: 'released', resolution, resolvedAt: sql`clock_timestamp()` })
       .where(and(eq(creditHolds.purchaseId, purchaseId), eq(creditHolds.status, 'pending')))
@@ -152,6 +174,7 @@ export async function commitPurchase(db: Db, input: CommitInput): Promise<Purcha
       workflowId: input.workflowId,
       actor: input.actor,
     }).returning();
+    await commitPromo(tx, input.purchaseId);
     await tx.update(purchaseAttempts)
       .set({ status: 'completed', finishedAt: sql`clock_timestamp()` })
       .where(eq(purchaseAttempts.id, input.purchaseId));
