@@ -66,8 +66,8 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
       // never served from a cache (the accuracy rule in the README).
       const platform = deps.platform(requestId ?? undefined);
       const [customer, product] = await Promise.all([
-        platform.getCustomer(customerId).catch((error: unknown) => { throw platformFailure(error, 'customer_not_found', customerId); }),
-        platform.getProduct(productId).catch((error: unknown) => { throw platformFailure(error, 'product_not_found', productId); }),
+        platform.getCustomer(customerId, { fresh: true }).catch((error: unknown) => { throw platformFailure(error, 'customer_not_found', customerId); }),
+        platform.getProduct(productId, { fresh: true }).catch((error: unknown) => { throw platformFailure(error, 'product_not_found', productId); }),
       ]);
       return {
         customer: { id: customer.id, address: { ...customer.address, line2: customer.address.line2 ?? null } },

@@ -59,6 +59,9 @@ const EnvSchema = z.object({
   PLATFORM_API_URL: z.string().url().optional(),
   PLATFORM_PORT: intFromEnv(4010),
   PLATFORM_TIMEOUT_MS: intFromEnv(3000),
+  PLATFORM_CACHE_MAX_ENTRIES: intFromEnv(10_000),
+  PLATFORM_CACHE_TTL_MS: intFromEnv(30_000),
+  PLATFORM_CACHE_STALE_IF_ERROR_MS: intFromEnv(300_000),
   API_TOKENS: z.string().optional(),
   PURCHASE_SYNC_TIMEOUT_MS: intFromEnv(10_000),
   SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
@@ -66,6 +69,14 @@ const EnvSchema = z.object({
   WEB_DIST_DIR: z.string().optional(),
   DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RECONCILE_INTERVAL_MS: intFromEnv(15 * 60_000),
+  RECONCILE_SCHEDULE_ID: z.string().min(1).default('reconcile-ledger'),
+  RECONCILE_HOLD_AGE_MS: intFromEnv(15 * 60_000),
+  RECONCILE_BATCH_SIZE: intFromEnv(500),
+  RECONCILE_PLATFORM_CONCURRENCY: intFromEnv(8),
+  TEMPORAL_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
+  WORKER_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
 });
 
 export interface Config {
@@ -92,6 +103,8 @@ export interface Config {
     readonly url: string | undefined;
     readonly port: number;
     readonly timeoutMs: number;
+    /** Cache of platform reads for views (never for money); maxEntries 0 turns it off. */
+    readonly cache: { readonly maxEntries: number; readonly ttlMs: number; readonly staleIfErrorMs: number };
   };
   readonly tokens: readonly ApiToken[];
   /** True when API_TOKENS is unset and the documented development tokens are in force. */
@@ -105,6 +118,25 @@ export interface Config {
   /** The built internal app served at `/` (default web/dist of this repository). */
   readonly webDistDir: string;
   readonly logLevel: string;
+  readonly reconcile: {
+    /** How often the `reconcile-ledger` Temporal Schedule runs; 0 = no schedule is created. */
+    readonly intervalMs: number;
+    readonly scheduleId: string;
+    /** A pending hold older than this whose purchase workflow is closed is released. */
+    readonly holdAgeMs: number;
+    /** Accounts checked per activity (keyset batch). */
+    readonly batchSize: number;
+    /** Concurrent shipment look-ups against the platform per batch. */
+    readonly platformConcurrency: number;
+  };
+  readonly metrics: {
+    /** Port of the Temporal SDK's own Prometheus exporter (worker metrics); unset = off. */
+    readonly temporalPort: number | undefined;
+    /** Port of a `/metrics` endpoint in `worker` mode (the API serves its own); unset = off. */
+    readonly workerPort: number | undefined;
+  };
+  /** How long SIGTERM waits for in-flight requests and activities before closing anyway. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -136,7 +168,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,
     },
-    platform: { url: e.PLATFORM_API_URL, port: e.PLATFORM_PORT, timeoutMs: e.PLATFORM_TIMEOUT_MS },
+    platform: {
+      url: e.PLATFORM_API_URL, port: e.PLATFORM_PORT, timeoutMs: e.PLATFORM_TIMEOUT_MS,
+      cache: { maxEntries: e.PLATFORM_CACHE_MAX_ENTRIES, ttlMs: e.PLATFORM_CACHE_TTL_MS, staleIfErrorMs: e.PLATFORM_CACHE_STALE_IF_ERROR_MS },
+    },
     tokens,
     usingDevTokens: !e.API_TOKENS,
     purchaseSyncTimeoutMs: e.PURCHASE_SYNC_TIMEOUT_MS,
@@ -145,5 +180,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCurrency: e.DEFAULT_CURRENCY,
     webDistDir: e.WEB_DIST_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
     logLevel: e.LOG_LEVEL,
+    reconcile: {
+      intervalMs: e.RECONCILE_INTERVAL_MS,
+      scheduleId: e.RECONCILE_SCHEDULE_ID,
+      holdAgeMs: e.RECONCILE_HOLD_AGE_MS,
+      batchSize: Math.max(1, e.RECONCILE_BATCH_SIZE),
+      platformConcurrency: Math.max(1, e.RECONCILE_PLATFORM_CONCURRENCY),
+    },
+    metrics: { temporalPort: e.TEMPORAL_METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

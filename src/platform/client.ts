@@ -7,6 +7,7 @@
  * - `invalid_response`: a 2xx whose body does not match the platform's documented shape.
  */
 import type { z } from 'zod';
+import type { CacheResult, PlatformCache } from './cache.js';
 import {
   PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment,
   type PlatformAddress, type PlatformList,
@@ -44,13 +45,32 @@ export interface PlatformClientOptions {
   readonly timeoutMs: number;
   /** Propagated as `X-Request-Id` for tracing across services. */
   readonly requestId?: string;
+  /** Shared by every client of the process; without it every read goes to the platform. */
+  readonly cache?: PlatformCache;
+}
+
+/**
+ * `fresh`: the caller moves money on this data — ask the platform every time (conditionally
+ * when cached), never serve a cached or stale copy. Default: a view, cache allowed.
+ */
+export interface ReadOptions {
+  readonly fresh?: boolean;
+}
+
+/** What the last cached read did, for `X-Cache` headers on views. */
+export interface ReadInfo {
+  readonly cache: CacheResult;
+  /** Age of the served copy in seconds (0 when the platform just answered). */
+  readonly ageSeconds: number;
 }
 
 export interface PlatformClient {
-  getCustomer(id: string): Promise<PlatformCustomer>;
-  listCustomers(params: { query?: string; cursor?: string; limit?: number }): Promise<PlatformList<PlatformCustomer>>;
-  getProduct(id: string): Promise<PlatformProduct>;
-  listProducts(params: { cursor?: string; limit?: number }): Promise<PlatformList<PlatformProduct>>;
+  getCustomer(id: string, options?: ReadOptions): Promise<PlatformCustomer>;
+  listCustomers(params: { query?: string | undefined; cursor?: string | undefined; limit?: number | undefined }): Promise<PlatformList<PlatformCustomer>>;
+  getProduct(id: string, options?: ReadOptions): Promise<PlatformProduct>;
+  listProducts(params: { cursor?: string | undefined; limit?: number | undefined }): Promise<PlatformList<PlatformProduct>>;
+  /** How the last cached read of this client was answered. */
+  lastRead(): ReadInfo | null;
   createShipment(idempotencyKey: string, input: CreateShipmentInput): Promise<PlatformShipment>;
   findShipmentByIdempotencyKey(idempotencyKey: string): Promise<PlatformShipment | null>;
   getShipment(id: string): Promise<PlatformShipment>;
@@ -60,6 +80,8 @@ export interface PlatformClient {
 interface RawResponse {
   readonly status: number;
   readonly body: unknown;
+  readonly etag: string | null;
+  readonly cacheControl: string | null;
 }
 
 function readProblemCode(body: unknown): string | null {
@@ -77,6 +99,7 @@ function problemDetail(body: unknown): string {
 }
 
 export function createPlatformClient(options: PlatformClientOptions): PlatformClient {
+  const options_ = options;
   const base = options.baseUrl.replace(/\/+$/, '');
 
   async function send(operation: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
@@ -108,7 +131,10 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
         if (response.ok) throw new PlatformError(operation, 'invalid_response', 'response body is not JSON', response.status);
       }
     }
-    if (response.ok) return { status: response.status, body: parsed };
+    const etag = response.headers.get('etag');
+    const cacheControl = response.headers.get('cache-control');
+    if (response.status === 304) return { status: 304, body: null, etag, cacheControl };
+    if (response.ok) return { status: response.status, body: parsed, etag, cacheControl };
     const code = readProblemCode(parsed);
     const detail = problemDetail(parsed);
     if (response.status === 404) throw new PlatformError(operation, 'not_found', detail, 404, code);
@@ -125,6 +151,47 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return result.data;
   }
 
+  let last: ReadInfo | null = null;
+
+  /**
+   * A GET through the cache. Views: a fresh entry is a hit; a stale one is revalidated with
+   * If-None-Match; during an outage an entry within stale-if-error is served. Money (`fresh`):
+   * always revalidated or fetched, never served without the platform's answer.
+   */
+  async function cachedGet<T extends z.ZodType>(operation: string, path: string, schema: T, options: ReadOptions = {}): Promise<z.infer<T>> {
+    const cache = options_.cache;
+    if (!cache) return parse(operation, schema, await send(operation, 'GET', path));
+    const key = path;
+    const entry = cache.get(key);
+    if (entry && !options.fresh && cache.isFresh(entry)) {
+      cache.record('hit', operation);
+      last = { cache: 'hit', ageSeconds: Math.floor((cache.now() - entry.storedAt) / 1000) };
+      return parse(operation, schema, { status: 200, body: entry.body, etag: entry.etag, cacheControl: null });
+    }
+    let raw: RawResponse;
+    try {
+      raw = await send(operation, 'GET', path, undefined, entry?.etag ? { 'if-none-match': entry.etag } : {});
+    } catch (error) {
+      if (entry && !options.fresh && error instanceof PlatformError && error.kind === 'unavailable' && cache.usableIfError(entry)) {
+        cache.record('stale_if_error', operation);
+        last = { cache: 'stale_if_error', ageSeconds: Math.floor((cache.now() - entry.storedAt) / 1000) };
+        return parse(operation, schema, { status: 200, body: entry.body, etag: entry.etag, cacheControl: null });
+      }
+      throw error;
+    }
+    if (raw.status === 304 && entry) {
+      cache.refresh(key, entry, raw.cacheControl);
+      cache.record('revalidated', operation);
+      last = { cache: 'revalidated', ageSeconds: 0 };
+      return parse(operation, schema, { ...raw, status: 200, body: entry.body });
+    }
+    const value = parse(operation, schema, raw);
+    cache.store(key, raw.etag, raw.body, raw.cacheControl);
+    cache.record('miss', operation);
+    last = { cache: 'miss', ageSeconds: 0 };
+    return value;
+  }
+
   const enc = encodeURIComponent;
   const qs = (params: Record<string, string | number | undefined>): string => {
     const search = new URLSearchParams();
@@ -134,18 +201,19 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   };
 
   return {
-    async getCustomer(id) {
-      return parse('getCustomer', PlatformCustomer, await send('getCustomer', 'GET', `/customers/${enc(id)}`));
+    lastRead: () => last,
+    async getCustomer(id, readOptions) {
+      return cachedGet('getCustomer', `/customers/${enc(id)}`, PlatformCustomer, readOptions);
     },
     async listCustomers({ query, cursor, limit }) {
-      const page = parse('listCustomers', PlatformPage(PlatformCustomer), await send('listCustomers', 'GET', `/customers${qs({ query, cursor, limit })}`));
+      const page = await cachedGet('listCustomers', `/customers${qs({ query, cursor, limit })}`, PlatformPage(PlatformCustomer));
       return { data: page.data, nextCursor: page.nextCursor ?? null };
     },
-    async getProduct(id) {
-      return parse('getProduct', PlatformProduct, await send('getProduct', 'GET', `/products/${enc(id)}`));
+    async getProduct(id, readOptions) {
+      return cachedGet('getProduct', `/products/${enc(id)}`, PlatformProduct, readOptions);
     },
     async listProducts({ cursor, limit }) {
-      const page = parse('listProducts', PlatformPage(PlatformProduct), await send('listProducts', 'GET', `/products${qs({ cursor, limit })}`));
+      const page = await cachedGet('listProducts', `/products${qs({ cursor, limit })}`, PlatformPage(PlatformProduct));
       return { data: page.data, nextCursor: page.nextCursor ?? null };
     },
     async createShipment(idempotencyKey, input) {

@@ -13,7 +13,8 @@ import { createApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
-import { createPlatformClient, type PlatformClient } from '../../src/platform/client.js';
+import type { PlatformClient } from '../../src/platform/client.js';
+import { platformClientFactory } from '../../src/platform/factory.js';
 import { createWorker, type RunningWorker } from '../../src/temporal/worker.js';
 import { startPlatformMock } from '../../platform-mock/src/server.js';
 import { adminUrl, cloneDatabase, databaseUrl, dropDatabase } from './databases.js';
@@ -67,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const platform = (requestId?: string): PlatformClient => createPlatformClient({ baseUrl: mock.url, timeoutMs: config.platform.timeoutMs, ...(requestId ? { requestId } : {}) });
+  const platform = platformClientFactory(config, mock.url);
   const app = createApp({ config, database, logger, temporal, platform, temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,6 +1,8 @@
 /**
- * Read-through views of the platform's customers and products for the internal app (support).
- * Nothing here feeds money: the saga reads the platform itself, fresh.
+ * Read-through views of the platform's customers and products for the internal app (support),
+ * served through the platform cache: at most PLATFORM_CACHE_TTL_MS old (bounded by the
+ * platform's max-age), or during an outage up to PLATFORM_CACHE_STALE_IF_ERROR_MS old with
+ * `X-Cache: stale_if_error`. Nothing here feeds money: the saga reads the platform itself.
  */
 import { Router, type Request, type Response } from 'express';
 import {
@@ -8,7 +10,7 @@ import {
   type CustomerList, type CustomerView, type ProductList, type ProductView,
 } from '../../contracts/index.js';
 import { DomainError } from '../../domain/errors.js';
-import { PlatformError } from '../../platform/client.js';
+import { PlatformError, type PlatformClient } from '../../platform/client.js';
 import type { PlatformCustomer, PlatformProduct } from '../../platform/types.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -23,6 +25,15 @@ function toProduct(p: PlatformProduct): ProductView {
   return { id: p.id, name: p.name, description: p.description, price: p.price, active: p.active, updatedAt: p.updatedAt };
 }
 
+/** Tells the internal app how old a view is: `X-Cache` (hit, miss, revalidated, stale_if_error) and `Age`. */
+function cacheHeaders(res: Response, client: PlatformClient): void {
+  const info = client.lastRead();
+  if (!info) return;
+  res.set('X-Cache', info.cache);
+  res.set('Age', String(info.ageSeconds));
+  res.set('Cache-Control', 'private, no-store');
+}
+
 function platformProblem(error: unknown, notFound: 'customer_not_found' | 'product_not_found' | null, id = ''): unknown {
   if (!(error instanceof PlatformError)) return error;
   if (error.kind === 'not_found' && notFound) return new DomainError(notFound, `The platform knows no ${notFound === 'customer_not_found' ? 'customer' : 'product'} "${id}".`);
@@ -34,29 +45,37 @@ export function catalogRouter(deps: ApiDeps): Router {
 
   router.get('/customers', requireRole('support'), async (req: Request, res: Response<CustomerList>) => {
     const q = parseQuery(req, CustomerListQuery);
-    const page = await deps.platform(requestIdOf(req)).listCustomers({ query: q.query, cursor: q.cursor, limit: q.limit })
+    const client = deps.platform(requestIdOf(req));
+    const page = await client.listCustomers({ query: q.query, cursor: q.cursor, limit: q.limit })
       .catch((error: unknown) => { throw platformProblem(error, null); });
+    cacheHeaders(res, client);
     res.json({ data: page.data.map(toCustomer), nextCursor: page.nextCursor });
   });
 
   router.get('/customers/:customerId', requireRole('support'), async (req: Request, res: Response<CustomerView>) => {
     const { customerId } = parseParams(req, CustomerIdParam);
-    const customer = await deps.platform(requestIdOf(req)).getCustomer(customerId)
+    const client = deps.platform(requestIdOf(req));
+    const customer = await client.getCustomer(customerId)
       .catch((error: unknown) => { throw platformProblem(error, 'customer_not_found', customerId); });
+    cacheHeaders(res, client);
     res.json(toCustomer(customer));
   });
 
   router.get('/products', requireRole('support'), async (req: Request, res: Response<ProductList>) => {
     const q = parseQuery(req, ProductListQuery);
-    const page = await deps.platform(requestIdOf(req)).listProducts({ cursor: q.cursor, limit: q.limit })
+    const client = deps.platform(requestIdOf(req));
+    const page = await client.listProducts({ cursor: q.cursor, limit: q.limit })
       .catch((error: unknown) => { throw platformProblem(error, null); });
+    cacheHeaders(res, client);
     res.json({ data: page.data.map(toProduct), nextCursor: page.nextCursor });
   });
 
   router.get('/products/:productId', requireRole('support'), async (req: Request, res: Response<ProductView>) => {
     const { productId } = parseParams(req, ProductIdParam);
-    const product = await deps.platform(requestIdOf(req)).getProduct(productId)
+    const client = deps.platform(requestIdOf(req));
+    const product = await client.getProduct(productId)
       .catch((error: unknown) => { throw platformProblem(error, 'product_not_found', productId); });
+    cacheHeaders(res, client);
     res.json(toProduct(product));
   });
 
