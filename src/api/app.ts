@@ -51,7 +51,13 @@ export function createApp(deps: ApiDeps): Express {
     app.use(express.static(webDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, file) => {
       if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
     } }));
-    app.get(/^\/(?!v1\/|docs|metrics).*/, (_req, res) => {
+    // Client-side routes of the app get index.html — only when a browser asks for HTML, so
+    // API clients still get a 404 problem for unknown paths.
+    app.get(/^\/(?!v1\/|docs|metrics).*/, (req, res, next) => {
+      if (req.accepts(['json', 'html']) !== 'html') {
+        next();
+        return;
+      }
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(webDir, 'index.html'));
     });

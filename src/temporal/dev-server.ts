@@ -21,6 +21,8 @@ export interface DevServer {
   readonly namespace: string;
   /** Where the binary came from, for the start-up banner. */
   readonly source: string;
+  /** The server's process id, when this process started it. */
+  readonly pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     uiUrl: options.headless ? null : `http://127.0.0.1:${uiPort}`,
     namespace,
     source: cli,
+    pid: child.pid ?? null,
     stop: () => stopChild(child),
   };
 }
@@ -156,6 +159,7 @@ async function startSdkDownloadedServer(namespace: string): Promise<DevServer> {
     uiUrl: null,
     namespace,
     source: 'SDK download',
+    pid: null,
     stop: () => env.teardown(),
   };
 }

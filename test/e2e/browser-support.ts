@@ -44,7 +44,7 @@ export interface AppPage {
 /** A fresh context (its own sessionStorage) with a fixed locale and time zone. */
 export async function openApp(browser: Browser, baseURL: string): Promise<AppPage> {
   const context = await browser.newContext({ baseURL, locale: 'en-US', timezoneId: 'UTC', viewport: { width: 1400, height: 900 } });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -66,7 +66,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** The trimmed text of the element with this test id, retried until it equals `expected`. */
-export async function expectText(page: Page, testId: string, expected: string | RegExp, timeout = 10_000): Promise<void> {
+export async function expectText(page: Page, testId: string, expected: string | RegExp, timeout = 15_000): Promise<void> {
   const read = async (): Promise<string> => ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
   if (typeof expected === 'string') await expect.poll(read, { timeout }).toBe(expected);
   else await expect.poll(read, { timeout }).toMatch(expected);
@@ -75,4 +75,18 @@ export async function expectText(page: Page, testId: string, expected: string | 
 /** `usd(12345)` → "$123.45", as the app formats amounts (en-US). */
 export function money(minor: number, currency = 'USD', signed = false): string {
   return new Intl.NumberFormat('en-US', { style: 'currency', currency, signDisplay: signed ? 'exceptZero' : 'auto' }).format(minor / 100);
+}
+
+/** The test id of the focused element (or the tag name when it has none). */
+export function focusedTestId(page: Page): Promise<string> {
+  return page.evaluate<string>('document.activeElement ? (document.activeElement.getAttribute("data-testid") ?? document.activeElement.tagName) : ""');
+}
+
+/** Presses Tab until the element with this test id has the focus, as a keyboard user would. */
+export async function tabTo(page: Page, testId: string, maxPresses = 40): Promise<void> {
+  for (let i = 0; i < maxPresses; i++) {
+    if ((await focusedTestId(page)) === testId) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${testId} was not reachable with Tab within ${maxPresses} presses`);
 }

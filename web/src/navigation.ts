@@ -1,0 +1,40 @@
+/**
+ * The navigation, by section. Each item names the permission it needs; a section with no
+ * visible item is not shown at all. Promo codes and reconciliation runs join the Admin
+ * section as routes under /admin when their APIs exist.
+ */
+import type { Permission } from './session';
+
+export interface NavItem {
+  readonly label: string;
+  readonly to: string;
+  readonly permission: Permission;
+  readonly testId: string;
+  /** A page served by the API rather than by this app (opens in a new tab). */
+  readonly external?: boolean;
+}
+
+export interface NavSection {
+  readonly title: string;
+  readonly testId: string;
+  readonly items: readonly NavItem[];
+}
+
+export const NAVIGATION: readonly NavSection[] = [
+  {
+    title: 'Customer service',
+    testId: 'nav-section-service',
+    items: [
+      { label: 'Customers', to: '/customers', permission: 'readCustomers', testId: 'nav-customers' },
+      { label: 'Purchases', to: '/purchases', permission: 'readCustomers', testId: 'nav-purchases' },
+    ],
+  },
+  {
+    title: 'Admin',
+    testId: 'nav-section-admin',
+    items: [
+      { label: 'Administration', to: '/admin', permission: 'admin', testId: 'nav-admin' },
+      { label: 'API reference', to: '/docs', permission: 'admin', testId: 'nav-api-reference', external: true },
+    ],
+  },
+];
