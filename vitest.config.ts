@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (pure logic, no I/O beyond an in-process server) and `integration`
- * (real Postgres, a real Temporal dev server and platform-mock, started by the global setup).
+ * Projects: `unit` (pure logic, no I/O beyond an in-process server) and `integration`
+ * (real Postgres, a real Temporal dev server and platform-mock, started by the global setup)
+ * run in `npm test`; `fuzz` (Schemathesis, `npm run test:fuzz`) and `faults` (the fault
+ * suite, `npm run test:faults`) use the same setup and run as CI steps of their own.
  * Both use the `forks` pool: a Temporal Worker inside `threads` fails (sdk-typescript#876).
  */
 export default defineConfig({
@@ -21,11 +23,33 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts', 'test/**/*.test.ts'],
-          exclude: ['node_modules/**', 'web/**'],
+          exclude: ['node_modules/**', 'web/**', 'test/fuzz/**', 'test/faults/**'],
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          pool: 'forks',
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          pool: 'forks',
+          // One file at a time: each kills and restarts processes and needs the CPU to recover.
+          fileParallelism: false,
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
         },
       },
     ],

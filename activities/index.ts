@@ -5,15 +5,17 @@
 import type { ActivityDeps } from './deps.js';
 import { createHealthActivities, type HealthActivities } from './health.js';
 import { createPurchaseActivities, type PurchaseActivities } from './purchase.js';
+import { createReconcileActivities, type ReconcileActivities } from './reconcile.js';
 
 export type { ActivityDeps } from './deps.js';
 
 /** Every activity the worker registers; workflows proxy this type. */
-export type Activities = HealthActivities & PurchaseActivities;
+export type Activities = HealthActivities & PurchaseActivities & ReconcileActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createHealthActivities(deps),
     ...createPurchaseActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }

@@ -18,6 +18,9 @@ export interface ApiToken {
 /** Documented development tokens; production refuses to start with these. */
 export const DEV_API_TOKENS = 'web:storefront:dev_storefront_token,alice:support:dev_support_token,root:admin:dev_admin_token';
 
+/** Production tokens are secrets, not passwords: long enough that guessing is hopeless. */
+export const MIN_PRODUCTION_TOKEN_LENGTH = 16;
+
 const RoleSchema = z.enum(['storefront', 'support', 'admin']);
 
 function parseTokens(raw: string): ApiToken[] {
@@ -36,6 +39,8 @@ function parseTokens(raw: string): ApiToken[] {
     });
   const names = new Set(tokens.map((t) => t.name));
   if (names.size !== tokens.length) throw new Error('API_TOKENS: token names must be unique (they are the recorded actor)');
+  // One secret for two names would make the recorded actor (and the role) ambiguous.
+  if (new Set(tokens.map((t) => t.token)).size !== tokens.length) throw new Error('API_TOKENS: each token must be different');
   return tokens;
 }
 
@@ -66,6 +71,7 @@ const EnvSchema = z.object({
   PURCHASE_SYNC_TIMEOUT_MS: intFromEnv(10_000),
   SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
   MAX_GRANT_AMOUNT: intFromEnv(100_000_000),
+  RATE_LIMIT_MONEY_PER_MINUTE: intFromEnv(12_000),
   WEB_DIST_DIR: z.string().optional(),
   DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -74,6 +80,7 @@ const EnvSchema = z.object({
   RECONCILE_HOLD_AGE_MS: intFromEnv(15 * 60_000),
   RECONCILE_BATCH_SIZE: intFromEnv(500),
   RECONCILE_PLATFORM_CONCURRENCY: intFromEnv(8),
+  RECONCILE_SHIPMENT_LOOKBACK_MS: intFromEnv(0),
   TEMPORAL_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   WORKER_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
@@ -113,6 +120,8 @@ export interface Config {
   /** Total time CreateShipment may be retried before the purchase is compensated. */
   readonly shipmentRetryBudgetMs: number;
   readonly maxGrantAmount: number;
+  /** Money-moving requests (purchases, refunds, grants, deductions) per token name per minute; 0 = no limit. */
+  readonly rateLimitMoneyPerMinute: number;
   /** Currency shown for a customer with no account yet; an account takes its first movement's currency. */
   readonly defaultCurrency: string;
   /** The built internal app served at `/` (default web/dist of this repository). */
@@ -128,6 +137,8 @@ export interface Config {
     readonly batchSize: number;
     /** Concurrent shipment look-ups against the platform per batch. */
     readonly platformConcurrency: number;
+    /** Only purchases younger than this are looked up on the platform; 0 = all of them. */
+    readonly shipmentLookbackMs: number;
   };
   readonly metrics: {
     /** Port of the Temporal SDK's own Prometheus exporter (worker metrics); unset = off. */
@@ -148,7 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.NODE_ENV === 'production') {
     if (!e.API_TOKENS) throw new Error('API_TOKENS must be set in production');
-    if (e.API_TOKENS.includes('dev_') ) throw new Error('API_TOKENS must not contain the development tokens in production');
+    const devTokens = new Set(parseTokens(DEV_API_TOKENS).map((t) => t.token));
+    if (parseTokens(e.API_TOKENS).some((t) => devTokens.has(t.token) || t.token.startsWith('dev_'))) {
+      throw new Error('API_TOKENS must not contain the development tokens in production');
+    }
+    if (parseTokens(e.API_TOKENS).some((t) => t.token.length < MIN_PRODUCTION_TOKEN_LENGTH)) {
+      throw new Error(`API_TOKENS: production tokens must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters (random, e.g. openssl rand -hex 24)`);
+    }
     if (!e.DATABASE_URL) throw new Error('DATABASE_URL must be set in production');
   }
   const tokens = parseTokens(e.API_TOKENS ?? DEV_API_TOKENS);
@@ -177,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purchaseSyncTimeoutMs: e.PURCHASE_SYNC_TIMEOUT_MS,
     shipmentRetryBudgetMs: e.SHIPMENT_RETRY_BUDGET_MS,
     maxGrantAmount: e.MAX_GRANT_AMOUNT,
+    rateLimitMoneyPerMinute: e.RATE_LIMIT_MONEY_PER_MINUTE,
     defaultCurrency: e.DEFAULT_CURRENCY,
     webDistDir: e.WEB_DIST_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
     logLevel: e.LOG_LEVEL,
@@ -186,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       holdAgeMs: e.RECONCILE_HOLD_AGE_MS,
       batchSize: Math.max(1, e.RECONCILE_BATCH_SIZE),
       platformConcurrency: Math.max(1, e.RECONCILE_PLATFORM_CONCURRENCY),
+      shipmentLookbackMs: e.RECONCILE_SHIPMENT_LOOKBACK_MS,
     },
     metrics: { temporalPort: e.TEMPORAL_METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

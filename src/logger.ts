@@ -1,16 +1,24 @@
 /** Structured JSON logs (pino). Secrets never reach a log line: the redact list removes them. */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-export function createLogger(level: string, name = 'purchase-ledger'): Logger {
-  return pino({
+/**
+ * Where a bearer token or cookie could appear in a logged object: request headers (as Node,
+ * Express and fetch name them, one or two levels deep), configuration, and the token itself.
+ */
+export const REDACTED_PATHS = [
+  'authorization', 'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
+  '*.headers.authorization', '*.headers.cookie', 'token', '*.token', 'tokens', '*.tokens', 'apiTokens', 'API_TOKENS', '*.API_TOKENS',
+];
+
+/** `destination` (default stdout) lets tests read the lines. */
+export function createLogger(level: string, name = 'purchase-ledger', destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
-    redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', '*.token', 'apiTokens'],
-      censor: '[redacted]',
-    },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -10,15 +10,18 @@ import { createApp } from './api/app.js';
 import { loadConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase, type Database } from './db/client.js';
 import { createLogger, type Logger } from './logger.js';
-import { createPlatformClient } from './platform/client.js';
+import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
+import { platformClientFactory, type PlatformClientFactory } from './platform/factory.js';
 import { connectTemporal, type TemporalHandle } from './temporal/client.js';
 import { REPO_ROOT, findTemporalCli } from './temporal/dev-server.js';
+import { ensureReconcileSchedule } from './temporal/schedules.js';
 import { createWorker, type RunningWorker } from './temporal/worker.js';
 
 type Stopper = () => Promise<void>;
 
-function platformFactory(config: Config, url: string): (requestId?: string) => ReturnType<typeof createPlatformClient> {
-  return (requestId?: string) => createPlatformClient({ baseUrl: url, timeoutMs: config.platform.timeoutMs, ...(requestId ? { requestId } : {}) });
+/** One cache per process; its hit/miss/revalidation counts feed the metrics. */
+function platformFactory(config: Config, url: string, metrics: Metrics): PlatformClientFactory {
+  return platformClientFactory(config, url, (result) => metrics.platformCache.inc({ result }));
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
@@ -56,25 +59,36 @@ async function startPlatformMockProcess(config: Config, logger: Logger): Promise
   };
 }
 
-async function startApi(config: Config, logger: Logger, database: Database, temporal: TemporalHandle, platformUrl: string): Promise<Stopper> {
+async function startApi(config: Config, logger: Logger, database: Database, temporal: TemporalHandle, platformUrl: string, metrics: Metrics): Promise<Stopper> {
   const app = createApp({
-    config, database, logger, temporal: temporal.client, temporalUiUrl: temporal.uiUrl,
-    platform: platformFactory(config, platformUrl), webDistDir: config.webDistDir,
+    config, database, logger, temporal: temporal.client, temporalUiUrl: temporal.uiUrl, metrics,
+    platform: platformFactory(config, platformUrl, metrics), webDistDir: config.webDistDir,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
+  // Graceful stop: no new connections; requests in flight finish (a purchase waits up to
+  // PURCHASE_SYNC_TIMEOUT_MS); idle keep-alive sockets close now; SHUTDOWN_TIMEOUT_MS caps it.
   return async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline: closing their connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
+    logger.info('API stopped');
   };
 }
 
-async function startWorker(config: Config, logger: Logger, database: Database, temporal: TemporalHandle, platformUrl: string): Promise<{ running: RunningWorker; done: Promise<void> }> {
+async function startWorker(config: Config, logger: Logger, database: Database, temporal: TemporalHandle, platformUrl: string, metrics: Metrics): Promise<{ running: RunningWorker; done: Promise<void> }> {
   const running = await createWorker({
     address: temporal.address,
     namespace: temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { config, database, logger, platform: platformFactory(config, platformUrl) },
+    deps: { config, database, logger, platform: platformFactory(config, platformUrl, metrics), temporal: temporal.client, metrics },
   });
   const done = running.worker.run();
   return { running, done };
@@ -135,20 +149,29 @@ async function main(): Promise<void> {
     platformUrl = mock.url;
   }
 
+  // One registry per process: in `dev` mode the API's /metrics shows the worker's too.
+  const metrics = createMetrics();
   if (mode === 'worker' || mode === 'dev') {
-    const { running, done } = await startWorker(config, logger, database, temporal, platformUrl);
+    const { running, done } = await startWorker(config, logger, database, temporal, platformUrl, metrics);
     stoppers.push(async () => {
+      // Drains: no new tasks are polled; running activities get SHUTDOWN_TIMEOUT_MS to finish.
       running.worker.shutdown();
       await done;
       await running.connection.close();
+      logger.info('worker stopped');
     });
     done.catch((error: unknown) => {
       logger.fatal({ err: error }, 'worker stopped');
       process.exitCode = 1;
     });
+    await ensureReconcileSchedule(temporal.client, config, logger);
+    if (mode === 'worker' && config.metrics.workerPort !== undefined) {
+      stoppers.push(await serveMetrics(metrics, config.host, config.metrics.workerPort));
+      logger.info({ port: config.metrics.workerPort }, 'worker metrics at /metrics');
+    }
   }
   if (mode === 'api' || mode === 'dev') {
-    stoppers.push(await startApi(config, logger, database, temporal, platformUrl));
+    stoppers.push(await startApi(config, logger, database, temporal, platformUrl, metrics));
   }
   if (!['api', 'worker', 'dev'].includes(mode)) throw new Error(`unknown mode "${mode}": use dev, api, worker or migrate`);
 

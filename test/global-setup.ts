@@ -4,13 +4,13 @@
  * file in ~100 ms), and one workflow bundle shared by every worker. All stopped and dropped
  * at the end, so nothing is left running.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { findTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server.js';
-import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/temporal/worker.js';
 import { adminUrl, createDatabaseFromScratch, dropDatabase, dropDatabasesWithPrefix, testDatabasePrefix } from './support/databases.js';
 
 declare module 'vitest' {
@@ -25,7 +25,26 @@ let server: DevServer | null = null;
 let template: string | null = null;
 let bundleDir: string | null = null;
 
+/** Pids of dev servers of runs that were killed before their teardown (e.g. Ctrl-C, SIGPIPE). */
+const PID_FILE = path.join(os.tmpdir(), 'purchase-ledger-test-temporal.pids');
+
+function killOrphanedServers(): void {
+  if (!existsSync(PID_FILE)) return;
+  for (const line of readFileSync(PID_FILE, 'utf8').split('\n')) {
+    const pid = Number(line.trim());
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      // Only a temporal dev server: the pid may have been reused by something else.
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(PID_FILE, { force: true });
+}
+
 export async function setup(project: TestProject): Promise<void> {
+  killOrphanedServers();
   if (!findTemporalCli()) {
     throw new Error('No temporal CLI found (TEMPORAL_CLI_PATH, PATH, .tools/bin/temporal). Run `npm run setup` first.');
   }
@@ -33,9 +52,10 @@ export async function setup(project: TestProject): Promise<void> {
   const [started, templateName, bundle] = await Promise.all([
     startDevServer({ port: 0, headless: true }),
     createDatabaseFromScratch(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
   ]);
   server = started;
+  if (started.pid) writeFileSync(PID_FILE, `${started.pid}\n`, { flag: 'a' });
   template = templateName;
   bundleDir = mkdtempSync(path.join(os.tmpdir(), 'ledger-bundle-'));
   const bundlePath = path.join(bundleDir, 'workflows.js');
@@ -47,6 +67,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await server?.stop();
+  rmSync(PID_FILE, { force: true });
   if (template) await dropDatabase(adminUrl(), template);
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 }

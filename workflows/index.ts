@@ -1,4 +1,5 @@
 /** Every workflow the worker registers. Deterministic code only (see eslint.config.js). */
 export { ping } from './ping.js';
-export { purchaseProduct, statusQuery } from './purchase.js';
+export { cancelPurchaseUpdate, purchaseProduct, statusQuery } from './purchase.js';
 export { refundPurchase } from './refund.js';
+export { reconcileLedger } from './reconcile.js';

@@ -15,7 +15,7 @@
  *   retry until they succeed, in non-cancellable scopes.
  */
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, defineQuery, proxyActivities,
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineUpdate, isCancellation, proxyActivities,
   setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -59,6 +59,23 @@ export interface PurchaseStatus {
 }
 
 export const statusQuery = defineQuery<PurchaseStatus>('status');
+
+export interface CancelPurchaseRequest {
+  /** Why the operator gives up on this purchase; recorded in the failure the caller sees. */
+  readonly reason: string;
+  readonly actor?: string;
+}
+
+/**
+ * Operator action on a stuck saga (docs/operations.md). Accepted only while the saga waits on
+ * the platform (`shipping`, `verifying_shipment`). In `shipping` it stops the CreateShipment
+ * retries, then still looks the shipment up by its idempotency key: if the platform has it, the
+ * purchase commits (too late to cancel); if not, the hold is released and the attempt fails
+ * with `purchase_cancelled`. In `verifying_shipment` (the platform does not even answer the
+ * look-up) it stops waiting and compensates. Returns the status once the saga has ended, or
+ * after 30 s (query `status` then).
+ */
+export const cancelPurchaseUpdate = defineUpdate<PurchaseStatus, [CancelPurchaseRequest]>('cancelPurchase');
 
 const load = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -112,6 +129,24 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     total: null, currency: null, holdId: null, shipmentId: null, lastError: null, outcome: 'pending',
   };
   setHandler(statusQuery, () => status);
+
+  // The operator's cancel interrupts whichever platform wait is current (one scope per stage).
+  let cancelled = null as CancelPurchaseRequest | null;
+  const shippingScope = new CancellationScope();
+  const verifyScope = new CancellationScope();
+  setHandler(cancelPurchaseUpdate, async (request) => {
+    cancelled ??= request;
+    (status.stage === 'shipping' ? shippingScope : verifyScope).cancel();
+    await condition(() => status.outcome !== 'pending', '30 seconds');
+    return status;
+  }, {
+    validator: (request: CancelPurchaseRequest): void => {
+      if (typeof request?.reason !== 'string' || request.reason.trim() === '') throw new Error('cancelPurchase needs a non-empty "reason"');
+      if (status.stage !== 'shipping' && status.stage !== 'verifying_shipment') {
+        throw new Error(`purchase is in stage "${status.stage}": only a purchase waiting on shipping or verifying_shipment can be cancelled`);
+      }
+    },
+  });
   const update = (patch: Partial<PurchaseStatus>): void => {
     status = { ...status, ...patch };
     if (patch.stage) upsertSearchAttributes([{ key: PurchaseStageKey, value: patch.stage }]);
@@ -173,10 +208,10 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
   update({ stage: 'shipping' });
   let shipment: { id: string; status: string } | null = null;
   try {
-    shipment = await shipping(input.shipmentBudgetMs).createShipment({
+    shipment = await shippingScope.run(() => shipping(input.shipmentBudgetMs).createShipment({
       purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
       quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
-    });
+    }));
   } catch (error) {
     const failure = applicationFailureOf(error);
     update({ lastError: describe(error) });
@@ -186,7 +221,21 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     }
     // Retries exhausted or timed out: the platform may have created it anyway. Ask.
     update({ stage: 'verifying_shipment' });
-    shipment = await lookup.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId });
+    let verified = true;
+    try {
+      shipment = await verifyScope.run(() => lookup.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId }));
+    } catch (lookupError) {
+      if (!cancelled || !isCancellation(lookupError)) throw lookupError;
+      verified = false;
+    }
+    if (!shipment && cancelled) {
+      return fail({
+        code: 'purchase_cancelled',
+        detail: `Cancelled by ${cancelled.actor ?? 'an operator'} while waiting on the platform: ${cancelled.reason}`
+          + (verified ? '' : ' (the platform did not answer the shipment look-up either)'),
+        extensions: { reason: cancelled.reason, shipmentVerified: verified },
+      }, 'purchase_cancelled');
+    }
     if (!shipment) {
       return fail({
         code: 'shipment_failed',

@@ -7,10 +7,15 @@ import { catalogRouter } from './catalog/routes.js';
 import { creditRouter } from './credit/routes.js';
 import { promoCodesRouter } from './promo-codes/routes.js';
 import { purchasesRouter } from './purchases/routes.js';
+import { reconciliationRouter } from './reconciliation/routes.js';
 import type { ApiDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './errors.js';
+import { httpMetrics, metricsRouter } from './ops/metrics.js';
 import { opsRouter } from './ops/routes.js';
+import { createMetrics } from '../metrics.js';
+import { MONEY_MOVING_ROUTES, moneyRateLimiter } from './rate-limit.js';
 import { requestIdMiddleware } from './request-id.js';
+import { securityHeaders } from './security-headers.js';
 import { sessionRouter } from './session/routes.js';
 
 export function createApp(deps: ApiDeps): Express {
@@ -19,13 +24,17 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
   app.use(requestIdMiddleware);
+  app.use(securityHeaders());
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(httpMetrics(metrics));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       deps.logger.info({
         requestId: res.locals.requestId as string,
         method: req.method,
-        path: req.path,
+        // originalUrl: req.path is relative to the router that answered; the query is left out.
+        path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         actor: (res.locals.caller as { name?: string } | undefined)?.name,
@@ -36,12 +45,15 @@ export function createApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: '32kb', strict: true, type: ['application/json', 'application/*+json'] }));
 
   app.use(opsRouter(deps));
+  app.use(metricsRouter(metrics));
   const v1 = express.Router();
   v1.use(createAuthenticator(deps.config.tokens));
+  v1.post([...MONEY_MOVING_ROUTES], moneyRateLimiter(deps.config.rateLimitMoneyPerMinute));
   v1.use(sessionRouter(deps));
   v1.use(creditRouter(deps));
   v1.use(catalogRouter(deps));
   v1.use(purchasesRouter(deps));
+  v1.use(reconciliationRouter(deps));
   v1.use(promoCodesRouter(deps));
   app.use('/v1', v1);
 

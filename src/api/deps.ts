@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { PlatformClient } from '../platform/client.js';
 
 export interface ApiDeps {
@@ -16,4 +17,6 @@ export interface ApiDeps {
   readonly temporalUiUrl: string | null;
   /** Folder of the built internal app (web/dist) to serve at `/`, when present. */
   readonly webDistDir?: string | null;
+  /** Prometheus registry served at `/metrics`; absent = the app makes one of its own. */
+  readonly metrics?: Metrics;
 }

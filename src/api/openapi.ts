@@ -11,6 +11,7 @@ import { registerCatalogPaths } from './catalog/openapi.js';
 import { registerCreditPaths } from './credit/openapi.js';
 import { registerPromoCodePaths } from './promo-codes/openapi.js';
 import { registerPurchasePaths } from './purchases/openapi.js';
+import { registerReconciliationPaths } from './reconciliation/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
 
@@ -36,10 +37,27 @@ export function problems(...codes: ErrorCode[]): ResponseMap {
   for (const [status, list] of byStatus) {
     out[String(status)] = {
       description: `Problem with code ${list.map((c) => `\`${c}\``).join(' or ')}`,
+      ...(status === 429 ? { headers: { 'Retry-After': { ...RETRY_AFTER, required: true } } } : {}),
+      ...(status === 503 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
       content: { 'application/problem+json': { schema: Problem } },
     };
   }
   return out;
+}
+
+const RETRY_AFTER = {
+  description: 'Seconds to wait before retrying (a money-moving request: with the same Idempotency-Key)',
+  schema: { type: 'integer' as const, minimum: 0 },
+};
+
+/** Problems of an operation with a JSON body: the body parser's 400, 413 and 415, plus `codes`. */
+export function bodyProblems(...codes: ErrorCode[]): ResponseMap {
+  return problems('malformed_json', 'payload_too_large', 'unsupported_media_type', ...codes);
+}
+
+/** Problems of a money-moving POST: a JSON body, the Idempotency-Key, the per-token rate limit (429), plus `codes`. */
+export function moneyProblems(...codes: ErrorCode[]): ResponseMap {
+  return bodyProblems('idempotency_key_required', 'idempotency_key_reused', 'rate_limited', ...codes);
 }
 
 export function buildOpenApiDocument(): OpenApiDocument {
@@ -54,6 +72,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerCreditPaths(registry);
   registerCatalogPaths(registry);
   registerPurchasePaths(registry);
+  registerReconciliationPaths(registry);
   registerPromoCodePaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({

@@ -40,4 +40,4 @@ export type CustomerList = z.infer<typeof CustomerList>;
 export const ProductList = listOf(ProductView, 'ProductList');
 export type ProductList = z.infer<typeof ProductList>;
 
-export const ProductIdParam = z.object({ productId: ExternalId });
+export const ProductIdParam = z.object({ productId: ExternalId.meta({ description: 'The platform\'s product id', example: 'prod_mouse' }) });

@@ -9,7 +9,7 @@ export type CreditReason = z.infer<typeof CreditReason>;
 export const EntryType = z.enum(['grant', 'deduction', 'purchase', 'refund']).meta({ id: 'EntryType' });
 export type EntryType = z.infer<typeof EntryType>;
 
-export const CustomerIdParam = z.object({ customerId: ExternalId });
+export const CustomerIdParam = z.object({ customerId: ExternalId.meta({ description: 'The platform\'s customer id', example: 'cus_ada' }) });
 export type CustomerIdParam = z.infer<typeof CustomerIdParam>;
 
 export const CreditBalance = z.object({

@@ -5,8 +5,8 @@ import { Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, 
 export const MAX_QUANTITY = 100;
 
 export const PurchaseRequest = z.strictObject({
-  customerId: ExternalId,
-  productId: ExternalId,
+  customerId: ExternalId.meta({ description: 'The platform\'s customer id', example: 'cus_ada' }),
+  productId: ExternalId.meta({ description: 'The platform\'s product id', example: 'prod_mouse' }),
   quantity: z.number().int().min(1).max(MAX_QUANTITY).default(1),
   promoCode: z.string().trim().min(1).max(64).optional(),
   expectedUnitPrice: Amount.optional().meta({ description: 'If given and the current price differs → 409 price_changed (with the current price). Protects the customer from paying a price they did not see.' }),

@@ -264,3 +264,65 @@ export const promoCodeAudit = pgTable('promo_code_audit', {
 export type PromoCodeRow = typeof promoCodes.$inferSelect;
 export type PromoRedemptionRow = typeof promoRedemptions.$inferSelect;
 export type PromoCodeAuditRow = typeof promoCodeAudit.$inferSelect;
+
+export const RECONCILIATION_TRIGGERS = ['schedule', 'manual'] as const;
+export type ReconciliationTrigger = (typeof RECONCILIATION_TRIGGERS)[number];
+export const RECONCILIATION_STATUSES = ['running', 'completed', 'failed'] as const;
+export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
+export const FINDING_SEVERITIES = ['error', 'warning', 'info'] as const;
+export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
+
+/** One discrepancy a reconciliation run found (or an orphaned hold it released). */
+export interface Finding {
+  readonly severity: FindingSeverity;
+  /** Stable snake_case kind: balance_mismatch, held_mismatch, balance_chain_broken, … */
+  readonly kind: string;
+  /** What it is about: `account:<customerId>`, `entry:<id>`, `purchase:<id>`, `hold:<id>`. */
+  readonly entity: string;
+  readonly expected: string | number | null;
+  readonly actual: string | number | null;
+  readonly detail: string;
+}
+
+export interface ReconciliationCounts {
+  accounts: number;
+  entries: number;
+  pendingHolds: number;
+  purchases: number;
+  refunds: number;
+  shipmentsChecked: number;
+  holdsReleased: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+/**
+ * Reconciliation runs and their findings. A run advances `cursor` (the last customer id it
+ * checked) together with its counts and findings in one UPDATE that is conditional on the
+ * previous cursor, so a retried batch activity never records its findings twice.
+ */
+export const reconciliationRuns = pgTable('reconciliation_runs', {
+  id: text('id').primaryKey(),
+  trigger: text('trigger').$type<ReconciliationTrigger>().notNull(),
+  status: text('status').$type<ReconciliationStatus>().notNull().default('running'),
+  workflowId: text('workflow_id').notNull(),
+  /** Temporal's first execution run id: the run row is created once per workflow execution. */
+  executionId: text('execution_id').notNull(),
+  actor: text('actor'),
+  cursor: text('cursor'),
+  counts: jsonb('counts').$type<ReconciliationCounts>().notNull(),
+  /** The first findings (capped); `finding_count` counts them all. */
+  findings: jsonb('findings').$type<Finding[]>().notNull().default(sql`'[]'::jsonb`),
+  findingCount: integer('finding_count').notNull().default(0),
+  error: text('error'),
+  startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+  finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }),
+}, (t) => [
+  uniqueIndex('reconciliation_runs_execution_uq').on(t.executionId),
+  index('reconciliation_runs_started_idx').on(t.startedAt.desc(), t.id.desc()),
+  check('reconciliation_runs_trigger', sql`${t.trigger} in ('schedule','manual')`),
+  check('reconciliation_runs_status', sql`${t.status} in ('running','completed','failed')`),
+]);
+
+export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;

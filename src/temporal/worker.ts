@@ -3,9 +3,12 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../logger.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { activityInterceptors } from './activity-interceptors.js';
 import { REPO_ROOT } from './dev-server.js';
 
 export const WORKFLOWS_PATH = path.join(REPO_ROOT, 'workflows', 'index.ts');
+/** Bundled with the workflows (pass to `bundleWorkflowCode` too): request ids on workflow logs and activity headers. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [path.join(REPO_ROOT, 'workflows', 'interceptors.ts')];
 
 export interface WorkerSetup {
   readonly address: string;
@@ -28,30 +31,48 @@ const PINO_LEVEL: Readonly<Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' 
   TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
 };
 
+export interface RuntimeOptions {
+  /** `host:port` for the SDK's Prometheus exporter (worker, workflow and activity metrics); unset = off. */
+  readonly metricsBindAddress?: string | undefined;
+}
+
 /**
  * Routes the Temporal SDK's own logs (worker lifecycle, workflow and activity loggers) into
- * our JSON logger. Once per process: the Runtime is a process-wide singleton.
+ * our JSON logger, and exports the SDK's metrics to Prometheus when asked. Once per process:
+ * the Runtime is a process-wide singleton.
  */
-export function installRuntimeLogger(logger: Logger): void {
+export function installRuntimeLogger(logger: Logger, options: RuntimeOptions = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level: LogLevel = logger.isLevelEnabled('debug') ? 'DEBUG' : logger.isLevelEnabled('info') ? 'INFO' : logger.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       if (!logger.isLevelEnabled(PINO_LEVEL[entry.level])) return;
-      logger[PINO_LEVEL[entry.level]]({ ...entry.meta, component: 'temporal' }, entry.message);
+      // The task token is a capability to complete the activity: it stays out of the logs.
+      const { taskToken: _taskToken, ...meta } = entry.meta ?? {};
+      logger[PINO_LEVEL[entry.level]]({ ...meta, component: 'temporal' }, entry.message);
     }),
+    ...(options.metricsBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+      : {}),
   });
+  if (options.metricsBindAddress) logger.info({ bindAddress: options.metricsBindAddress }, 'Temporal SDK metrics at /metrics');
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
-  installRuntimeLogger(setup.deps.logger);
+  const { config } = setup.deps;
+  installRuntimeLogger(setup.deps.logger, {
+    metricsBindAddress: config.metrics.temporalPort !== undefined ? `${config.host}:${config.metrics.temporalPort}` : undefined,
+  });
   const connection = await NativeConnection.connect({ address: setup.address });
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     activities: createActivities(setup.deps),
+    // On shutdown, running activities get this long to finish before they are cancelled.
+    shutdownGraceTime: config.shutdownTimeoutMs,
+    interceptors: { activity: [activityInterceptors(setup.deps)], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...setup.tuning,
   });

@@ -34,6 +34,8 @@ async function startWorkerProcess(): Promise<ServiceProcess> {
     PLATFORM_API_URL: stack.platformUrl,
     PLATFORM_TIMEOUT_MS: '3000',
     LOG_LEVEL: 'warn',
+    // No reconcile-ledger schedule on the run's shared dev server from this test's workers.
+    RECONCILE_INTERVAL_MS: '0',
   });
   workers.push(worker);
   // Ready when it has run a workflow end to end.

@@ -12,7 +12,8 @@ import { inject } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { PlatformClient } from '../../src/platform/client.js';
 import { platformClientFactory } from '../../src/platform/factory.js';
 import { createWorker, type RunningWorker } from '../../src/temporal/worker.js';
@@ -32,6 +33,8 @@ export interface StackOptions {
   /** Start a worker (default true). */
   readonly worker?: boolean;
   readonly env?: Record<string, string>;
+  /** A logger of the test's own (e.g. one that captures lines); default: LOG_LEVEL, to stdout. */
+  readonly logger?: Logger;
 }
 
 export interface TestStack {
@@ -42,6 +45,8 @@ export interface TestStack {
   readonly platform: PlatformClient;
   readonly temporal: Client;
   readonly taskQueue: string;
+  /** The Prometheus registry shared by this stack's API and worker (as in `dev` mode). */
+  readonly metrics: Metrics;
   /** Starts (again) a worker for this stack's task queue, e.g. after a simulated crash. */
   startWorker(): Promise<RunningWorker>;
   stopWorker(): Promise<void>;
@@ -62,14 +67,17 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     PLATFORM_TIMEOUT_MS: '2000',
     API_TOKENS,
     LOG_LEVEL: 'silent',
+    // Stopping a test's worker cancels activities still running after 1 s.
+    SHUTDOWN_TIMEOUT_MS: '1000',
     ...options.env,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const platform = platformClientFactory(config, mock.url);
-  const app = createApp({ config, database, logger, temporal, platform, temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir });
+  const platform = platformClientFactory(config, mock.url, (result) => metrics.platformCache.inc({ result }));
+  const app = createApp({ config, database, logger, temporal, platform, metrics, temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -80,7 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const startWorker = async (): Promise<RunningWorker> => {
     const worker = await createWorker({
       address: inject('temporalAddress'), namespace: config.temporal.namespace, taskQueue,
-      deps: { config, database, logger, platform }, workflowBundle: bundle,
+      deps: { config, database, logger, platform, temporal, metrics }, workflowBundle: bundle,
     });
     running = { worker, done: worker.worker.run() };
     return worker;
@@ -96,7 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   if (options.worker !== false) await startWorker();
 
   return {
-    config, database, apiUrl, platformUrl: mock.url, platform: platform(), temporal, taskQueue,
+    config, database, apiUrl, platformUrl: mock.url, platform: platform(), temporal, taskQueue, metrics,
     startWorker, stopWorker,
     close: async () => {
       await stopWorker();

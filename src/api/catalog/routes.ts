@@ -37,6 +37,12 @@ function cacheHeaders(res: Response, client: PlatformClient): void {
 function platformProblem(error: unknown, notFound: 'customer_not_found' | 'product_not_found' | null, id = ''): unknown {
   if (!(error instanceof PlatformError)) return error;
   if (error.kind === 'not_found' && notFound) return new DomainError(notFound, `The platform knows no ${notFound === 'customer_not_found' ? 'customer' : 'product'} "${id}".`);
+  // A list query the platform refuses (a cursor it did not issue) is the caller's mistake, not an outage.
+  if (error.kind === 'rejected' && !notFound) {
+    return new DomainError('validation_failed', 'The platform refused the query: the cursor is not one this API issued, or the query is not valid.', {
+      errors: [{ path: 'query.cursor', message: 'not a cursor this API issued' }],
+    });
+  }
   return new DomainError('platform_unavailable', `The platform could not answer: ${error.message}`);
 }
 

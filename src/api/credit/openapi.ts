@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   CreditBalance, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
 } from '../../contracts/index.js';
-import { IdempotencyHeaders, problems } from '../openapi.js';
+import { IdempotencyHeaders, moneyProblems, problems } from '../openapi.js';
 
 export function registerCreditPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -46,9 +46,8 @@ export function registerCreditPaths(registry: OpenAPIRegistry): void {
       },
       responses: {
         201: { description: 'The entry and the balance after it', content: { 'application/json': { schema: CreditMovementResponse } } },
-        ...problems(
-          'idempotency_key_required', 'malformed_json', 'customer_not_found', 'idempotency_key_in_use', 'idempotency_key_reused',
-          'currency_mismatch', 'platform_unavailable', 'payload_too_large',
+        ...moneyProblems(
+          'customer_not_found', 'idempotency_key_in_use', 'currency_mismatch', 'platform_unavailable',
           ...(kind === 'grants' ? (['amount_exceeds_limit'] as const) : (['insufficient_credit'] as const)),
         ),
       },

@@ -4,7 +4,7 @@ import {
   AttemptIdParam, ListQuery, Purchase, PurchaseAttempt, PurchaseIdParam, PurchaseList, PurchaseListQuery, PurchasePending,
   PurchaseRequest, PurchaseWithRefunds, Refund, RefundList, RefundRequest, Problem,
 } from '../../contracts/index.js';
-import { IdempotencyHeaders, problems } from '../openapi.js';
+import { IdempotencyHeaders, moneyProblems, problems } from '../openapi.js';
 
 export function registerPurchasePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -23,8 +23,8 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
       201: { description: 'Completed; header Location: /v1/purchases/{id}', content: { 'application/json': { schema: Purchase } } },
       202: { description: 'Still running at the deadline; header Location: /v1/purchase-attempts/{id}. A replay of the key answers 202 until the saga ends.', content: { 'application/json': { schema: PurchasePending } } },
       502: { description: '`shipment_failed`: CreateShipment failed after its retries, with the platform\'s reason', content: { 'application/problem+json': { schema: Problem } } },
-      ...problems('idempotency_key_required', 'malformed_json', 'customer_not_found', 'product_not_found', 'price_changed', 'insufficient_credit',
-        'idempotency_key_reused', 'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'service_unavailable', 'platform_unavailable', 'payload_too_large'),
+      ...moneyProblems('customer_not_found', 'product_not_found', 'price_changed', 'insufficient_credit',
+        'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'service_unavailable', 'platform_unavailable', 'purchase_cancelled'),
     },
   });
   registry.registerPath({
@@ -51,7 +51,7 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
     request: { params: PurchaseIdParam, headers: IdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: RefundRequest } } } },
     responses: {
       201: { description: 'The refund', content: { 'application/json': { schema: Refund } } },
-      ...problems('idempotency_key_required', 'malformed_json', 'purchase_not_found', 'purchase_fully_refunded', 'idempotency_key_reused', 'refund_exceeds_refundable', 'service_unavailable', 'payload_too_large'),
+      ...moneyProblems('purchase_not_found', 'purchase_fully_refunded', 'refund_exceeds_refundable', 'service_unavailable'),
     },
   });
   registry.registerPath({

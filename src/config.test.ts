@@ -1,0 +1,67 @@
+/** The configuration's security rules: production refuses the development tokens and weak ones. */
+import { describe, expect, it } from 'vitest';
+import { DEV_API_TOKENS, loadConfig } from './config.js';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://ledger@db.internal:5432/ledger',
+  API_TOKENS: 'web:storefront:0f3a9c1e7b2d4f6a8c0e1b3d5f7a9c1e,root:admin:9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b',
+};
+
+describe('loadConfig', () => {
+  it('development without API_TOKENS uses the documented development tokens', () => {
+    const config = loadConfig({});
+    expect(config.usingDevTokens).toBe(true);
+    expect(config.tokens.map((t) => t.token)).toEqual(['dev_storefront_token', 'dev_support_token', 'dev_admin_token']);
+  });
+
+  it('production with proper tokens and a database starts', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.usingDevTokens).toBe(false);
+    expect(config.tokens.map((t) => `${t.name}:${t.role}`)).toEqual(['web:storefront', 'root:admin']);
+  });
+
+  it('production refuses to start without API_TOKENS', () => {
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: undefined })).toThrow(/API_TOKENS must be set in production/);
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: '' })).toThrow(/API_TOKENS must be set in production/);
+  });
+
+  it('production refuses the development tokens, all of them or one among others', () => {
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: DEV_API_TOKENS })).toThrow(/development tokens/);
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: `${PRODUCTION.API_TOKENS},ops:support:dev_support_token` })).toThrow(/development tokens/);
+    // The same development secret under another name is still the development secret.
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: 'shop:storefront:dev_storefront_token' })).toThrow(/development tokens/);
+  });
+
+  it('production refuses short tokens', () => {
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: 'web:storefront:short123' })).toThrow(/at least 16 characters/);
+  });
+
+  it('production refuses to start without DATABASE_URL', () => {
+    expect(() => loadConfig({ ...PRODUCTION, DATABASE_URL: undefined })).toThrow(/DATABASE_URL must be set in production/);
+  });
+
+  it('refuses malformed, duplicated or shared tokens in any environment', () => {
+    expect(() => loadConfig({ API_TOKENS: 'web:superuser:abcdefgh12' })).toThrow(/name:role:token/);
+    expect(() => loadConfig({ API_TOKENS: 'web:storefront:short' })).toThrow(/8\+ characters/);
+    expect(() => loadConfig({ API_TOKENS: 'web:storefront:abcdefgh12,web:admin:ijklmnop34' })).toThrow(/names must be unique/);
+    expect(() => loadConfig({ API_TOKENS: 'web:storefront:abcdefgh12,root:admin:abcdefgh12' })).toThrow(/each token must be different/);
+  });
+
+  it('never puts a token into an error message', () => {
+    let message = '';
+    try {
+      loadConfig({ API_TOKENS: 'web:superuser:s3cr3t-value-xyz' });
+    } catch (error) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    expect(message).toMatch(/API_TOKENS/);
+    expect(message).not.toContain('s3cr3t-value-xyz');
+  });
+
+  it('limits money-moving requests to 12000 per token per minute by default; 0 turns the limit off', () => {
+    expect(loadConfig({}).rateLimitMoneyPerMinute).toBe(12_000);
+    expect(loadConfig({ RATE_LIMIT_MONEY_PER_MINUTE: '0' }).rateLimitMoneyPerMinute).toBe(0);
+    expect(() => loadConfig({ RATE_LIMIT_MONEY_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_MONEY_PER_MINUTE/);
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * Reconciliation: the set-based checks of one batch of accounts, and the run rows that record
+ * them. A batch is a keyset range of `credit_accounts` by customer id, `(after, last]`; every
+ * check of the batch is one SQL statement over that range (index range scans on
+ * `customer_id`), run inside one REPEATABLE READ, READ ONLY transaction so the checks see one
+ * snapshot while purchases keep committing. Nothing here changes money.
+ */
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { Db, Executor } from './client.js';
+import {
+  reconciliationRuns,
+  type Finding, type ReconciliationCounts, type ReconciliationRunRow, type ReconciliationStatus, type ReconciliationTrigger,
+} from './schema.js';
+
+/** Findings stored on a run row; beyond this only `finding_count` grows. */
+export const MAX_STORED_FINDINGS = 1000;
+/** Rows a single check reports per batch (a corrupt account can break thousands of entries). */
+const MAX_ROWS_PER_CHECK = 200;
+
+export function emptyCounts(): ReconciliationCounts {
+  return { accounts: 0, entries: 0, pendingHolds: 0, purchases: 0, refunds: 0, shipmentsChecked: 0, holdsReleased: 0, errors: 0, warnings: 0, infos: 0 };
+}
+
+async function rowsOf<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
+  const result = await db.execute(query);
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
+
+export interface NewRun {
+  readonly id: string;
+  readonly trigger: ReconciliationTrigger;
+  readonly workflowId: string;
+  readonly executionId: string;
+  readonly actor: string | null;
+}
+
+/** Creates the run of a workflow execution, once: a retried activity gets the same row. */
+export async function beginRun(db: Db, run: NewRun): Promise<ReconciliationRunRow> {
+  await db.insert(reconciliationRuns).values({ ...run, counts: emptyCounts() }).onConflictDoNothing();
+  const rows = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.executionId, run.executionId)).limit(1);
+  const row = rows[0];
+  if (!row) throw new Error(`reconciliation run of execution ${run.executionId} was not created`);
+  return row;
+}
+
+export async function getRun(db: Executor, id: string): Promise<ReconciliationRunRow | null> {
+  const rows = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** Newest first, keyset on (started_at, id). */
+export async function listRuns(db: Executor, before: { startedAt: Date; id: string } | null, limit: number): Promise<{ rows: ReconciliationRunRow[]; hasMore: boolean }> {
+  const rows = await db.select().from(reconciliationRuns)
+    .where(before
+      ? or(lt(reconciliationRuns.startedAt, before.startedAt), and(eq(reconciliationRuns.startedAt, before.startedAt), lt(reconciliationRuns.id, before.id)))
+      : undefined)
+    .orderBy(desc(reconciliationRuns.startedAt), desc(reconciliationRuns.id))
+    .limit(limit + 1);
+  return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+}
+
+export interface AccountCheckRow {
+  readonly customerId: string;
+  readonly balance: number;
+  readonly held: number;
+  readonly version: number;
+  readonly entriesTotal: number;
+  readonly entryCount: number;
+  readonly maxVersion: number;
+  readonly holdsTotal: number;
+  readonly holdCount: number;
+}
+
+export interface ChainBreakRow {
+  readonly id: string;
+  readonly customerId: string;
+  readonly accountVersion: number;
+  readonly amount: number;
+  readonly balanceAfter: number;
+  readonly prevBalance: number;
+  readonly prevVersion: number;
+}
+
+export interface PurchaseCheckRow {
+  readonly id: string;
+  readonly customerId: string;
+  readonly total: number;
+  readonly refundedAmount: number;
+  readonly shipmentId: string;
+  readonly refundsTotal: number;
+  readonly refundCount: number;
+  readonly purchaseEntriesTotal: number;
+  readonly purchaseEntryCount: number;
+  readonly refundEntriesTotal: number;
+  readonly createdAt: Date;
+}
+
+export interface StaleHoldRow {
+  readonly id: string;
+  readonly customerId: string;
+  readonly purchaseId: string;
+  readonly workflowId: string | null;
+  readonly amount: number;
+  readonly currency: string;
+  readonly createdAt: string;
+  readonly hasPurchase: boolean;
+}
+
+export interface BatchSnapshot {
+  /** The accounts of the batch, in customer id order; empty when the keyset is exhausted. */
+  readonly accounts: AccountCheckRow[];
+  readonly chainBreaks: ChainBreakRow[];
+  readonly purchases: PurchaseCheckRow[];
+  readonly staleHolds: StaleHoldRow[];
+}
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+/**
+ * Reads everything one batch needs, in one snapshot: the accounts after `after` (at most
+ * `limit`), their entry and pending-hold totals, the entries that break the balance_after
+ * chain, their purchases with refund and entry totals, and their pending holds older than
+ * `holdAgeMs`.
+ */
+export async function readBatch(db: Db, after: string | null, limit: number, holdAgeMs: number): Promise<BatchSnapshot> {
+  return db.transaction(async (tx) => {
+    const accounts = (await rowsOf<Record<string, unknown>>(tx, sql`
+      with batch as (
+        select customer_id, balance, held, version from credit_accounts
+        where ${after === null ? sql`true` : sql`customer_id > ${after}`}
+        order by customer_id limit ${limit}
+      )
+      select b.customer_id, b.balance, b.held, b.version,
+             coalesce(e.total, 0) as entries_total, coalesce(e.n, 0) as entry_count, coalesce(e.max_version, 0) as max_version,
+             coalesce(h.total, 0) as holds_total, coalesce(h.n, 0) as hold_count
+      from batch b
+      left join lateral (select sum(amount) as total, count(*) as n, max(account_version) as max_version
+                         from ledger_entries where customer_id = b.customer_id) e on true
+      left join lateral (select sum(amount) as total, count(*) as n
+                         from credit_holds where customer_id = b.customer_id and status = 'pending') h on true
+      order by b.customer_id`)).map((r): AccountCheckRow => ({
+      customerId: String(r.customer_id), balance: num(r.balance), held: num(r.held), version: num(r.version),
+      entriesTotal: num(r.entries_total), entryCount: num(r.entry_count), maxVersion: num(r.max_version),
+      holdsTotal: num(r.holds_total), holdCount: num(r.hold_count),
+    }));
+    const last = accounts[accounts.length - 1];
+    if (!last) return { accounts, chainBreaks: [], purchases: [], staleHolds: [] };
+    const range = (column: string): ReturnType<typeof sql> =>
+      sql`${after === null ? sql`true` : sql`${sql.raw(column)} > ${after}`} and ${sql.raw(column)} <= ${last.customerId}`;
+
+    const chainBreaks = (await rowsOf<Record<string, unknown>>(tx, sql`
+      select id, customer_id, account_version, amount, balance_after, prev_balance, prev_version from (
+        select id, customer_id, account_version, amount, balance_after,
+               lag(balance_after, 1, 0::bigint) over w as prev_balance,
+               lag(account_version, 1, 0) over w as prev_version
+        from ledger_entries where ${range('customer_id')}
+        window w as (partition by customer_id order by account_version)
+      ) c
+      where balance_after <> prev_balance + amount or account_version <> prev_version + 1
+      order by customer_id, account_version
+      limit ${MAX_ROWS_PER_CHECK}`)).map((r): ChainBreakRow => ({
+      id: String(r.id), customerId: String(r.customer_id), accountVersion: num(r.account_version), amount: num(r.amount),
+      balanceAfter: num(r.balance_after), prevBalance: num(r.prev_balance), prevVersion: num(r.prev_version),
+    }));
+
+    const purchases = (await rowsOf<Record<string, unknown>>(tx, sql`
+      select p.id, p.customer_id, p.total, p.refunded_amount, p.shipment_id, (extract(epoch from p.created_at) * 1000)::bigint as created_ms,
+             coalesce(r.total, 0) as refunds_total, coalesce(r.n, 0) as refund_count,
+             coalesce(e.purchase_total, 0) as purchase_entries_total, coalesce(e.purchase_n, 0) as purchase_entry_count,
+             coalesce(e.refund_total, 0) as refund_entries_total
+      from purchases p
+      left join lateral (select sum(amount) as total, count(*) as n from refunds where purchase_id = p.id) r on true
+      left join lateral (select sum(amount) filter (where type = 'purchase') as purchase_total,
+                                count(*) filter (where type = 'purchase') as purchase_n,
+                                sum(amount) filter (where type = 'refund') as refund_total
+                         from ledger_entries where purchase_id = p.id) e on true
+      where ${range('p.customer_id')}
+      order by p.customer_id, p.id`)).map((r): PurchaseCheckRow => ({
+      id: String(r.id), customerId: String(r.customer_id), total: num(r.total), refundedAmount: num(r.refunded_amount),
+      shipmentId: String(r.shipment_id), refundsTotal: num(r.refunds_total), refundCount: num(r.refund_count),
+      purchaseEntriesTotal: num(r.purchase_entries_total), purchaseEntryCount: num(r.purchase_entry_count),
+      refundEntriesTotal: num(r.refund_entries_total), createdAt: new Date(num(r.created_ms)),
+    }));
+
+    const staleHolds = (await rowsOf<Record<string, unknown>>(tx, sql`
+      select h.id, h.customer_id, h.purchase_id, h.workflow_id, h.amount, h.currency,
+             to_char(h.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+             exists (select 1 from purchases p where p.id = h.purchase_id) as has_purchase
+      from credit_holds h
+      where h.status = 'pending' and ${range('h.customer_id')}
+        and h.created_at < clock_timestamp() - make_interval(secs => ${holdAgeMs / 1000}::double precision)
+      order by h.customer_id, h.created_at
+      limit ${MAX_ROWS_PER_CHECK}`)).map((r): StaleHoldRow => ({
+      id: String(r.id), customerId: String(r.customer_id), purchaseId: String(r.purchase_id),
+      workflowId: typeof r.workflow_id === 'string' ? r.workflow_id : null, amount: num(r.amount), currency: String(r.currency),
+      createdAt: String(r.created_at), hasPurchase: r.has_purchase === true,
+    }));
+
+    return { accounts, chainBreaks, purchases, staleHolds };
+  }, { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}
+
+/** Pure: the findings of a batch snapshot (everything except shipments and orphaned holds). */
+export function ledgerFindings(snapshot: BatchSnapshot): Finding[] {
+  const findings: Finding[] = [];
+  for (const a of snapshot.accounts) {
+    const entity = `account:${a.customerId}`;
+    if (a.balance !== a.entriesTotal) {
+      findings.push({ severity: 'error', kind: 'balance_mismatch', entity, expected: a.entriesTotal, actual: a.balance,
+        detail: `balance ${a.balance} differs from the sum of its ${a.entryCount} entries (${a.entriesTotal})` });
+    }
+    if (a.held !== a.holdsTotal) {
+      findings.push({ severity: 'error', kind: 'held_mismatch', entity, expected: a.holdsTotal, actual: a.held,
+        detail: `held ${a.held} differs from the sum of its ${a.holdCount} pending holds (${a.holdsTotal})` });
+    }
+    if (a.version !== a.maxVersion || a.entryCount !== a.maxVersion) {
+      // The account's version counts its entries; the entries' versions run 1..version.
+      const [expected, actual] = a.version !== a.maxVersion ? [a.version, a.maxVersion] : [a.maxVersion, a.entryCount];
+      findings.push({ severity: 'error', kind: 'version_mismatch', entity, expected, actual,
+        detail: `account version ${a.version}, ${a.entryCount} entries, highest entry version ${a.maxVersion}: they must all be equal` });
+    }
+  }
+  for (const b of snapshot.chainBreaks) {
+    const entity = `entry:${b.id}`;
+    if (b.accountVersion !== b.prevVersion + 1) {
+      findings.push({ severity: 'error', kind: 'version_gap', entity, expected: b.prevVersion + 1, actual: b.accountVersion,
+        detail: `entry of ${b.customerId} has account_version ${b.accountVersion} after ${b.prevVersion}` });
+    }
+    if (b.balanceAfter !== b.prevBalance + b.amount) {
+      findings.push({ severity: 'error', kind: 'balance_chain_broken', entity, expected: b.prevBalance + b.amount, actual: b.balanceAfter,
+        detail: `entry ${b.accountVersion} of ${b.customerId}: balance_after should be ${b.prevBalance} + ${b.amount}` });
+    }
+  }
+  for (const p of snapshot.purchases) {
+    const entity = `purchase:${p.id}`;
+    if (p.refundsTotal > p.total) {
+      findings.push({ severity: 'error', kind: 'refunds_exceed_total', entity, expected: p.total, actual: p.refundsTotal,
+        detail: `${p.refundCount} refunds sum to ${p.refundsTotal}, more than the total ${p.total}` });
+    }
+    if (p.refundedAmount !== p.refundsTotal) {
+      findings.push({ severity: 'error', kind: 'refunded_amount_mismatch', entity, expected: p.refundsTotal, actual: p.refundedAmount,
+        detail: `refunded_amount ${p.refundedAmount} differs from the sum of its ${p.refundCount} refunds (${p.refundsTotal})` });
+    }
+    if (p.refundEntriesTotal !== p.refundsTotal) {
+      findings.push({ severity: 'error', kind: 'refund_entries_mismatch', entity, expected: p.refundsTotal, actual: p.refundEntriesTotal,
+        detail: `refund ledger entries sum to ${p.refundEntriesTotal}, refunds to ${p.refundsTotal}` });
+    }
+    const expectedEntries = p.total > 0 ? 1 : 0;
+    if (p.purchaseEntryCount !== expectedEntries || p.purchaseEntriesTotal !== -p.total) {
+      findings.push({ severity: 'error', kind: 'purchase_entry_mismatch', entity, expected: -p.total, actual: p.purchaseEntriesTotal,
+        detail: `${p.purchaseEntryCount} purchase entries summing ${p.purchaseEntriesTotal} for a total of ${p.total}` });
+    }
+  }
+  return findings;
+}
+
+export interface BatchRecord {
+  readonly after: string | null;
+  readonly next: string;
+  readonly counts: ReconciliationCounts;
+  readonly findings: readonly Finding[];
+}
+
+function addCounts(a: ReconciliationCounts, b: ReconciliationCounts): ReconciliationCounts {
+  const out = { ...a };
+  for (const key of Object.keys(out) as (keyof ReconciliationCounts)[]) out[key] = (a[key] ?? 0) + b[key];
+  return out;
+}
+
+/**
+ * Records a batch: moves the cursor from `after` to `next`, adds the counts, appends the
+ * findings (up to the cap). Only when the cursor is still at `after`: a retried or duplicate
+ * batch records nothing. Returns whether it recorded.
+ */
+export async function recordBatch(db: Db, runId: string, batch: BatchRecord): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const locked = await tx.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, runId)).for('update').limit(1);
+    const run = locked[0];
+    if (!run) throw new Error(`no reconciliation run ${runId}`);
+    if (run.status !== 'running' || run.cursor !== batch.after) return false;
+    const room = Math.max(0, MAX_STORED_FINDINGS - run.findings.length);
+    await tx.update(reconciliationRuns).set({
+      cursor: batch.next,
+      counts: addCounts(run.counts, batch.counts),
+      findings: [...run.findings, ...batch.findings.slice(0, room)],
+      findingCount: run.findingCount + batch.findings.length,
+    }).where(eq(reconciliationRuns.id, runId));
+    return true;
+  });
+}
+
+export async function finishRun(db: Db, runId: string, status: Exclude<ReconciliationStatus, 'running'>, error: string | null): Promise<ReconciliationRunRow> {
+  const updated = await db.update(reconciliationRuns)
+    .set({ status, error, finishedAt: sql`clock_timestamp()` })
+    .where(and(eq(reconciliationRuns.id, runId), eq(reconciliationRuns.status, 'running')))
+    .returning();
+  const row = updated[0] ?? (await getRun(db, runId));
+  if (!row) throw new Error(`no reconciliation run ${runId}`);
+  return row;
+}
