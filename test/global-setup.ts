@@ -25,22 +25,46 @@ let server: DevServer | null = null;
 let template: string | null = null;
 let bundleDir: string | null = null;
 
-/** Pids of dev servers of runs that were killed before their teardown (e.g. Ctrl-C, SIGPIPE). */
+/**
+ * Dev servers of runs that died before their teardown (Ctrl-C, SIGPIPE): one line per server,
+ * "serverPid ownerPid". A server is killed only when its owner is gone, so concurrent runs
+ * on one machine leave each other alone.
+ */
 const PID_FILE = path.join(os.tmpdir(), 'purchase-ledger-test-temporal.pids');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function killOrphanedServers(): void {
   if (!existsSync(PID_FILE)) return;
+  const keep: string[] = [];
   for (const line of readFileSync(PID_FILE, 'utf8').split('\n')) {
-    const pid = Number(line.trim());
-    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const [server, owner] = line.trim().split(' ').map(Number);
+    if (!server || !owner) continue;
+    if (alive(owner)) {
+      keep.push(line.trim());
+      continue;
+    }
     try {
       // Only a temporal dev server: the pid may have been reused by something else.
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) process.kill(pid, 'SIGKILL');
+      if (readFileSync(`/proc/${server}/cmdline`, 'utf8').includes('start-dev')) process.kill(server, 'SIGKILL');
     } catch {
       // already gone
     }
   }
-  rmSync(PID_FILE, { force: true });
+  writeFileSync(PID_FILE, keep.map((l) => `${l}\n`).join(''));
+}
+
+function forgetServer(pid: number): void {
+  if (!existsSync(PID_FILE)) return;
+  const rest = readFileSync(PID_FILE, 'utf8').split('\n').filter((l) => l.trim() && Number(l.split(' ')[0]) !== pid);
+  writeFileSync(PID_FILE, rest.map((l) => `${l}\n`).join(''));
 }
 
 export async function setup(project: TestProject): Promise<void> {
@@ -55,7 +79,7 @@ export async function setup(project: TestProject): Promise<void> {
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
   ]);
   server = started;
-  if (started.pid) writeFileSync(PID_FILE, `${started.pid}\n`, { flag: 'a' });
+  if (started.pid) writeFileSync(PID_FILE, `${started.pid} ${process.pid}\n`, { flag: 'a' });
   template = templateName;
   bundleDir = mkdtempSync(path.join(os.tmpdir(), 'ledger-bundle-'));
   const bundlePath = path.join(bundleDir, 'workflows.js');
@@ -67,7 +91,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await server?.stop();
-  rmSync(PID_FILE, { force: true });
+  if (server?.pid) forgetServer(server.pid);
   if (template) await dropDatabase(adminUrl(), template);
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 }

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of processes) await p.kill();
-  await stack.temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+  await stack?.temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
   await stack?.close();
 });
 
