@@ -41,8 +41,10 @@ const HELP = `npm run bench -- [options]
   --entries N        ledger entries of the big account (default 1000000)
   --purchases N      seeded purchases for the listing (default 1000000)
   --cold N           customers of the "many cold accounts" case (default 1000)
-  --hot-rate R       rate of the hot/cold comparison (default: 80% of the lower maximum rate found)
+  --hot-rate R       rate of the hot/cold comparison (default: 80% of each target's maximum rate)
   --read-rate R      rate of the read-latency scenarios (default 100/s)
+  --profile DIR      write V8 CPU profiles of the API, worker and baseline (main threads) into DIR
+                     (profiling slows them: not for the numbers)
   DATABASE_URL       admin connection of the local Postgres (default postgres://postgres@127.0.0.1:5432/postgres)`;
 
 const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained'] as const;
@@ -56,9 +58,10 @@ interface Options {
   readonly entries: number;
   readonly purchases: number;
   readonly cold: number;
-  /** 0 = auto: 80% of the lower of the two maximum rates (or 5/s without a search). */
+  /** 0 = auto: 80% of each target's maximum rate (or 5/s without a search). */
   readonly hotRate: number;
   readonly readRate: number;
+  readonly profileDir: string | null;
 }
 
 function intOption(value: string | undefined, fallback: number, min: number, max: number, name: string): number {
@@ -80,6 +83,7 @@ function parseOptions(): Options {
       cold: { type: 'string' },
       'hot-rate': { type: 'string' },
       'read-rate': { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -103,6 +107,7 @@ function parseOptions(): Options {
     cold: intOption(values.cold, 1000, 2, 10_000, 'cold'),
     hotRate: intOption(values['hot-rate'], 0, 0, 1000, 'hot-rate'),
     readRate: intOption(values['read-rate'], 100, 1, 2000, 'read-rate'),
+    profileDir: values.profile ? path.resolve(values.profile) : null,
   };
 }
 
@@ -146,6 +151,8 @@ export interface ScenarioSummary {
   readonly dbMs?: number;
   /** Median CPU of other processes on the machine during the runs, in cores. */
   readonly foreignCores: number;
+  /** For purchase listings: the DB time with ORDER BY … NULLS LAST, which the indexes match. */
+  readonly dbMsNullsLast?: number;
 }
 
 export interface StepResult {
@@ -384,16 +391,18 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
     RECONCILE_INTERVAL_MS: '0',
   };
   const apiPort = await freePort();
-  const worker = startNode('worker', [path.join('src', 'main.ts'), 'worker'], {
+  const prof = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+  const worker = startNode('worker', [...prof, path.join('src', 'main.ts'), 'worker'], {
     ...common, DATABASE_POOL_MAX: String(WORKER_POOL), API_TOKENS: `bench:storefront:${token}`,
   }, logDir);
   onTeardown('worker', () => worker.stop(30_000));
-  const api = startNode('api', [path.join('src', 'main.ts'), 'api'], {
+  const api = startNode('api', [...prof, path.join('src', 'main.ts'), 'api'], {
     ...common, PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_POOL_MAX: String(API_POOL), API_TOKENS: `bench:storefront:${token}`,
   }, logDir);
   onTeardown('api', () => api.stop());
   const baselinePort = await freePort();
-  const baseline = startNode('baseline', [path.join('bench', 'baseline', 'server.ts')], {
+  const baseline = startNode('baseline', [...prof, path.join('bench', 'baseline', 'server.ts')], {
     ...common, PORT: String(baselinePort), DATABASE_POOL_MAX: String(BASELINE_POOL), API_TOKENS: `baseline:storefront:${baselineToken}`,
   }, logDir);
   onTeardown('baseline', () => baseline.stop());
@@ -641,11 +650,23 @@ interface ReadCase {
   readonly throughput: boolean;
 }
 
+/**
+ * The purchase indexes are (…, created_at DESC NULLS LAST, id DESC NULLS LAST) while the query
+ * orders by `created_at DESC, id DESC`, i.e. NULLS FIRST: Postgres cannot walk such an index
+ * in that order and sorts instead. The same query with NULLS LAST shows what matching them buys.
+ */
+function withNullsLast(query: string): string | null {
+  return query.includes('order by created_at desc, id desc')
+    ? query.replace('order by created_at desc, id desc', 'order by created_at desc nulls last, id desc nulls last')
+    : null;
+}
+
 function readCases(): ReadCase[] {
   const c = LEDGER_CUSTOMER;
   const customer = listingCustomer(42);
   const cols = 'select * from';
   return [
+    { key: 'health', label: 'GET /v1/health (no auth, no database: the HTTP floor)', path: '/v1/health', query: '', params: [], throughput: true },
     { key: 'balance', label: 'balance read (account with 1M entries)', path: `/v1/customers/${c}/credit`, query: `${cols} credit_accounts where customer_id = $1 limit 1`, params: [c], throughput: true },
     { key: 'ledger-first', label: 'ledger page, newest 20 (1M entries)', path: `/v1/customers/${c}/credit/entries?limit=20`, query: `${cols} ledger_entries where customer_id = $1 order by account_version desc limit 21`, params: [c], throughput: true },
     { key: 'ledger-mid', label: 'ledger page at entry 500,000 (cursor)', path: `/v1/customers/${c}/credit/entries?limit=20&cursor=${encodeCursor({ v: 500_000 })}`, query: `${cols} ledger_entries where customer_id = $1 and account_version < $2 order by account_version desc limit 21`, params: [c, 500_000], throughput: false },
@@ -670,8 +691,10 @@ async function readScenarios(ctx: Ctx): Promise<ScenarioSummary[]> {
     const mode = slow ? { connections: 1 } : { rate: options.readRate };
     const latencyRuns: PhaseResult[] = [];
     for (let i = 0; i < options.runs; i++) latencyRuns.push(await phase(ctx.stack, readSpec(ctx, rc.key, [rc.path], mode, durations.readLatency), false));
-    const dbMs = await dbTime(ctx.stack.sql, rc.query, rc.params);
-    out.push(summarizeRuns(rc.key, rc.label, 'api', latencyRuns, dbMs));
+    const dbMs = rc.query ? await dbTime(ctx.stack.sql, rc.query, rc.params) : undefined;
+    const nullsLast = withNullsLast(rc.query);
+    const dbMsNullsLast = nullsLast ? await dbTime(ctx.stack.sql, nullsLast, rc.params) : undefined;
+    out.push({ ...summarizeRuns(rc.key, rc.label, 'api', latencyRuns, dbMs), ...(dbMsNullsLast !== undefined ? { dbMsNullsLast } : {}) });
     if (rc.throughput && !slow) {
       const tpRuns: PhaseResult[] = [];
       for (let i = 0; i < options.runs; i++) tpRuns.push(await phase(ctx.stack, readSpec(ctx, `${rc.key}-max`, [rc.path], { connections: 8 }, durations.readThroughput), false));
@@ -699,21 +722,22 @@ async function fixedRateScenarios(ctx: Ctx): Promise<ScenarioSummary[]> {
   ];
 }
 
-async function hotColdScenarios(ctx: Ctx, rate: number): Promise<ScenarioSummary[]> {
+/** One hot account vs many cold ones, each target at its own rate (near its maximum, where contention shows). */
+async function hotColdScenarios(ctx: Ctx, rates: Readonly<Record<'saga' | 'baseline', number>>): Promise<ScenarioSummary[]> {
   const { durations, options, cold } = ctx;
-  log(`hot vs cold accounts at ${rate}/s: one customer vs ${cold.length}`);
+  log(`hot vs cold accounts: one customer vs ${cold.length}; saga at ${rates.saga}/s, baseline at ${rates.baseline}/s`);
   const runs: Record<string, PhaseResult[]> = { 'saga-hot': [], 'saga-cold': [], 'baseline-hot': [], 'baseline-cold': [] };
   for (let i = 0; i < options.runs; i++) {
-    runs['saga-hot']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-hot', 'saga', [HOT_CUSTOMER], rate, durations.hotCold), true));
-    runs['saga-cold']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-cold', 'saga', cold, rate, durations.hotCold), true));
-    runs['baseline-hot']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-hot', 'baseline', [HOT_CUSTOMER], rate, durations.hotCold), false));
-    runs['baseline-cold']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-cold', 'baseline', cold, rate, durations.hotCold), false));
+    runs['saga-hot']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-hot', 'saga', [HOT_CUSTOMER], rates.saga, durations.hotCold), true));
+    runs['saga-cold']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-cold', 'saga', cold, rates.saga, durations.hotCold), true));
+    runs['baseline-hot']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-hot', 'baseline', [HOT_CUSTOMER], rates.baseline, durations.hotCold), false));
+    runs['baseline-cold']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-cold', 'baseline', cold, rates.baseline, durations.hotCold), false));
   }
   return [
-    summarizeRuns('saga-hot', `purchase, saga, ${rate}/s, one hot account`, 'saga', runs['saga-hot'] ?? []),
-    summarizeRuns('saga-cold', `purchase, saga, ${rate}/s, ${cold.length} cold accounts`, 'saga', runs['saga-cold'] ?? []),
-    summarizeRuns('baseline-hot', `purchase, baseline, ${rate}/s, one hot account`, 'baseline', runs['baseline-hot'] ?? []),
-    summarizeRuns('baseline-cold', `purchase, baseline, ${rate}/s, ${cold.length} cold accounts`, 'baseline', runs['baseline-cold'] ?? []),
+    summarizeRuns('saga-hot', `purchase, saga, ${rates.saga}/s, one hot account`, 'saga', runs['saga-hot'] ?? []),
+    summarizeRuns('saga-cold', `purchase, saga, ${rates.saga}/s, ${cold.length} cold accounts`, 'saga', runs['saga-cold'] ?? []),
+    summarizeRuns('baseline-hot', `purchase, baseline, ${rates.baseline}/s, one hot account`, 'baseline', runs['baseline-hot'] ?? []),
+    summarizeRuns('baseline-cold', `purchase, baseline, ${rates.baseline}/s, ${cold.length} cold accounts`, 'baseline', runs['baseline-cold'] ?? []),
   ];
 }
 
@@ -827,13 +851,16 @@ async function main(): Promise<void> {
     maxRates.push(await maxRate(ctx, 'baseline'));
   }
   if (options.only.has('hotcold')) {
-    const lowest = Math.min(...maxRates.map((r) => r.maxRate));
-    const rate = options.hotRate > 0 ? options.hotRate : Number.isFinite(lowest) ? Math.max(2, Math.floor(lowest * 0.8)) : 5;
-    scenarios.push(...await hotColdScenarios(ctx, rate));
+    const rateFor = (target: 'saga' | 'baseline'): number => {
+      if (options.hotRate > 0) return options.hotRate;
+      const found = maxRates.find((r) => r.target === target)?.maxRate;
+      return found === undefined ? 5 : Math.max(2, Math.floor(found * 0.8));
+    };
+    scenarios.push(...await hotColdScenarios(ctx, { saga: rateFor('saga'), baseline: rateFor('baseline') }));
   }
   if (options.only.has('sustained')) {
     const sagaMax = maxRates.find((r) => r.target === 'saga')?.maxRate;
-    const rate = sagaMax === undefined || sagaMax >= 100 ? 100 : Math.max(10, sagaMax);
+    const rate = sagaMax === undefined || sagaMax >= 100 ? 100 : Math.max(1, sagaMax);
     if (rate !== 100) notes.push(`The sustained run used ${rate}/s, the highest rate that passed the search, because the saga did not reach 100/s.`);
     log(`sustained: saga at ${rate}/s for ${durations.sustained} s`);
     const result = await phase(stack, purchaseSpec(ctx, 'saga-sustained', 'saga', cold, rate, durations.sustained), true);

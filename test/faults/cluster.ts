@@ -4,6 +4,10 @@
  * it can be stopped and started again with its state), platform-mock, the worker and the API
  * (`src/main.ts worker|api`). Each can be killed and started again on the same port; `close()`
  * stops everything and drops the database, so nothing outlives the test file.
+ *
+ * Like the deployment's supervisor (`restart: unless-stopped` in docker-compose.yml), the
+ * cluster restarts an API or worker process that exits by itself, and records the crash with
+ * the end of its output, so a scenario can report it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +24,14 @@ import { startServiceProcess, type ServiceProcess } from '../support/processes.j
 import { TOKENS } from '../support/stack.js';
 
 const API_TOKENS = `web:storefront:${TOKENS.storefront},alice:support:${TOKENS.support},root:admin:${TOKENS.admin}`;
+
+export interface Crash {
+  readonly process: 'api' | 'worker';
+  readonly at: number;
+  readonly exit: string;
+  /** The last lines of its output: why it died. */
+  readonly tail: string;
+}
 
 export interface ClusterOptions {
   /** Extra environment for the API and the worker. */
@@ -59,6 +71,10 @@ export class Cluster {
   worker: ServiceProcess | null = null;
   /** Every process ever started, so close() leaves none behind. */
   private readonly started: ServiceProcess[] = [];
+  /** Processes the harness killed on purpose: their exit is not a crash. */
+  private readonly killing = new Set<ServiceProcess>();
+  private closing = false;
+  readonly crashes: Crash[] = [];
 
   constructor(private readonly options: ClusterOptions = {}) {}
 
@@ -117,10 +133,21 @@ export class Cluster {
     await until('platform-mock', async () => ((await fetch(`${this.platformUrl}/health`)).ok ? true : null), 30_000);
   }
 
+  /** Restarts `kind` when `proc` exits without the harness having killed it. */
+  private supervise(kind: 'api' | 'worker', proc: ServiceProcess): void {
+    proc.child.once('exit', (code, signal) => {
+      if (this.closing || this.killing.has(proc)) return;
+      this.crashes.push({ process: kind, at: Date.now(), exit: signal ?? `code ${code}`, tail: proc.output().split('\n').slice(-12).join('\n') });
+      const restart = kind === 'api' ? this.startApi() : this.startWorker();
+      restart.catch(() => undefined);
+    });
+  }
+
   async startApi(): Promise<void> {
     const api = startServiceProcess('api', this.serviceEnv());
     this.api = api;
     this.started.push(api);
+    this.supervise('api', api);
     await until('the API to be ready', async () => ((await fetch(`${this.apiUrl}/v1/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : null), 60_000, () => api.output());
   }
 
@@ -128,6 +155,7 @@ export class Cluster {
     const worker = startServiceProcess('worker', this.serviceEnv());
     this.worker = worker;
     this.started.push(worker);
+    this.supervise('worker', worker);
     // Ready when it has run a workflow end to end.
     await until('the worker to run a ping workflow', async () => {
       if (worker.child.exitCode !== null) throw new Error(`worker exited ${worker.child.exitCode}`);
@@ -140,13 +168,28 @@ export class Cluster {
 
   /** SIGKILL, as a crash or an OOM kill does: no shutdown hooks, sockets reset. */
   async killWorker(): Promise<void> {
-    await this.worker?.kill('SIGKILL');
+    if (!this.worker) return;
+    this.killing.add(this.worker);
+    await this.worker.kill('SIGKILL');
     this.worker = null;
   }
 
   async killApi(): Promise<void> {
-    await this.api?.kill('SIGKILL');
+    if (!this.api) return;
+    this.killing.add(this.api);
+    await this.api.kill('SIGKILL');
     this.api = null;
+  }
+
+  /** Waits until the API answers and a worker runs workflows (e.g. after a supervised restart). */
+  async healthy(): Promise<void> {
+    await until('the API after a restart', async () => ((await fetch(`${this.apiUrl}/v1/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : null), 60_000, () => this.output());
+    await until('a worker after a restart', async () => {
+      await this.temporal.workflow.execute(ping, {
+        taskQueue: this.taskQueue, workflowId: `ping-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, args: ['healthy?'], workflowExecutionTimeout: '20s',
+      });
+      return true;
+    }, 60_000, () => this.output());
   }
 
   /** A superuser connection of the harness (not the service's), e.g. to lock rows or kill backends. */
@@ -177,6 +220,7 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const p of this.started) await p.kill('SIGKILL').catch(() => undefined);
     if (this.platform && this.platform.exitCode === null) {
       const platform = this.platform;

@@ -41,6 +41,8 @@ interface FaultRow {
   readonly report: CheckReport;
   /** Per injection: from the fault to the first purchase started after it that was acknowledged. */
   readonly recoverMs: number[];
+  /** Service processes that died by themselves during the scenario (restarted by the supervisor). */
+  readonly crashes: { process: string; exit: string; tail: string }[];
   readonly durationMs: number;
 }
 const rows: FaultRow[] = [];
@@ -61,9 +63,9 @@ afterAll(async () => {
   mkdirSync('test-results', { recursive: true });
   writeFileSync('test-results/faults.json', `${JSON.stringify(rows.map((r) => ({ ...r, report: { ...r.report, violations: r.report.violations } })), null, 2)}\n`);
   const table = [
-    '| fault | injected | operations attempted / acknowledged / refused | HTTP requests | invariant violations | time to recover (per injection) |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.fault} | ${r.injected} ${r.detail} | ${r.report.attempted} / ${r.report.acknowledged} / ${r.report.failed} | ${r.report.requests} | ${r.report.violations.length} | ${r.recoverMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'} |`),
+    '| fault | injected | operations attempted / acknowledged / refused | HTTP requests | invariant violations | process crashes | time to recover (per injection) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.fault} | ${r.injected} ${r.detail} | ${r.report.attempted} / ${r.report.acknowledged} / ${r.report.failed} | ${r.report.requests} | ${r.report.violations.length} | ${r.crashes.length ? r.crashes.map((c) => `${c.process} (${c.exit})`).join(', ') : '0'} | ${r.recoverMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'} |`),
   ];
   writeFileSync('test-results/faults.md', `${table.join('\n')}\n`);
   await cluster?.close();
@@ -90,6 +92,14 @@ async function customers(n: number): Promise<string[]> {
   return Promise.all(Array.from({ length: n }, () => platform.newCustomer()));
 }
 
+/** Faulted calls still queued on platform-mock (injected but not reached). */
+async function pendingFaults(): Promise<number> {
+  const res = await fetch(`${cluster.platformUrl}/__control/faults`);
+  const body = (await res.json()) as { data?: { remaining: number }[] } | { remaining: number }[];
+  const list = Array.isArray(body) ? body : body.data ?? [];
+  return list.reduce((n, f) => n + Math.max(0, f.remaining), 0);
+}
+
 /** From `since` to the acknowledgement of the first purchase that was started after it. */
 function recovery(history: History, since: number): number {
   let best = Number.POSITIVE_INFINITY;
@@ -102,17 +112,19 @@ function recovery(history: History, since: number): number {
   return best;
 }
 
-async function finish(fault: string, injected: number, detail: string, history: History, injections: number[], started: number): Promise<FaultRow> {
+async function finish(fault: string, injected: number, detail: string, history: History, recoverMs: number[], started: number): Promise<FaultRow> {
   await platform.clearFaults();
+  await cluster.healthy();
   const report = await checkHistory(history, { database: cluster.database, platformUrl: cluster.platformUrl });
-  const row: FaultRow = { fault, injected, detail, report, recoverMs: injections.map((t) => recovery(history, t)), durationMs: Date.now() - started };
+  const crashes = cluster.crashes.filter((c) => c.at >= started).map(({ process, exit, tail }) => ({ process, exit, tail }));
+  const row: FaultRow = { fault, injected, detail, report, recoverMs, crashes, durationMs: Date.now() - started };
   rows.push(row);
   return row;
 }
 
 function expectClean(row: FaultRow): void {
   expect(row.report.violations, `${row.fault}\n${cluster.output()}`).toEqual([]);
-  expect(row.report.unknown, row.fault).toBe(0);
+  expect(row.report.unknown, `${row.fault}: ${row.report.unknown} operations without a final answer\n${cluster.output()}`).toBe(0);
   expect(row.report.acknowledged).toBeGreaterThan(0);
   for (const ms of row.recoverMs) expect(Number.isFinite(ms), `${row.fault}: no purchase succeeded after an injection`).toBe(true);
 }
@@ -146,9 +158,8 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
       path: '/v1/purchases', body: { customerId, productId: 'prod_mouse' }, customerId,
     });
     const admin = cluster.admin();
-    const injections: number[] = [];
     const stages: Stage[] = ['loading', 'reserving', 'shipping', 'committing'];
-    const sagaRecovery: string[] = [];
+    const sagaRecovery: number[] = [];
     try {
       for (const stage of stages) {
         // Hold the saga in `stage` long enough to kill the worker inside it.
@@ -173,7 +184,6 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
         }
         await waitForStage(stage);
         const killedAt = Date.now();
-        injections.push(killedAt);
         await cluster.killWorker();
         (release as (() => void) | null)?.();
         await cluster.startWorker();
@@ -182,7 +192,7 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
           const last = op.requests[op.requests.length - 1];
           return last ? last.at + last.durationMs : 0;
         }));
-        sagaRecovery.push(`${stage} ${((done - killedAt) / 1000).toFixed(1)} s`);
+        sagaRecovery.push(done - killedAt);
         await platform.clearFaults();
         for (const op of victims) expect(op.outcome, `${stage}: ${JSON.stringify(op.final)}`).toBe('acknowledged');
         for (const op of victims) expect((op.final?.body as Purchase | undefined)?.total).toBe(2999);
@@ -190,12 +200,13 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
     } finally {
       await admin.end({ timeout: 5 });
     }
-    const row = await finish('worker SIGKILL at each saga step', stages.length, `(${stages.join(', ')}); all sagas in flight completed after: ${sagaRecovery.join('; ')}`, history, injections, started);
+    // Recovery here: from the kill until every saga that was running had completed.
+    const row = await finish('worker SIGKILL at each saga step', stages.length, `(in ${stages.join(', ')}; recovery = until every saga in flight completed)`, history, sagaRecovery, started);
     expectClean(row);
   }, 240_000);
 });
 
-describe('API SIGKILL while requests wait', () => {
+describe('API SIGKILL while requests wait (CI subset)', () => {
   it('clients retry with the same key against the restarted API: each purchase once', async () => {
     const started = Date.now();
     // Slow shipments keep purchase requests waiting on the API when it dies.
@@ -203,8 +214,9 @@ describe('API SIGKILL while requests wait', () => {
     const injections: number[] = [];
     let waiting = 0;
     const history = new History();
-    const run = runWorkload(baseWorkload(await customers(10), { seed: 21, operations: 120, maxDurationMs: 20_000 }), history);
-    for (const at of [3000, 9000, 15_000]) {
+    const run = runWorkload(baseWorkload(await customers(10), { seed: 21, operations: 200, maxDurationMs: 30_000 }), history);
+    // Ten seconds apart, so each restart is measured on its own.
+    for (const at of [3000, 13_000, 23_000]) {
       await sleep(at - (Date.now() - started));
       waiting += history.operations.filter((op) => op.outcome === 'unknown' && op.kind === 'purchase').length;
       injections.push(Date.now());
@@ -212,18 +224,18 @@ describe('API SIGKILL while requests wait', () => {
       await cluster.startApi();
     }
     const workload = await run;
-    const row = await finish('API SIGKILL while requests wait', injections.length, `(${waiting} purchases in flight at the kills)`, workload.history, injections, started);
+    const row = await finish('API SIGKILL while requests wait', injections.length, `(${waiting} purchases in flight at the kills)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expect(row.report.statuses.net ?? 0, 'some requests died with the API').toBeGreaterThan(0);
     expectClean(row);
   }, 180_000);
 });
 
 describe.runIf(SUBSET === 'all')('Temporal dev server restart mid-load', () => {
-  it('the API answers 503 while it is down, sagas resume from their histories after', async () => {
+  it('requests wait or are retried while it is down; sagas resume from their histories after', async () => {
     const started = Date.now();
     const injections: number[] = [];
     const history = new History();
-    const run = runWorkload(baseWorkload(await customers(10), { seed: 31, operations: 140, maxDurationMs: 25_000 }), history);
+    const run = runWorkload(baseWorkload(await customers(10), { seed: 31, operations: 800, maxDurationMs: 26_000 }), history);
     let downMs = 0;
     for (const at of [4000, 14_000]) {
       await sleep(at - (Date.now() - started));
@@ -234,19 +246,19 @@ describe.runIf(SUBSET === 'all')('Temporal dev server restart mid-load', () => {
       downMs += Date.now() - (injections[injections.length - 1] ?? 0);
     }
     const workload = await run;
-    const row = await finish('Temporal dev server restart mid-load', injections.length, `(down ${(downMs / 1000).toFixed(1)} s in all)`, workload.history, injections, started);
+    const row = await finish('Temporal dev server restart mid-load', injections.length, `(down ${(downMs / 1000).toFixed(1)} s in all)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expectClean(row);
   }, 180_000);
 });
 
-describe('Postgres connections killed mid-transaction', () => {
+describe('Postgres connections killed mid-transaction (CI subset)', () => {
   it('pg_terminate_backend of every service connection: retried, nothing half-written', async () => {
     const started = Date.now();
     const injections: number[] = [];
     let killed = 0;
     let inTransaction = 0;
     const history = new History();
-    const run = runWorkload(baseWorkload(await customers(8), { seed: 41, operations: 160, concurrency: 10, hotShare: 0.8, maxDurationMs: 20_000 }), history);
+    const run = runWorkload(baseWorkload(await customers(8), { seed: 41, operations: 800, concurrency: 10, hotShare: 0.8, maxDurationMs: 22_000 }), history);
     for (let i = 0; i < 8; i += 1) {
       await sleep(2000);
       injections.push(Date.now());
@@ -255,13 +267,13 @@ describe('Postgres connections killed mid-transaction', () => {
       inTransaction += result.inTransaction;
     }
     const workload = await run;
-    const row = await finish('Postgres connections killed (`pg_terminate_backend`)', injections.length, `(${killed} backends killed, ${inTransaction} of them in a transaction)`, workload.history, injections, started);
+    const row = await finish('Postgres connections killed (`pg_terminate_backend`)', injections.length, `(${killed} backends killed, ${inTransaction} of them in a transaction)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expect(killed).toBeGreaterThan(0);
     expectClean(row);
   }, 180_000);
 });
 
-describe('CreateShipment errors, slowness and ambiguous timeouts', () => {
+describe.runIf(SUBSET === 'all')('CreateShipment errors, slowness and ambiguous timeouts', () => {
   it('retried within the budget, resolved by look-up when ambiguous, compensated when the outage outlasts it', async () => {
     const started = Date.now();
     const faults: Fault[] = [
@@ -269,26 +281,27 @@ describe('CreateShipment errors, slowness and ambiguous timeouts', () => {
       { operation: 'createShipment', mode: 'timeout', delayMs: 800, times: 8 }, // slow, answered in time
       { operation: 'createShipment', mode: 'timeout', delayMs: 2600, times: 4 }, // past the 2 s client timeout, performed anyway
       { operation: 'createShipment', mode: 'error', status: 500, times: 4 },
-      { operation: 'createShipment', mode: 'error', status: 503, times: 40 }, // an outage longer than the 6 s budget
+      { operation: 'createShipment', mode: 'error', status: 503, times: 30 }, // an outage longer than the 6 s budget
     ];
     const injections: number[] = [];
     let injected = 0;
     const history = new History();
-    const run = runWorkload(baseWorkload(await customers(10), { seed: 51, operations: 150, maxDurationMs: 25_000 }), history);
+    const run = runWorkload(baseWorkload(await customers(10), { seed: 51, operations: 600, maxDurationMs: 32_000 }), history);
     for (const fault of faults) {
-      await sleep(3500);
+      await sleep(3000);
       injections.push(Date.now());
       await platform.fault(fault);
-      injected += fault.times ?? 1;
     }
     const workload = await run;
-    const row = await finish('CreateShipment errors, slowness, ambiguous timeouts', injected, '(faulted calls: 10 × 503/500 retried, 8 slow, 4 ambiguous timeouts, an outage of 40 × 503)', workload.history, injections, started);
+    const left = await pendingFaults();
+    for (const fault of faults) injected += fault.times ?? 1;
+    const row = await finish('CreateShipment errors, slowness, ambiguous timeouts', injected - left, `faulted calls (6 × 503 and 4 × 500 retried, 8 slow, 4 ambiguous timeouts, then an outage of 30 × 503 past the 6 s budget${left ? `; ${left} queued faults were never reached` : ''})`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expect(row.report.statuses['502'] ?? 0, 'the long outage failed some purchases for good').toBeGreaterThan(0);
     expectClean(row);
   }, 180_000);
 });
 
-describe('clients retrying with the same Idempotency-Key', () => {
+describe.runIf(SUBSET === 'all')('clients retrying with the same Idempotency-Key', () => {
   it('clients that give up after 1 s and send every request twice: one movement per key', async () => {
     const started = Date.now();
     await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1100, times: 40 });
@@ -298,7 +311,45 @@ describe('clients retrying with the same Idempotency-Key', () => {
       retry: { maxRequests: 40, baseDelayMs: 50, capDelayMs: 500, deadlineMs: 90_000, timeoutMs: 1000 },
     }), history);
     const abandoned = workload.history.operations.reduce((n, op) => n + op.requests.filter((r) => r.error !== null).length, 0);
-    const row = await finish('clients retrying with the same Idempotency-Key', workload.duplicates + abandoned, `(${workload.duplicates} operations sent twice at once, ${abandoned} requests abandoned by the client at 1 s and retried)`, workload.history, [started], started);
+    const row = await finish('clients retrying with the same Idempotency-Key', workload.duplicates + abandoned, `(${workload.duplicates} operations sent twice at once, ${abandoned} requests abandoned by the client at 1 s and retried)`, workload.history, [recovery(workload.history, started)], started);
     expectClean(row);
   }, 180_000);
+});
+
+describe.runIf(SUBSET === 'all')('known limitation: a 4xx after an ambiguous CreateShipment', () => {
+  // The platform holds the first CreateShipment past the client's timeout and performs it
+  // later; the retry with the same key is refused (400). The saga takes the 4xx as final and
+  // compensates at once; the held request then creates the shipment: a live shipment for a
+  // failed purchase (I3). A platform that validates deterministically never answers 4xx to a
+  // retry of a request it accepted, so the workloads above do not inject this; see
+  // RELIABILITY.md. `it.fails`: this test turns red the day the gap is closed (then flip it).
+  it.fails('the held shipment is cancelled or the purchase commits', async () => {
+    const [customerId] = await customers(1);
+    if (!customerId) throw new Error('no customer');
+    const history = new History();
+    const grantOp = history.add({
+      kind: 'grant', key: opKey('grant', 9), actor: 'alice', token: TOKENS.support, method: 'POST',
+      path: `/v1/customers/${customerId}/credit/grants`, body: { amount: 10_000, currency: 'USD', reason: 'goodwill' }, customerId,
+    });
+    await execute(cluster.apiUrl, grantOp);
+    await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 4000, times: 1 });
+    await platform.fault({ operation: 'createShipment', mode: 'reject', status: 400, times: 1 });
+    const buy = history.add({
+      kind: 'purchase', key: opKey('buy', 9), actor: 'web', token: TOKENS.storefront, method: 'POST',
+      path: '/v1/purchases', body: { customerId, productId: 'prod_mouse' }, customerId,
+    });
+    await execute(cluster.apiUrl, buy);
+    await sleep(3000);
+    const admin = cluster.admin();
+    const [key] = await admin<{ resource_id: string }[]>`select resource_id from idempotency_keys where key = ${buy.key}`;
+    await admin.end({ timeout: 5 });
+    const purchaseId = key?.resource_id ?? '';
+    const shipments = await platform.shipmentsFor(purchaseId);
+    try {
+      expect(buy.final?.status === 201 || shipments.every((s) => s.status === 'cancelled')).toBe(true);
+    } finally {
+      // Leave the books as the other scenarios expect them.
+      for (const s of shipments.filter((x) => x.status !== 'cancelled')) await fetch(`${cluster.platformUrl}/shipments/${s.id}/cancel`, { method: 'POST' });
+    }
+  }, 60_000);
 });

@@ -53,7 +53,8 @@ function runSchemathesis(args: string[], timeoutMs: number): Promise<RunResult> 
     child.stdout.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
     // The run is bounded by --max-examples; this only stops a hung process.
-    // SIGABRT first: the fault handler prints every Python thread's stack, then the process dies.
+    // SIGABRT first: the fault handler prints every Python thread's stack, then the process dies
+    // (exit code null: killed by a signal).
     const timer = setTimeout(() => {
       child.kill('SIGABRT');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
@@ -70,8 +71,7 @@ describe('schemathesis', () => {
   it('finds no server error and no response outside the OpenAPI document', async () => {
     expect(existsSync(SCHEMATHESIS), 'schemathesis is not installed: run `npm run setup -- --with-schemathesis`').toBe(true);
     mkdirSync(REPORT_DIR, { recursive: true });
-    const started = Date.now();
-    const result = await runSchemathesis([
+    const args = [
       'run', `${stack.apiUrl}/v1/openapi.json`,
       '--url', stack.apiUrl,
       '--header', `Authorization: Bearer ${TOKENS.admin}`,
@@ -86,15 +86,27 @@ describe('schemathesis', () => {
       '--output-sanitize', 'true',
       '--report', 'junit,ndjson',
       '--report-dir', REPORT_DIR,
-    ], 170_000);
+    ];
+    // A run takes ~30 s. Once in about ten runs on a loaded 2-core machine we saw Schemathesis
+    // stall (no request for minutes): the stall is killed with its Python stacks saved, and
+    // the same deterministic run is started once more. Both are counted in summary.json.
+    let hangs = 0;
+    let started = Date.now();
+    let result = await runSchemathesis(args, 100_000);
+    if (result.code === null) {
+      hangs += 1;
+      writeFileSync(path.join(REPORT_DIR, 'hang-output.txt'), result.output);
+      started = Date.now();
+      result = await runSchemathesis(args, 100_000);
+    }
     const seconds = Math.round((Date.now() - started) / 1000);
     writeFileSync(path.join(REPORT_DIR, 'output.txt'), result.output);
     const generated = /(\d+) generated/.exec(result.output)?.[1];
     const failures = /found (\d+) unique failures/.exec(result.output)?.[1] ?? (result.code === 0 ? '0' : 'unknown');
     const operations = /Tested: (\d+)/.exec(result.output)?.[1];
-    writeFileSync(path.join(REPORT_DIR, 'summary.json'), `${JSON.stringify({ seed: SEED, maxExamples: MAX_EXAMPLES, checks: CHECKS, operations, generated, failures, seconds, exitCode: result.code }, null, 2)}\n`);
+    writeFileSync(path.join(REPORT_DIR, 'summary.json'), `${JSON.stringify({ seed: SEED, maxExamples: MAX_EXAMPLES, checks: CHECKS, operations, generated, failures, seconds, exitCode: result.code, hangs }, null, 2)}\n`);
     expect(result.code, result.output.slice(-8000)).toBe(0);
     expect(Number(generated)).toBeGreaterThan(500);
     await assertAllInvariants(stack);
-  }, 200_000);
+  }, 260_000);
 });
