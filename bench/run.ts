@@ -34,7 +34,7 @@ import type { Latency, LoadResult, LoadSpec } from './lib/types.js';
 // Options
 
 const HELP = `npm run bench -- [options]
-  --quick            one short run of everything (smoke test, ~5 min)
+  --quick            one short run of everything (smoke test, ~8 min on 2 cores)
   --runs N           repetitions of each fixed-rate and read scenario (default 3); figures are medians
   --only LIST        comma-separated subset of: reads,fixed,hotcold,max,sustained
   --max-rate R       upper bound of the throughput search (default 400/s)
