@@ -2,7 +2,7 @@
  * Workflow interceptors (bundled into the worker's workflow code, see
  * WORKFLOW_INTERCEPTOR_MODULES in src/temporal/worker.ts): the HTTP request id that started a
  * workflow — its input's `requestId` — is attached to every workflow log line and sent to every
- * activity as the `requestId` header, where src/temporal/activity-interceptors.ts puts it on
+ * activity (regular and local) as the `requestId` header, where src/temporal/activity-interceptors.ts puts it on
  * the activity's log lines. One request id from the API through the workflow to the platform.
  * Module state is per workflow execution (the SDK isolates each workflow's module cache).
  */
@@ -29,6 +29,10 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
   }],
   outbound: [{
     scheduleActivity(input, next) {
+      if (!requestId) return next(input);
+      return next({ ...input, headers: { ...input.headers, [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId) } });
+    },
+    scheduleLocalActivity(input, next) {
       if (!requestId) return next(input);
       return next({ ...input, headers: { ...input.headers, [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId) } });
     },

@@ -10,7 +10,7 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
-const FIXTURES = path.join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
 const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded histories of earlier workflow versions', () => {
