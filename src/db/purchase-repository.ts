@@ -4,7 +4,7 @@
  * retried: reserving twice finds the hold, committing twice finds the purchase, refunding
  * twice finds the refund.
  */
-import { and, asc, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import { decideRefund, holdIdFor } from '../domain/purchase.js';
 import type { Db, Executor } from './client.js';
@@ -204,7 +204,13 @@ export interface PurchaseFilter {
   readonly limit: number;
 }
 
-/** Newest first; every filter combination walks one of the (filter, created_at, id) indexes. */
+/**
+ * Newest first; every filter combination walks one of the (filter, created_at, id) indexes.
+ * The ORDER BY says NULLS LAST like the indexes (plain DESC means NULLS FIRST, which the
+ * planner cannot read from them: it sorted every matching row, 291 ms at 1M purchases), and
+ * the keyset is a row comparison, which is an index condition, where the equivalent OR was
+ * only a filter (a page 565,000 rows deep read them all: 70 ms → 0.1 ms).
+ */
 export async function listPurchases(db: Executor, filter: PurchaseFilter): Promise<{ rows: PurchaseRow[]; hasMore: boolean }> {
   const conditions: (SQL | undefined)[] = [
     filter.customerId ? eq(purchases.customerId, filter.customerId) : undefined,
@@ -213,12 +219,12 @@ export async function listPurchases(db: Executor, filter: PurchaseFilter): Promi
     filter.createdFrom ? gte(purchases.createdAt, filter.createdFrom) : undefined,
     filter.createdTo ? lt(purchases.createdAt, filter.createdTo) : undefined,
     filter.before
-      ? or(lt(purchases.createdAt, filter.before.createdAt), and(eq(purchases.createdAt, filter.before.createdAt), lt(purchases.id, filter.before.id)))
+      ? sql`(${purchases.createdAt}, ${purchases.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id})`
       : undefined,
   ];
   const rows = await db.select().from(purchases)
     .where(and(...conditions))
-    .orderBy(desc(purchases.createdAt), desc(purchases.id))
+    .orderBy(sql`${purchases.createdAt} desc nulls last`, sql`${purchases.id} desc nulls last`)
     .limit(filter.limit + 1);
   return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
 }
