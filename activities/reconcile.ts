@@ -7,19 +7,26 @@
  * The only money this ever moves: a pending hold older than RECONCILE_HOLD_AGE_MS whose
  * purchase workflow Temporal reports closed (or unknown) is released with resolution
  * `reconciliation_orphan`, and its attempt is marked failed.
+ *
+ * The only thing it changes on the platform: a live shipment of a failed purchase attempt
+ * (created within RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS) is cancelled, after the books are read
+ * once more to prove that no purchase, entry or live hold belongs to it (RELIABILITY.md,
+ * finding 2: a CreateShipment held past our timeout lands after the saga compensated).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { newId } from '../src/db/ids.js';
 import { failAttempt, releaseHold } from '../src/db/purchase-repository.js';
 import {
-  beginRun, emptyCounts, finishRun, getRun, ledgerFindings, readBatch, recordBatch,
-  type PurchaseCheckRow, type StaleHoldRow,
+  attemptBooks, beginRun, emptyCounts, finishRun, getRun, hasAccountsAfter, ledgerFindings, MAX_FAILED_ATTEMPTS_PER_BATCH, orphanCancelBlocker,
+  readBatch, readFailedAttempts, recordBatch,
+  type FailedAttemptRow, type PurchaseCheckRow, type StaleHoldRow,
 } from '../src/db/reconciliation-repository.js';
 import type { Finding, ReconciliationCounts, ReconciliationRunRow, ReconciliationTrigger } from '../src/db/schema.js';
 import { problemBody } from '../src/domain/errors.js';
 import { purchaseWorkflowId } from '../src/domain/purchase.js';
-import { PlatformError } from '../src/platform/client.js';
+import { PlatformError, type PlatformClient, type PlatformShipmentRecord } from '../src/platform/client.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface BeginReconciliationInput {
@@ -63,6 +70,34 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
     }
   });
   await Promise.all(lanes);
+}
+
+/** Cancel calls per orphan shipment while the platform answers 5xx or not at all; then the next run tries again. */
+const CANCEL_ATTEMPTS = 3;
+const CANCEL_RETRY_DELAY_MS = 500;
+
+/** Cancels, retrying transient failures a few times (the cancel is idempotent on the platform). */
+async function cancelWithRetries(platform: PlatformClient, shipmentId: string): Promise<PlatformShipmentRecord> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await platform.cancelShipment(shipmentId);
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.kind !== 'unavailable' || attempt >= CANCEL_ATTEMPTS) throw error;
+      await sleep(CANCEL_RETRY_DELAY_MS * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/**
+ * Pure: whether a shipment found cancelled was cancelled during this batch activity (by an
+ * earlier attempt of it that died before recording, or concurrently): then it is still this
+ * batch's finding. One cancelled before the batch was scheduled is an earlier run's, or an
+ * operator's: nothing new.
+ */
+export function cancelledDuringBatch(shipment: Pick<PlatformShipmentRecord, 'status' | 'cancelledAt'>, batchScheduledMs: number): boolean {
+  if (shipment.status !== 'cancelled' || !shipment.cancelledAt) return false;
+  const at = Date.parse(shipment.cancelledAt);
+  return Number.isFinite(at) && at >= batchScheduledMs;
 }
 
 function summaryOf(run: ReconciliationRunRow): ReconciliationSummary {
@@ -148,6 +183,80 @@ export function createReconcileActivities(deps: ActivityDeps): ReconcileActiviti
     return released;
   }
 
+  /**
+   * One failed attempt: look its shipment up by idempotency key (the purchase id); a live one
+   * is cancelled once the books, read again now, show nothing that paid for it. Returns the
+   * finding, or null when there is nothing to report (no shipment, or one cancelled earlier).
+   */
+  async function settleOrphanShipment(platform: PlatformClient, attempt: FailedAttemptRow, batchScheduledMs: number): Promise<Finding | null> {
+    const entity = `purchase:${attempt.id}`;
+    const failed = `failed purchase attempt ${attempt.id} of ${attempt.customerId} (${attempt.code ?? 'no code'}, hold ${attempt.holdResolution ?? 'none'}, created ${attempt.createdAt})`;
+    let shipment: PlatformShipmentRecord | null;
+    try {
+      shipment = await platform.findShipmentByIdempotencyKey(attempt.id);
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      return { severity: 'warning', kind: 'orphan_shipment_check_failed', entity, expected: null, actual: null,
+        detail: `${failed}: the platform did not answer the shipment look-up (${error.message}); the next run checks again` };
+    }
+    if (!shipment) return null;
+    const what = `shipment ${shipment.id} (${shipment.status}, ${shipment.customerId}, ${shipment.productId} x${shipment.quantity}, created ${shipment.createdAt})`;
+    if (shipment.status === 'cancelled') {
+      if (!cancelledDuringBatch(shipment, batchScheduledMs)) return null;
+      return { severity: 'warning', kind: 'orphan_shipment_cancelled', entity, expected: null, actual: shipment.id,
+        detail: `${what} of ${failed} was live; cancelled on the platform at ${shipment.cancelledAt ?? '?'}` };
+    }
+    if (shipment.customerId !== attempt.customerId || shipment.productId !== attempt.productId || shipment.quantity !== attempt.quantity) {
+      return { severity: 'error', kind: 'orphan_shipment_not_cancelled', entity, expected: null, actual: shipment.id,
+        detail: `${what} is under the idempotency key of ${failed} but is for another customer, product or quantity (${attempt.productId} x${attempt.quantity}); not cancelled` };
+    }
+    // The snapshot is old news by now: ask the books again, just before acting.
+    const blocker = orphanCancelBlocker(await attemptBooks(db, attempt.id));
+    if (blocker) {
+      return { severity: 'error', kind: 'orphan_shipment_not_cancelled', entity, expected: null, actual: shipment.id,
+        detail: `${what} of ${failed}: not cancelled, because ${blocker}` };
+    }
+    let cancelled: PlatformShipmentRecord;
+    try {
+      cancelled = await cancelWithRetries(platform, shipment.id);
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      if (error.kind === 'rejected') {
+        Context.current().log.error('the platform refused to cancel the shipment of a failed purchase', {
+          purchaseId: attempt.id, shipmentId: shipment.id, customerId: attempt.customerId, status: shipment.status, platformCode: error.platformCode,
+        });
+        return { severity: 'error', kind: 'orphan_shipment_cancel_refused', entity, expected: null, actual: shipment.id,
+          detail: `${what} of ${failed}: the platform refused the cancel (${error.message}${error.platformCode ? `; code ${error.platformCode}` : ''}); goods nobody paid for may be on their way` };
+      }
+      return { severity: 'warning', kind: 'orphan_shipment_check_failed', entity, expected: null, actual: shipment.id,
+        detail: `${what} of ${failed}: the cancel did not go through (${error.message}); the next run tries again` };
+    }
+    if (cancelled.status !== 'cancelled') {
+      return { severity: 'error', kind: 'orphan_shipment_cancel_refused', entity, expected: null, actual: shipment.id,
+        detail: `${what} of ${failed}: the platform answered the cancel with status ${cancelled.status}` };
+    }
+    Context.current().log.warn('cancelled the shipment of a failed purchase', {
+      purchaseId: attempt.id, shipmentId: shipment.id, customerId: attempt.customerId, productId: attempt.productId, failure: attempt.code,
+    });
+    return { severity: 'warning', kind: 'orphan_shipment_cancelled', entity, expected: null, actual: shipment.id,
+      detail: `${what} of ${failed} was live; cancelled on the platform at ${cancelled.cancelledAt ?? '?'}` };
+  }
+
+  /** Failed attempts of the batch that reached shipping: cancel what they left on the platform. */
+  async function settleOrphanShipments(attempts: readonly FailedAttemptRow[], requestId: string | null, findings: Finding[]): Promise<number> {
+    const platform = deps.platform(requestId ?? undefined);
+    // The first attempt's schedule time: a retried batch still reports what its predecessor cancelled.
+    const batchScheduledMs = Context.current().info.scheduledTimestampMs;
+    let cancelled = 0;
+    await eachLimited(attempts, settings.platformConcurrency, async (attempt) => {
+      const finding = await settleOrphanShipment(platform, attempt, batchScheduledMs);
+      if (finding) findings.push(finding);
+      if (finding?.kind === 'orphan_shipment_cancelled') cancelled += 1;
+      Context.current().heartbeat();
+    });
+    return cancelled;
+  }
+
   return {
     async beginReconciliation(input) {
       const run = await beginRun(db, {
@@ -172,6 +281,21 @@ export function createReconcileActivities(deps: ActivityDeps): ReconcileActiviti
       const toShip = since === null ? snapshot.purchases : snapshot.purchases.filter((p) => p.createdAt.getTime() >= since);
       const shipmentsChecked = await shipmentFindings(toShip, requestId, findings);
 
+      // Read after the holds were settled, so attempts failed just now are looked at too. The
+      // last batch's range is open-ended: attempts of customers past the last account count.
+      let orphansCancelled = 0;
+      if (settings.failedAttemptLookbackMs > 0) {
+        const final = snapshot.accounts.length < settings.batchSize || !(await hasAccountsAfter(db, last.customerId));
+        const range = { after: run.cursor, last: final ? null : last.customerId };
+        const failed = await readFailedAttempts(db, range, settings.failedAttemptLookbackMs, MAX_FAILED_ATTEMPTS_PER_BATCH);
+        if (failed.truncated) {
+          findings.push({ severity: 'warning', kind: 'failed_attempt_check_truncated', entity: `batch:${run.cursor ?? ''}..${range.last ?? ''}`,
+            expected: null, actual: MAX_FAILED_ATTEMPTS_PER_BATCH,
+            detail: `more than ${MAX_FAILED_ATTEMPTS_PER_BATCH} failed attempts in this batch of accounts; only the newest were looked up on the platform (lower RECONCILE_BATCH_SIZE)` });
+        }
+        orphansCancelled = await settleOrphanShipments(failed.rows, requestId, findings);
+      }
+
       const counts = emptyCounts();
       counts.accounts = snapshot.accounts.length;
       for (const a of snapshot.accounts) {
@@ -192,7 +316,7 @@ export function createReconcileActivities(deps: ActivityDeps): ReconcileActiviti
         for (const f of findings) deps.metrics?.reconciliationFindings.inc({ severity: f.severity, kind: f.kind });
         if (holdsReleased > 0) deps.metrics?.reconciliationHoldsReleased.inc(holdsReleased);
         if (findings.length > 0) {
-          Context.current().log.warn('reconciliation findings', { runId, batchAfter: run.cursor, batchLast: last.customerId, errors: counts.errors, warnings: counts.warnings, infos: counts.infos });
+          Context.current().log.warn('reconciliation findings', { runId, batchAfter: run.cursor, batchLast: last.customerId, errors: counts.errors, warnings: counts.warnings, infos: counts.infos, holdsReleased, orphansCancelled });
         }
       }
       return { done: false, accounts: snapshot.accounts.length, findings: findings.length };

@@ -81,6 +81,7 @@ const EnvSchema = z.object({
   RECONCILE_BATCH_SIZE: intFromEnv(500),
   RECONCILE_PLATFORM_CONCURRENCY: intFromEnv(8),
   RECONCILE_SHIPMENT_LOOKBACK_MS: intFromEnv(0),
+  RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS: intFromEnv(7 * 24 * 60 * 60_000),
   TEMPORAL_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   WORKER_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
@@ -139,6 +140,11 @@ export interface Config {
     readonly platformConcurrency: number;
     /** Only purchases younger than this are looked up on the platform; 0 = all of them. */
     readonly shipmentLookbackMs: number;
+    /**
+     * Failed purchase attempts created within this window that got as far as shipping are
+     * looked up on the platform, and a live shipment of theirs is cancelled; 0 = off.
+     */
+    readonly failedAttemptLookbackMs: number;
   };
   readonly metrics: {
     /** Port of the Temporal SDK's own Prometheus exporter (worker metrics); unset = off. */
@@ -205,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: Math.max(1, e.RECONCILE_BATCH_SIZE),
       platformConcurrency: Math.max(1, e.RECONCILE_PLATFORM_CONCURRENCY),
       shipmentLookbackMs: e.RECONCILE_SHIPMENT_LOOKBACK_MS,
+      failedAttemptLookbackMs: e.RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS,
     },
     metrics: { temporalPort: e.TEMPORAL_METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

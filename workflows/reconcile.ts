@@ -33,8 +33,9 @@ const bookkeeping = proxyActivities<Activities>({
 });
 
 const checking = proxyActivities<Activities>({
-  // A batch reads a snapshot of up to RECONCILE_BATCH_SIZE accounts and looks their purchases
-  // up on the platform; it heartbeats while doing so.
+  // A batch reads a snapshot of up to RECONCILE_BATCH_SIZE accounts, looks their purchases up
+  // on the platform and cancels live shipments of their failed attempts (idempotent, so a
+  // retried batch is harmless); it heartbeats while doing so.
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },

@@ -280,12 +280,16 @@ export function buildOpenApiDocument(): JsonObject {
           operationId: 'cancelShipment',
           tags: ['Shipments'],
           summary: 'Cancel a shipment (idempotent)',
-          description: 'Sets `status` to `cancelled`. Cancelling a cancelled shipment returns it unchanged. No body, or `{}`.',
+          description: [
+            'Sets `status` to `cancelled`. Cancelling a cancelled shipment returns it unchanged (200), so a retried cancel is',
+            'harmless. A shipment that has `shipped` can no longer be cancelled: 409 `shipment_not_cancellable`. No body, or `{}`.',
+          ].join(' '),
           parameters: [param('Id')],
           responses: {
             '200': { description: 'The cancelled shipment.', headers: { ETag: header('ETag') }, content: jsonContent('Shipment') },
             '400': problemRef('BadRequest'),
             '404': problemRef('NotFound'),
+            '409': problemResponse('`shipment_not_cancellable`: the shipment has already shipped.'),
           },
         },
       },

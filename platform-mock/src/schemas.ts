@@ -138,7 +138,9 @@ export const ShipmentCreate = z
   .meta({ description: 'Ships `quantity` units of a product to an address. Unknown fields are rejected.' });
 export type ShipmentCreate = z.infer<typeof ShipmentCreate>;
 
-export const ShipmentStatus = z.enum(['created', 'cancelled']);
+export const ShipmentStatus = z
+  .enum(['created', 'shipped', 'cancelled'])
+  .meta({ description: '`created` → `shipped` (handed to the carrier; can no longer be cancelled) or `cancelled`.' });
 export type ShipmentStatus = z.infer<typeof ShipmentStatus>;
 
 export const Shipment = z
@@ -151,6 +153,7 @@ export const Shipment = z
     address: ShippingAddress,
     idempotencyKey: IdempotencyKey.meta({ description: 'The `Idempotency-Key` the shipment was created with.' }),
     createdAt: Timestamp,
+    shippedAt: Timestamp.optional().meta({ description: 'Present once the shipment has shipped.' }),
     cancelledAt: Timestamp.optional().meta({ description: 'Present once the shipment is cancelled.' }),
   })
   .meta({ description: 'A shipment. Created once per idempotency key.' });

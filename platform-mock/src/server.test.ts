@@ -345,6 +345,35 @@ describe('shipments', () => {
     expectProblem(await post(`/shipments/${id}/cancel`, { reason: 'x' }), 400, 'validation_failed');
   });
 
+  it('finds a shipment by its idempotency key, whatever its status', async () => {
+    const created = await createShipment('pur_find');
+    expect((await call('/shipments?idempotencyKey=pur_find')).body).toEqual({ data: [created.body] });
+    const cancelled = await post(`/shipments/${created.body.id as string}/cancel`);
+    expect((await call('/shipments?idempotencyKey=pur_find')).body).toEqual({ data: [cancelled.body] });
+    expect((await call('/shipments?idempotencyKey=pur_other')).body).toEqual({ data: [] });
+    expectProblem(await call(`/shipments?idempotencyKey=${'k'.repeat(256)}`), 400, 'validation_failed');
+  });
+
+  it('refuses to cancel a shipped shipment (409 shipment_not_cancellable); a cancelled one cannot ship', async () => {
+    const created = await createShipment('pur_shipped');
+    const id = created.body.id as string;
+    const shipped = await post(`/__control/shipments/${id}/ship`);
+    expect(shipped.status).toBe(200);
+    expect(shipped.body).toMatchObject({ id, status: 'shipped' });
+    expect(typeof shipped.body.shippedAt).toBe('string');
+    expect((await post(`/__control/shipments/${id}/ship`)).body).toEqual(shipped.body);
+    expectProblem(await post(`/shipments/${id}/cancel`), 409, 'shipment_not_cancellable');
+    expect((await call(`/shipments/${id}`)).body).toEqual(shipped.body);
+    // A replay of the creating request still answers with the shipment, in its current status.
+    expect((await createShipment('pur_shipped')).body).toEqual(shipped.body);
+
+    const other = (await createShipment('pur_cancelled_first')).body.id as string;
+    expect((await post(`/shipments/${other}/cancel`)).status).toBe(200);
+    expectProblem(await post(`/__control/shipments/${other}/ship`), 409, 'shipment_cancelled');
+    expectProblem(await post('/__control/shipments/shp_nope/ship'), 404, 'shipment_not_found');
+    expectProblem(await post('/shipments/shp_nope/cancel'), 404, 'shipment_not_found');
+  });
+
   it.each([
     ['an empty postalCode (cus_noaddr)', { line1: '1 Orchard Lane', city: 'Springfield', postalCode: '', country: 'US' }],
     ['a blank postalCode', { ...goodAddress, postalCode: '   ' }],

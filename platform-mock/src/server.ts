@@ -381,9 +381,12 @@ function registerPlatformRoutes(app: express.Express, ctx: Context): void {
           }
         }
         const id = pathId(req);
-        const shipment = store.cancelShipment(id);
-        if (!shipment) throw new ProblemError(404, 'shipment_not_found', `No shipment with id ${id}.`);
-        sendJson(req, res, shipment, { cacheControl: CACHE_NONE });
+        const result = store.cancelShipment(id);
+        if (result.kind === 'not_found') throw new ProblemError(404, 'shipment_not_found', `No shipment with id ${id}.`);
+        if (result.kind === 'conflict') {
+          throw new ProblemError(409, 'shipment_not_cancellable', `Shipment ${id} has already shipped; it can no longer be cancelled.`);
+        }
+        sendJson(req, res, result.shipment, { cacheControl: CACHE_NONE });
       }),
     )
     .all(methodNotAllowed('POST'));
@@ -408,6 +411,19 @@ function registerControlRoutes(app: express.Express, ctx: Context): void {
       res.status(204).end();
     })
     .all(methodNotAllowed('GET, POST, DELETE'));
+
+  // The platform's warehouse hands shipments to the carrier on its own; tests do it here.
+  control
+    .route('/shipments/:id/ship')
+    .post((req, res) => {
+      const id = pathId(req);
+      const result = ctx.store.shipShipment(id);
+      if (result.kind === 'not_found') throw new ProblemError(404, 'shipment_not_found', `No shipment with id ${id}.`);
+      if (result.kind === 'conflict') throw new ProblemError(409, 'shipment_cancelled', `Shipment ${id} is cancelled; it cannot ship.`);
+      res.setHeader('Cache-Control', CACHE_NONE);
+      res.json(result.shipment);
+    })
+    .all(methodNotAllowed('POST'));
 
   control
     .route('/reset')

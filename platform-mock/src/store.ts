@@ -137,6 +137,13 @@ export type CreateShipmentResult =
   | { kind: 'unknown_customer' }
   | { kind: 'unknown_product' };
 
+/** The outcome of a status change of a shipment. */
+export type ShipmentTransition =
+  | { kind: 'ok'; shipment: Shipment }
+  | { kind: 'not_found' }
+  /** The shipment is in a state the change cannot leave: shipped (for a cancel) or cancelled (for a ship). */
+  | { kind: 'conflict'; shipment: Shipment };
+
 export interface PlatformStoreOptions {
   /** Load the seed data on construction and on reset (default true). */
   seed?: boolean;
@@ -328,14 +335,32 @@ export class PlatformStore {
     return [...this.shipments.values()].map((s) => clone(s.shipment));
   }
 
-  /** Cancels a shipment; cancelling a cancelled shipment changes nothing. */
-  cancelShipment(id: string): Shipment | undefined {
+  /**
+   * Cancels a shipment; cancelling a cancelled shipment changes nothing (`cancelled`, the
+   * stored one). A shipment that has shipped can no longer be cancelled (`conflict`).
+   */
+  cancelShipment(id: string): ShipmentTransition {
     const stored = this.shipments.get(id);
-    if (!stored) return undefined;
+    if (!stored) return { kind: 'not_found' };
+    if (stored.shipment.status === 'shipped') return { kind: 'conflict', shipment: clone(stored.shipment) };
     if (stored.shipment.status !== 'cancelled') {
       stored.shipment = { ...stored.shipment, status: 'cancelled', cancelledAt: this.timestamp(stored.shipment.createdAt) };
     }
-    return clone(stored.shipment);
+    return { kind: 'ok', shipment: clone(stored.shipment) };
+  }
+
+  /**
+   * Hands a shipment to the carrier (test control: the platform's warehouse does this on its
+   * own). Shipping a shipped one changes nothing; a cancelled one cannot ship.
+   */
+  shipShipment(id: string): ShipmentTransition {
+    const stored = this.shipments.get(id);
+    if (!stored) return { kind: 'not_found' };
+    if (stored.shipment.status === 'cancelled') return { kind: 'conflict', shipment: clone(stored.shipment) };
+    if (stored.shipment.status !== 'shipped') {
+      stored.shipment = { ...stored.shipment, status: 'shipped', shippedAt: this.timestamp(stored.shipment.createdAt) };
+    }
+    return { kind: 'ok', shipment: clone(stored.shipment) };
   }
 
   private newId(prefix: string, taken: Map<string, unknown>): string {

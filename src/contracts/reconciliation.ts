@@ -11,10 +11,19 @@ export const ReconciliationFinding = z.object({
     description: 'balance_mismatch, held_mismatch, version_mismatch, version_gap, balance_chain_broken, refunds_exceed_total, '
       + 'refunded_amount_mismatch, refund_entries_mismatch, purchase_entry_mismatch, shipment_missing, shipment_mismatch, '
       + 'shipment_cancelled, shipment_check_failed, orphaned_hold_released, hold_pending_after_commit, '
-      + 'hold_awaiting_running_workflow, hold_check_failed, hold_check_skipped',
+      + 'hold_awaiting_running_workflow, hold_check_failed, hold_check_skipped, '
+      + 'orphan_shipment_cancelled (a live shipment of a failed purchase attempt was cancelled on the platform; `entity` is the '
+      + 'purchase, `actual` the shipment id), orphan_shipment_cancel_refused (the platform refused that cancel, e.g. already '
+      + 'shipped: needs a human), orphan_shipment_not_cancelled (the books or the shipment contradict the failure: not cancelled, '
+      + 'needs a human), orphan_shipment_check_failed (the platform did not answer; the next run retries), '
+      + 'failed_attempt_check_truncated (a batch had more failed attempts than one run looks up). '
+      + 'See docs/operations.md for what each means and what to do.',
     example: 'balance_mismatch',
   }),
-  entity: z.string().meta({ description: '`account:<customerId>`, `entry:<id>`, `purchase:<id>` or `hold:<id>`', example: 'account:cus_ada' }),
+  entity: z.string().meta({
+    description: '`account:<customerId>`, `entry:<id>`, `purchase:<id>` (also a failed purchase attempt), `hold:<id>` or `batch:<after>..<last>` (customer id range)',
+    example: 'account:cus_ada',
+  }),
   expected: z.union([z.string(), z.number()]).nullable(),
   actual: z.union([z.string(), z.number()]).nullable(),
   detail: z.string(),

@@ -200,6 +200,101 @@ export async function readBatch(db: Db, after: string | null, limit: number, hol
   }, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
+/** Failed attempts one batch looks up on the platform at most; beyond it a finding says so. */
+export const MAX_FAILED_ATTEMPTS_PER_BATCH = 1000;
+
+/**
+ * A failed purchase attempt that may have left a shipment behind: it failed after its credit
+ * was reserved (it has a hold, now released), or with a shipping failure code (a free purchase
+ * has no hold). Its id is the purchase id, the Idempotency-Key of its CreateShipment.
+ */
+export interface FailedAttemptRow {
+  readonly id: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  /** The problem `code` the caller got (shipment_failed, purchase_cancelled, …). */
+  readonly code: string | null;
+  /** Why its hold was released (shipment_rejected, shipment_failed, reconciliation_orphan, …); null without a hold. */
+  readonly holdResolution: string | null;
+  readonly createdAt: string;
+}
+
+/** Failure codes of attempts that reached CreateShipment (a free purchase has no hold to tell). */
+const SHIPPING_FAILURE_CODES = ['shipment_failed', 'purchase_cancelled'] as const;
+
+/**
+ * The failed attempts of a batch's customer range `(after, last]` (`last` null: open-ended, for
+ * the final batch) created within `lookbackMs` that got as far as shipping, newest first, at
+ * most `limit` (`truncated` when there are more). A range scan of
+ * `purchase_attempts_customer_idx` (customer_id, created_at) per batch.
+ */
+export async function readFailedAttempts(
+  db: Executor, range: { readonly after: string | null; readonly last: string | null }, lookbackMs: number, limit: number,
+): Promise<{ rows: FailedAttemptRow[]; truncated: boolean }> {
+  const codes = sql.join(SHIPPING_FAILURE_CODES.map((c) => sql`${c}`), sql`, `);
+  const rows = (await rowsOf<Record<string, unknown>>(db, sql`
+    select a.id, a.customer_id, a.product_id, a.quantity, a.error->>'code' as code, h.resolution as hold_resolution,
+           to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+    from purchase_attempts a
+    left join credit_holds h on h.purchase_id = a.id
+    where a.status = 'failed'
+      and ${range.after === null ? sql`true` : sql`a.customer_id > ${range.after}`}
+      and ${range.last === null ? sql`true` : sql`a.customer_id <= ${range.last}`}
+      and a.created_at >= clock_timestamp() - make_interval(secs => ${lookbackMs / 1000}::double precision)
+      and (h.purchase_id is not null or a.error->>'code' in (${codes}))
+    order by a.created_at desc, a.id desc
+    limit ${limit + 1}`)).map((r): FailedAttemptRow => ({
+    id: String(r.id), customerId: String(r.customer_id), productId: String(r.product_id), quantity: num(r.quantity),
+    code: typeof r.code === 'string' ? r.code : null,
+    holdResolution: typeof r.hold_resolution === 'string' ? r.hold_resolution : null,
+    createdAt: String(r.created_at),
+  }));
+  return { rows: rows.slice(0, limit), truncated: rows.length > limit };
+}
+
+/** Whether any account sorts after `customerId` (an index probe): false in the run's last batch. */
+export async function hasAccountsAfter(db: Executor, customerId: string): Promise<boolean> {
+  const [row] = await rowsOf<Record<string, unknown>>(db, sql`select exists (select 1 from credit_accounts where customer_id > ${customerId}) as more`);
+  return row?.more === true;
+}
+
+/** What the books say about a purchase id right now: read just before cancelling its shipment. */
+export interface AttemptBooks {
+  /** The attempt's status; null when there is no attempt row. */
+  readonly attemptStatus: string | null;
+  readonly hasPurchase: boolean;
+  readonly ledgerEntries: number;
+  readonly holdStatus: string | null;
+}
+
+export async function attemptBooks(db: Executor, purchaseId: string): Promise<AttemptBooks> {
+  const [row] = await rowsOf<Record<string, unknown>>(db, sql`
+    select (select status from purchase_attempts where id = ${purchaseId}) as attempt_status,
+           exists (select 1 from purchases where id = ${purchaseId}) as has_purchase,
+           (select count(*) from ledger_entries where purchase_id = ${purchaseId}) as ledger_entries,
+           (select status from credit_holds where purchase_id = ${purchaseId}) as hold_status`);
+  return {
+    attemptStatus: typeof row?.attempt_status === 'string' ? row.attempt_status : null,
+    hasPurchase: row?.has_purchase === true,
+    ledgerEntries: num(row?.ledger_entries),
+    holdStatus: typeof row?.hold_status === 'string' ? row.hold_status : null,
+  };
+}
+
+/**
+ * Pure: why the shipment of a failed attempt must not be cancelled, or null when it may be.
+ * Only a failed attempt with no purchase, no ledger entry and no pending or captured hold
+ * leaves a shipment nobody paid for; anything else is a contradiction for a human.
+ */
+export function orphanCancelBlocker(books: AttemptBooks): string | null {
+  if (books.hasPurchase) return 'a purchase with this id is committed';
+  if (books.ledgerEntries > 0) return `${books.ledgerEntries} ledger entries belong to this purchase id`;
+  if (books.holdStatus === 'captured' || books.holdStatus === 'pending') return `its credit hold is ${books.holdStatus}`;
+  if (books.attemptStatus !== 'failed') return `the attempt is ${books.attemptStatus ?? 'missing'}, not failed`;
+  return null;
+}
+
 /** Pure: the findings of a batch snapshot (everything except shipments and orphaned holds). */
 export function ledgerFindings(snapshot: BatchSnapshot): Finding[] {
   const findings: Finding[] = [];

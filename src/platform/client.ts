@@ -6,7 +6,7 @@
  * - `unavailable`: 5xx, 429, timeouts, connection errors — transient, worth retrying;
  * - `invalid_response`: a 2xx whose body does not match the platform's documented shape.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { CacheResult, PlatformCache } from './cache.js';
 import {
   PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment,
@@ -31,6 +31,17 @@ export class PlatformError extends Error {
     this.platformCode = platformCode;
   }
 }
+
+/**
+ * A shipment as the shipment look-up and cancel return it: the documented shape plus the
+ * status timestamps (`cancelledAt`, `shippedAt`), which reconciliation reads to tell a
+ * shipment it cancelled itself (on a retried batch) from one cancelled long ago.
+ */
+export const PlatformShipmentRecord = PlatformShipment.extend({
+  cancelledAt: z.string().nullable().optional(),
+  shippedAt: z.string().nullable().optional(),
+});
+export type PlatformShipmentRecord = z.infer<typeof PlatformShipmentRecord>;
 
 export interface CreateShipmentInput {
   readonly customerId: string;
@@ -72,9 +83,15 @@ export interface PlatformClient {
   /** How the last cached read of this client was answered. */
   lastRead(): ReadInfo | null;
   createShipment(idempotencyKey: string, input: CreateShipmentInput): Promise<PlatformShipment>;
-  findShipmentByIdempotencyKey(idempotencyKey: string): Promise<PlatformShipment | null>;
-  getShipment(id: string): Promise<PlatformShipment>;
-  cancelShipment(id: string): Promise<PlatformShipment>;
+  /** `GET /shipments?idempotencyKey=`: the shipment created with that key (any status), or null. Never cached. */
+  findShipmentByIdempotencyKey(idempotencyKey: string): Promise<PlatformShipmentRecord | null>;
+  getShipment(id: string): Promise<PlatformShipmentRecord>;
+  /**
+   * `POST /shipments/{id}/cancel`, idempotent: cancelling a cancelled shipment returns it
+   * unchanged. A shipment that has shipped is refused with 409 (`PlatformError` of kind
+   * `rejected`, `platformCode` `shipment_not_cancellable`).
+   */
+  cancelShipment(id: string): Promise<PlatformShipmentRecord>;
 }
 
 interface RawResponse {
@@ -220,14 +237,14 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       return parse('createShipment', PlatformShipment, await send('createShipment', 'POST', '/shipments', input, { 'idempotency-key': idempotencyKey }));
     },
     async findShipmentByIdempotencyKey(idempotencyKey) {
-      const page = parse('findShipment', PlatformPage(PlatformShipment), await send('findShipment', 'GET', `/shipments${qs({ idempotencyKey })}`));
+      const page = parse('findShipment', PlatformPage(PlatformShipmentRecord), await send('findShipment', 'GET', `/shipments${qs({ idempotencyKey })}`));
       return page.data[0] ?? null;
     },
     async getShipment(id) {
-      return parse('getShipment', PlatformShipment, await send('getShipment', 'GET', `/shipments/${enc(id)}`));
+      return parse('getShipment', PlatformShipmentRecord, await send('getShipment', 'GET', `/shipments/${enc(id)}`));
     },
     async cancelShipment(id) {
-      return parse('cancelShipment', PlatformShipment, await send('cancelShipment', 'POST', `/shipments/${enc(id)}/cancel`));
+      return parse('cancelShipment', PlatformShipmentRecord, await send('cancelShipment', 'POST', `/shipments/${enc(id)}/cancel`));
     },
   };
 }
