@@ -84,16 +84,19 @@ export const cancelPurchaseUpdate = defineUpdate<PurchaseStatus, [CancelPurchase
  * - v1 (no marker): every step a regular activity; `PurchaseStage` upserted at every stage.
  * - v2 (`LOCAL_STEPS_PATCH`): the platform reads and the database steps are *local*
  *   activities, which run inside the workflow task instead of a round trip through the
- *   server's task queues each (issue 8: p50 and the server's CPU per saga roughly halve).
- *   CreateShipment and the shipment look-up stay regular activities: they can wait on the
- *   platform for a minute, and operators see and cancel them. `PurchaseStage` is upserted
- *   only where operators search for it: waiting on the platform, a step that keeps failing,
- *   and the end (the `status` query has every stage).
+ *   server's task queues each (issue 8). CreateShipment's first attempt is local too, bounded
+ *   by the platform client's timeout; only when it fails (not a 4xx) does the saga write
+ *   `shipping` to `PurchaseStage` and move to a regular activity that retries within the
+ *   rest of the budget, where operators see it wait and can cancel it. A purchase whose
+ *   platform answers is then one workflow task. Duplicated attempts are harmless: the
+ *   purchase id is the shipment's idempotency key. `PurchaseStage` is written only where
+ *   operators search for it: waiting on the platform, a step that keeps failing, and the end
+ *   (the `status` query has every stage).
  */
 export const LOCAL_STEPS_PATCH = 'purchase-local-steps-v2';
 
 /** Stages written to the `PurchaseStage` search attribute in v2 (v1 wrote every stage). */
-const VISIBLE_STAGES: ReadonlySet<PurchaseStage> = new Set(['shipping', 'verifying_shipment', 'completed', 'failed']);
+const VISIBLE_STAGES: ReadonlySet<PurchaseStage> = new Set(['verifying_shipment', 'completed', 'failed']);
 
 const LOAD_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 4 } as const;
 // Database steps: transient failures (connection reset, failover) retried without limit;
@@ -113,6 +116,12 @@ const ledgerLocalFirst: LedgerSteps = proxyLocalActivities<Activities>({
   retry: { ...LEDGER_RETRY, maximumInterval: '1 second', maximumAttempts: 3 },
 });
 const ledgerLocal: LedgerSteps = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LEDGER_RETRY });
+
+/** v2: CreateShipment's first attempt. Past the platform client's timeout it fails and the regular activity takes over. */
+const shipLocalFirst: Pick<Activities, 'createShipment'> = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { maximumAttempts: 1 },
+});
 
 const lookup = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -253,11 +262,24 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
   // 4. Ship.
   update({ stage: 'shipping' });
   let shipment: { id: string; status: string } | null = null;
+  const shipmentRequest = {
+    purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
+    quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
+  };
+  const ship = async (): Promise<{ id: string; status: string }> => {
+    if (!v2) return shipping(input.shipmentBudgetMs).createShipment(shipmentRequest);
+    const startedAt = Date.now();
+    try {
+      return await shipLocalFirst.createShipment(shipmentRequest);
+    } catch (error) {
+      if (isCancellation(error) || applicationFailureOf(error)?.type === 'shipment_rejected') throw error;
+      update({ stage: 'shipping', lastError: describe(error) }, true);
+      const remainingMs = Math.max(1_000, input.shipmentBudgetMs - (Date.now() - startedAt));
+      return shipping(remainingMs).createShipment(shipmentRequest);
+    }
+  };
   try {
-    shipment = await shippingScope.run(() => shipping(input.shipmentBudgetMs).createShipment({
-      purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
-      quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
-    }));
+    shipment = await shippingScope.run(ship);
   } catch (error) {
     const failure = applicationFailureOf(error);
     update({ lastError: describe(error) });
