@@ -85,6 +85,10 @@ const EnvSchema = z.object({
   TEMPORAL_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   WORKER_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
 });
 
 export interface Config {
@@ -154,6 +158,13 @@ export interface Config {
   };
   /** How long SIGTERM waits for in-flight requests and activities before closing anyway. */
   readonly shutdownTimeoutMs: number;
+  /** Worker options; unset = the SDK's defaults (which the benchmark found as good as any here). */
+  readonly worker: {
+    readonly maxCachedWorkflows: number | undefined;
+    readonly maxConcurrentWorkflowTaskExecutions: number | undefined;
+    readonly maxConcurrentActivityTaskExecutions: number | undefined;
+    readonly maxConcurrentLocalActivityExecutions: number | undefined;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -212,6 +223,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       platformConcurrency: Math.max(1, e.RECONCILE_PLATFORM_CONCURRENCY),
       shipmentLookbackMs: e.RECONCILE_SHIPMENT_LOOKBACK_MS,
       failedAttemptLookbackMs: e.RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS,
+    },
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentLocalActivityExecutions: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     },
     metrics: { temporalPort: e.TEMPORAL_METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -17,7 +17,8 @@ export interface WorkerSetup {
   readonly deps: ActivityDeps;
   /** Pre-built bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   readonly workflowBundle?: { code: string };
-  readonly tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+  /** Overrides of the SDK's defaults; by default from the config (`WORKER_MAX_*`). */
+  readonly tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxCachedWorkflows'>>;
 }
 
 export interface RunningWorker {
@@ -59,6 +60,10 @@ export function installRuntimeLogger(logger: Logger, options: RuntimeOptions = {
   if (options.metricsBindAddress) logger.info({ bindAddress: options.metricsBindAddress }, 'Temporal SDK metrics at /metrics');
 }
 
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
   const { config } = setup.deps;
   installRuntimeLogger(setup.deps.logger, {
@@ -74,7 +79,7 @@ export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
     shutdownGraceTime: config.shutdownTimeoutMs,
     interceptors: { activity: [activityInterceptors(setup.deps)], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    ...setup.tuning,
+    ...definedOnly(setup.tuning ?? config.worker),
   });
   return { worker, connection };
 }
