@@ -393,8 +393,10 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   const apiPort = await freePort();
   const prof = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+  // Worker options to try (`WORKER_MAX_CACHED_WORKFLOWS=… npm run bench`) pass through to the worker.
+  const workerTuning = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('WORKER_MAX_') && e[1] !== undefined));
   const worker = startNode('worker', [...prof, path.join('src', 'main.ts'), 'worker'], {
-    ...common, DATABASE_POOL_MAX: String(WORKER_POOL), API_TOKENS: `bench:storefront:${token}`,
+    ...common, DATABASE_POOL_MAX: String(WORKER_POOL), API_TOKENS: `bench:storefront:${token}`, ...workerTuning,
   }, logDir);
   onTeardown('worker', () => worker.stop(30_000));
   const api = startNode('api', [...prof, path.join('src', 'main.ts'), 'api'], {
@@ -430,7 +432,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
     'baseline DATABASE_POOL_MAX': BASELINE_POOL,
     LOG_LEVEL,
     NODE_ENV: 'production',
-    'worker options': 'defaults of src/temporal/worker.ts',
+    'worker options': Object.keys(workerTuning).length > 0 ? JSON.stringify(workerTuning) : 'SDK defaults (no WORKER_MAX_* set)',
     'Temporal dev server': `${cli} start-dev --headless, SQLite file (WAL, synchronous=normal)`,
     'PLATFORM_LATENCY_MS': 0,
   };
