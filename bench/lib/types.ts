@@ -52,6 +52,8 @@ export interface LoadResult {
   readonly okPerSec: number;
   /** Of successful responses only, in milliseconds (sub-millisecond resolution). */
   readonly latencyMs: Latency;
+  /** Open loop only: how late the driver sent each request after its due time (its own lag). */
+  readonly sendLagMs?: Latency;
   /** CPU time of the load generator itself. */
   readonly cpuMs: number;
 }
