@@ -20,6 +20,8 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
+# The postinstall script patches postgres.js (see scripts/patch-postgres.mjs).
+COPY scripts/patch-postgres.mjs ./scripts/
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev
 
