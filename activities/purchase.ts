@@ -24,6 +24,12 @@ export interface PurchaseContext {
 export interface ShipmentRef {
   readonly id: string;
   readonly status: string;
+  /** Where the platform ships it (absent in results recorded before it was added). */
+  readonly address?: AddressSnapshot;
+}
+
+function addressOf(address: { line1: string; line2?: string | null | undefined; city: string; postalCode: string; country: string }): AddressSnapshot {
+  return { line1: address.line1, line2: address.line2 ?? null, city: address.city, postalCode: address.postalCode, country: address.country };
 }
 
 export interface CreateShipmentInput {
@@ -88,7 +94,7 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
           quantity: input.quantity,
           address: { line1: input.address.line1, ...(input.address.line2 ? { line2: input.address.line2 } : {}), city: input.address.city, postalCode: input.address.postalCode, country: input.address.country },
         });
-        return { id: shipment.id, status: shipment.status };
+        return { id: shipment.id, status: shipment.status, address: addressOf(shipment.address) };
       } catch (error) {
         if (error instanceof PlatformError && (error.kind === 'rejected' || error.kind === 'not_found')) {
           // A 4xx: the platform refused this shipment; retrying the same request cannot help.
@@ -105,7 +111,7 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
     async findShipment({ purchaseId, requestId }) {
       try {
         const shipment = await deps.platform(requestId ?? undefined).findShipmentByIdempotencyKey(purchaseId);
-        return shipment ? { id: shipment.id, status: shipment.status } : null;
+        return shipment ? { id: shipment.id, status: shipment.status, address: addressOf(shipment.address) } : null;
       } catch (error) {
         throw platformFailure(error, null, purchaseId);
       }

@@ -19,8 +19,9 @@ import {
   proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { ShipmentRef } from '../activities/purchase.js';
 import { isErrorCode, problemBody, type ProblemBody, type ProblemExtensions } from '../src/domain/errors.js';
-import { checkPurchasable, priceOf, type PurchaseRefusal } from '../src/domain/purchase.js';
+import { checkPurchasable, priceOf, pricingOfReservation, type PurchaseRefusal } from '../src/domain/purchase.js';
 import { PurchaseStageKey } from './search-attributes.js';
 
 export type PurchaseStage =
@@ -250,7 +251,7 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
       subtotal: pricing.subtotal, currency: pricing.currency, promoCode: input.promoCode ?? null, workflowId,
     }));
     reserved = true;
-    pricing = priceOf(context.product, input.quantity, reservation.discount);
+    pricing = pricingOfReservation(priceOf(context.product, input.quantity, reservation.discount), reservation);
     promoCode = reservation.promoCode;
     update({ holdId: reservation.holdId, total: pricing.total, currency: pricing.currency });
   } catch (error) {
@@ -261,12 +262,12 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
 
   // 4. Ship.
   update({ stage: 'shipping' });
-  let shipment: { id: string; status: string } | null = null;
+  let shipment: ShipmentRef | null = null;
   const shipmentRequest = {
     purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
     quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
   };
-  const ship = async (): Promise<{ id: string; status: string }> => {
+  const ship = async (): Promise<ShipmentRef> => {
     if (!v2) return shipping(input.shipmentBudgetMs).createShipment(shipmentRequest);
     const startedAt = Date.now();
     try {
@@ -330,7 +331,9 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     promoCode,
     shipmentId: shipment.id,
     shipmentStatus: shipment.status,
-    address: context.customer.address,
+    // Where the platform ships it: the same as the address read, unless a re-executed step
+    // read a newer one after the shipment was created (histories before v2 have no address).
+    address: shipment.address ?? context.customer.address,
     workflowId,
     actor: input.actor,
     requestId: input.requestId,

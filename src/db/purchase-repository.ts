@@ -38,7 +38,8 @@ export interface Reservation {
  * given) and the credit hold for the discounted total — `held += total` only if
  * `balance - held >= total`, in one conditional UPDATE (no check-then-act race). Throws
  * `promo_code_invalid`, `insufficient_credit` or `currency_mismatch` without writing
- * anything. Idempotent on the purchase id.
+ * anything. Idempotent on the purchase id: a second call returns the first call's terms
+ * (total and discount), whatever subtotal it is given.
  */
 export async function reserveForPurchase(db: Db, input: ReserveInput): Promise<Reservation> {
   return db.transaction(async (tx) => {
@@ -46,11 +47,13 @@ export async function reserveForPurchase(db: Db, input: ReserveInput): Promise<R
       ? await reservePromo(tx, { purchaseId: input.purchaseId, code: input.promoCode, customerId: input.customerId, productId: input.productId, subtotal: input.subtotal, currency: input.currency })
       : null;
     const discount = promo?.discount ?? 0;
+    // Reserved before (a retried or re-executed step): the terms reserved then are the terms,
+    // even if the price read this time differs — the saga charges what it reserved.
+    const existing = await tx.select().from(creditHolds).where(eq(creditHolds.purchaseId, input.purchaseId)).limit(1);
+    if (existing[0]) return { discount, total: existing[0].amount, promoCode: promo?.code ?? null, holdId: existing[0].id };
     const total = input.subtotal - discount;
     const reservation = { discount, total, promoCode: promo?.code ?? null };
     if (total === 0) return { ...reservation, holdId: null };
-    const existing = await tx.select().from(creditHolds).where(eq(creditHolds.purchaseId, input.purchaseId)).limit(1);
-    if (existing[0]) return { ...reservation, holdId: existing[0].id };
     const updated = await tx.update(creditAccounts)
       .set({ held: sql`${creditAccounts.held} + ${total}`, updatedAt: sql`clock_timestamp()` })
       .where(and(

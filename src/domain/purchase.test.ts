@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPurchasable, decideRefund, holdIdFor, priceOf, type ProductFacts } from './purchase.js';
+import { checkPurchasable, decideRefund, holdIdFor, priceOf, pricingOfReservation, type ProductFacts } from './purchase.js';
 
 const keyboard: ProductFacts = { id: 'prod_keyboard', name: 'Keyboard', unitPrice: 8999, currency: 'USD', active: true };
 
@@ -28,6 +28,23 @@ describe('priceOf', () => {
   it('never lets a discount make the total negative', () => {
     expect(priceOf(keyboard, 1, 10_000).total).toBe(0);
     expect(priceOf(keyboard, 1, -5).discount).toBe(0);
+  });
+});
+
+describe('pricingOfReservation', () => {
+  const product: ProductFacts = { id: 'prod_x', name: 'X', unitPrice: 1_250, currency: 'USD', active: true };
+
+  it('is the pricing read when the reservation agrees with it', () => {
+    const read = priceOf(product, 2, 300);
+    expect(pricingOfReservation(read, { total: 2_200, discount: 300 })).toBe(read);
+  });
+
+  it('charges the reserved terms when a re-executed step read another price', () => {
+    // Reserved at 1,000 × 2 with 300 off; the price has since gone up to 1,250.
+    const read = priceOf(product, 2, 300);
+    expect(pricingOfReservation(read, { total: 1_700, discount: 300 })).toEqual({
+      unitPrice: 1_000, quantity: 2, subtotal: 2_000, discount: 300, total: 1_700, currency: 'USD',
+    });
   });
 });
 

@@ -55,6 +55,20 @@ export function priceOf(product: ProductFacts, quantity: number, discount = 0): 
   return { unitPrice: product.unitPrice, quantity, subtotal, discount: applied, total: subtotal - applied, currency: product.currency };
 }
 
+/**
+ * The pricing a saga charges: its reservation's terms. They equal `priceOf` of the product it
+ * read, except when a step was executed again after a worker died (local activities of an
+ * unfinished workflow task run again, reading the platform again) and the price changed in
+ * between: the first reservation stands, and unit price and subtotal follow from it.
+ */
+export function pricingOfReservation(read: Pricing, reservation: { readonly total: number; readonly discount: number }): Pricing {
+  if (reservation.total === read.total && reservation.discount === read.discount) return read;
+  // subtotal = unitPrice × quantity when it was reserved, so the division is exact; the total
+  // is the hold's amount in any case (it is what gets captured).
+  const subtotal = reservation.total + reservation.discount;
+  return { ...read, unitPrice: Math.round(subtotal / read.quantity), subtotal, discount: reservation.discount, total: reservation.total };
+}
+
 export type RefundDecision =
   | { readonly ok: true; readonly amount: number; readonly refundedAfter: number; readonly statusAfter: 'partially_refunded' | 'refunded' }
   | { readonly ok: false; readonly refusal: PurchaseRefusal };

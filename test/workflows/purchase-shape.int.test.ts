@@ -23,6 +23,13 @@ const calls: Record<string, number> = {};
 /** Per purchase id: how many times reserveCredit fails with an infrastructure error first. */
 const reserveFailures = new Map<string, number>();
 const refuseReserve = new Set<string>();
+/**
+ * Purchase ids reserved before at another price and shipped to another address: what a step
+ * executed again after a worker died sees (the platform changed meanwhile).
+ */
+const reservedEarlier = new Set<string>();
+const SHIPPED_TO = { line1: '9 Old Rd', line2: null, city: 'Shelbyville', postalCode: '54321', country: 'US' };
+const commits = new Map<string, Parameters<Activities['commitPurchase']>[0]>();
 /** Purchase ids whose first CreateShipment attempt fails (a platform 503). */
 const shipmentFailsOnce = new Set<string>();
 
@@ -42,6 +49,7 @@ const activities: Stubbed = {
     if (refuseReserve.has(input.purchaseId)) {
       return Promise.reject(ApplicationFailure.create({ type: 'insufficient_credit', message: 'not enough credit', nonRetryable: true, details: [{}] }));
     }
+    if (reservedEarlier.has(input.purchaseId)) return Promise.resolve({ holdId: `hold_${input.purchaseId}`, discount: 0, total: 800, promoCode: null });
     const left = reserveFailures.get(input.purchaseId) ?? 0;
     if (left > 0) {
       reserveFailures.set(input.purchaseId, left - 1);
@@ -52,10 +60,15 @@ const activities: Stubbed = {
   createShipment(input) {
     count('createShipment');
     if (shipmentFailsOnce.delete(input.purchaseId)) return Promise.reject(ApplicationFailure.retryable('platform answered 503', 'platform_unavailable'));
+    if (reservedEarlier.has(input.purchaseId)) return Promise.resolve({ id: `shp_${input.purchaseId}`, status: 'created', address: SHIPPED_TO });
     return Promise.resolve({ id: `shp_${input.purchaseId}`, status: 'created' });
   },
   findShipment() { count('findShipment'); return Promise.resolve(null); },
-  commitPurchase(input) { count('commitPurchase'); return Promise.resolve({ purchaseId: input.purchaseId }); },
+  commitPurchase(input) {
+    count('commitPurchase');
+    commits.set(input.purchaseId, input);
+    return Promise.resolve({ purchaseId: input.purchaseId });
+  },
   releaseCredit() { count('releaseCredit'); return Promise.resolve({ released: true }); },
   recordAttemptFailure() { count('recordAttemptFailure'); return Promise.resolve(); },
 };
@@ -143,6 +156,14 @@ describe('purchaseProduct (v2 shape)', () => {
     expect(outcome.status).toBe('completed');
     expect(calls.reserveCredit! - before).toBe(5);
     expect(stages.slice(1)).toEqual(['reserving', 'completed']);
+  });
+
+  it('commits the reserved terms and the shipment\'s address when they differ from what was read', async () => {
+    const purchaseId = `pur_reexec_${Date.now()}`;
+    reservedEarlier.add(purchaseId);
+    const { outcome } = await purchase(purchaseId);
+    expect(outcome.status).toBe('completed');
+    expect(commits.get(purchaseId)).toMatchObject({ unitPrice: 800, subtotal: 800, discount: 0, total: 800, address: SHIPPED_TO });
   });
 
   it('a business refusal is final at once: no retry, no shipment, stage failed', async () => {

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vi
 import type {
   CreditBalance, LedgerEntryList, Problem, Purchase, PurchaseAttempt, PurchaseList, PurchaseWithRefunds, Refund, RefundList,
 } from '../../contracts/index.js';
+import { releaseHold, reserveForPurchase } from '../../db/purchase-repository.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
 import { assertAllInvariants } from '../../../test/support/invariants.js';
 import { PlatformControl } from '../../../test/support/platform.js';
@@ -241,6 +242,21 @@ describe('purchase saga', () => {
     const res = await buy({ customerId, productId: 'prod_cable' });
     expect(res.status).toBe(503);
     expect(res.body.code).toBe('platform_unavailable');
+    expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 0 });
+  });
+});
+
+describe('reservation', () => {
+  it('a second reserve of the same purchase returns the first terms, whatever price it was given, and holds once', async () => {
+    const customerId = await funded(10_000);
+    const purchaseId = `pur_reserve_twice_${Date.now()}`;
+    const input = { purchaseId, customerId, productId: 'prod_mouse', subtotal: 2_000, currency: 'USD', promoCode: null, workflowId: `purchase-${purchaseId}` };
+    const first = await reserveForPurchase(stack.database.db, input);
+    const again = await reserveForPurchase(stack.database.db, { ...input, subtotal: 2_600 });
+    expect(again).toEqual(first);
+    expect(first.total).toBe(2_000);
+    expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 2_000 });
+    await releaseHold(stack.database.db, purchaseId, 'test_cleanup');
     expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 0 });
   });
 });
