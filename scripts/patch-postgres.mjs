@@ -9,7 +9,9 @@
  *   TypeError: Cannot read properties of null (reading 'write') at nextWrite (src/connection.js:255)
  *
  * Upstream: porsager/postgres#1154, #1208 (fix PRs #1168, #1176, #1209, not released).
- * The patch, in each of src/ (Node's `import`), cjs/src (`require`) and cf/src (workerd):
+ * Found by the fault suite (test/faults) and src/db/client.int.test.ts, which reproduce each
+ * of the defects below with real terminated backends. The patch, in each of src/ (Node's
+ * `import`), cjs/src (`require`) and cf/src (workerd):
  *
  * 1. `execute()` rejects a query at once with CONNECTION_CLOSED when the connection has no
  *    socket (closed and not yet reconnected): only a holder of a dead connection (a
@@ -23,7 +25,13 @@
  * 4. `closed()` forgets the query it has just rejected and its error (`query`,
  *    `errorResponse`, `rows`): kept, the first ReadyForQuery of the next session rejected
  *    that session's first query with the old error (a terminated backend's FATAL 57P01 failed
- *    one more query per connection), and `end()` waited for the dead query forever.
+ *    one more query per connection), and `end()` waited for the dead query forever. When the
+ *    connection was still starting (`initial` set: its own array-types query was running),
+ *    that query is rejected first.
+ * 5. The array-types query's rejection is handled: `fetchArrayTypes()` was started from a
+ *    message handler that drops its promise, so a backend terminated while a new connection
+ *    fetched its types crashed the process with an unhandled rejection. The waiting query
+ *    (`initial`) still gets the error or runs on the next session, which fetches the types.
  *
  * Idempotent. Fails the install when postgres is not 3.4.9 or the source does not match:
  * then check whether the new release fixes the issues above (remove this script and the
@@ -88,10 +96,25 @@ const REPLACEMENTS = [
 `,
   ],
   [
-    `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
+    `    if (initial)
+      return reconnect()
+
+    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
 `,
-    `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
+    `    if (initial) { // ${MARK}: the lost session's own query (array types) fails, its error is forgotten
+      query && queryError(query, Errors.connection('CONNECTION_CLOSED', options))
+      query = errorResponse = null, rows = 0
+      return reconnect()
+    }
+
+    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))
     query = errorResponse = null, rows = 0 // ${MARK}: settled; not the next session's
+`,
+  ],
+  [
+    `        return fetchArrayTypes()
+`,
+    `        return fetchArrayTypes().catch(noop) // ${MARK}: failed with its connection, fetched again on the next
 `,
   ],
 ];

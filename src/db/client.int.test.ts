@@ -1,10 +1,12 @@
 /**
  * The Postgres client survives killed connections (a fail-over, an admin's
  * `pg_terminate_backend`): postgres.js 3.4.9 as patched by scripts/patch-postgres.mjs
- * (porsager/postgres#1154, #1208). Unpatched, the first test crashes the process (a
- * transaction's ROLLBACK written to the dead connection from a `setImmediate`) and the
- * second waits `connect_timeout` and fails (a connection closed with a write pending never
- * sends its next StartupMessage). Real Postgres, no mocks.
+ * (porsager/postgres#1154, #1208). Unpatched, each test fails: the first crashes the process
+ * (a transaction's ROLLBACK written to the dead connection from a `setImmediate`) and its
+ * next queries fail with the killed backends' old error; the second waits `connect_timeout`
+ * (a connection closed with a write pending never sends its next StartupMessage); the third
+ * crashes with an unhandled rejection (a backend killed while a new connection fetches its
+ * array types). Real Postgres, no mocks.
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -29,9 +31,11 @@ const onUncaught = (error: unknown): void => {
 beforeEach(() => {
   uncaught = [];
   process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
 });
 afterEach(() => {
   process.off('uncaughtException', onUncaught);
+  process.off('unhandledRejection', onUncaught);
 });
 
 describe('postgres.js with terminated backends', () => {
@@ -113,6 +117,46 @@ describe('postgres.js with terminated backends', () => {
       await settle();
       expect(uncaught).toEqual([]);
     } finally {
+      await client.end({ timeout: 5 });
+    }
+  }, 30_000);
+
+  it('a backend terminated while a new connection fetches its array types: the waiting query runs on the next one', async () => {
+    const app = `client-test-types-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const url = new URL(adminUrl());
+    url.searchParams.set('application_name', app);
+    const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
+    const kill: { done: Promise<unknown> | null } = { done: null };
+    const options = {
+      max: 1,
+      onnotice: () => undefined,
+      connect_timeout: 5,
+      // The first connection's array-types query is held back and its backend terminated:
+      // Postgres answers FATAL 57P01 while the client waits for the types.
+      socket: async (): Promise<net.Socket> => {
+        const socket = net.connect(Number(url.port || 5432), url.hostname);
+        await once(socket, 'connect');
+        const write = socket.write.bind(socket) as (chunk: Buffer, callback?: () => void) => boolean;
+        socket.write = ((chunk: Buffer, callback?: () => void): boolean => {
+          if (kill.done === null && Buffer.isBuffer(chunk) && chunk.includes('typarray')) {
+            kill.done = admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${app}`.execute();
+            return true;
+          }
+          return write(chunk, callback);
+        }) as typeof socket.write;
+        return socket;
+      },
+    };
+    const client = postgres(url.toString(), options);
+    try {
+      const rows = await client<{ x: number }[]>`select 1 as x`;
+      expect(await kill.done).toHaveLength(1);
+      expect(rows[0]?.x).toBe(1);
+      expect((await client<{ n: number[] }[]>`select array[1, 2] as n`)[0]?.n).toEqual([1, 2]);
+      await settle();
+      expect(uncaught).toEqual([]);
+    } finally {
+      await admin.end({ timeout: 5 });
       await client.end({ timeout: 5 });
     }
   }, 30_000);
