@@ -137,7 +137,7 @@ export class Cluster {
   private supervise(kind: 'api' | 'worker', proc: ServiceProcess): void {
     proc.child.once('exit', (code, signal) => {
       if (this.closing || this.killing.has(proc)) return;
-      this.crashes.push({ process: kind, at: Date.now(), exit: signal ?? `code ${code}`, tail: proc.output().split('\n').slice(-12).join('\n') });
+      this.crashes.push({ process: kind, at: Date.now(), exit: signal ?? `code ${code}`, tail: proc.output().split('\n').slice(-40).join('\n') });
       const restart = kind === 'api' ? this.startApi() : this.startWorker();
       restart.catch(() => undefined);
     });

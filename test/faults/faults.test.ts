@@ -12,7 +12,9 @@
  *
  * After each scenario the history checker (test/reliability/checker.ts) proves nothing lost,
  * nothing doubled, no overdraft, every acknowledged operation present and every failed one
- * absent, and I1–I5. Every fault is bounded in time; the suite stops by itself (each scenario
+ * absent, and I1–I5. After each injection a probe purchase must get through within
+ * RECOVERY_DEADLINE_MS (60 s): a stack that does not recover fails, a slow machine does not.
+ * Every fault is bounded in time; the suite stops by itself (each scenario
  * has a deadline, the processes are killed in afterAll). Figures: test-results/faults.json
  * and test-results/faults.md (copied into RELIABILITY.md).
  *
@@ -28,8 +30,15 @@ import { execute, History, type Operation } from '../reliability/history.js';
 import { opKey, runWorkload, type WorkloadOptions } from '../reliability/workload.js';
 import { Cluster } from './cluster.js';
 
-// Read once here: the suite's own switch, not a service setting.
+// Read once here: the suite's own switches, not service settings.
 const SUBSET = process.env.FAULTS_SUBSET === 'ci' ? 'ci' : 'all';
+/**
+ * How long after an injection a new purchase may take to get through before the scenario
+ * fails. Healthy runs recovered within 18 s (worker crashes and restarts included, on the
+ * loaded 2-core machine); a stuck stack never does, so any finite bound catches it, and a
+ * generous one keeps a busy machine from failing a healthy run.
+ */
+const RECOVERY_DEADLINE_MS = Number(process.env.FAULTS_RECOVERY_DEADLINE_MS ?? '') || 60_000;
 
 let cluster: Cluster;
 let platform: PlatformControl;
@@ -110,6 +119,63 @@ function recovery(history: History, since: number): number {
     best = Math.min(best, last.at + last.durationMs - since);
   }
   return best;
+}
+
+/**
+ * After each injection, a new customer's purchase (`prod_cable` on an account of its own with
+ * ample credit): sent at once, retried with the same key as the contract tells clients to,
+ * and bought again under a new key when refused (an injected shipment outage fails purchases
+ * for good), until one is acknowledged or RECOVERY_DEADLINE_MS has passed. So every injection
+ * has a purchase started after it, however busy the workload's clients are (they may all be
+ * retrying older operations, or have finished theirs), and a stack that does not recover
+ * fails the scenario. Its operations are recorded in the scenario's history: the checker
+ * checks them like any other.
+ */
+class Probe {
+  private readonly runs: Promise<boolean>[] = [];
+
+  private constructor(private readonly history: History, private readonly customerId: string) {}
+
+  static async open(history: History): Promise<Probe> {
+    const [customerId] = await customers(1);
+    if (!customerId) throw new Error('no customer');
+    const grant = history.add({
+      kind: 'grant', key: opKey('probe-grant', 0), actor: 'alice', token: TOKENS.support, method: 'POST',
+      path: `/v1/customers/${customerId}/credit/grants`, body: { amount: 100_000, currency: 'USD', reason: 'goodwill' }, customerId,
+    });
+    await execute(cluster.apiUrl, grant);
+    if (grant.outcome !== 'acknowledged') throw new Error(`probe grant: ${JSON.stringify(grant.final)}`);
+    return new Probe(history, customerId);
+  }
+
+  /** Starts the probe of the injection made at `since`; does not wait for it. */
+  after(since: number): void {
+    this.runs.push(this.run(since + RECOVERY_DEADLINE_MS));
+  }
+
+  private async run(deadline: number): Promise<boolean> {
+    while (Date.now() < deadline) {
+      const op = this.history.add({
+        kind: 'purchase', key: opKey('probe', 0), actor: 'web', token: TOKENS.storefront, method: 'POST',
+        path: '/v1/purchases', body: { customerId: this.customerId, productId: 'prod_cable' }, customerId: this.customerId,
+      });
+      await execute(cluster.apiUrl, op, { maxRequests: 10_000, baseDelayMs: 100, capDelayMs: 1000, deadlineMs: Math.max(1, deadline - Date.now()), timeoutMs: 10_000 });
+      if (op.outcome === 'acknowledged') return true;
+      if (op.outcome === 'unknown') return false;
+      await sleep(500);
+    }
+    return false;
+  }
+
+  /** Waits for every probe: the injections (1-based) after which no purchase got through in time. */
+  async missed(): Promise<number[]> {
+    const results = await Promise.all(this.runs);
+    return results.flatMap((ok, i) => (ok ? [] : [i + 1]));
+  }
+}
+
+function expectProbes(fault: string, missed: number[]): void {
+  expect(missed, `${fault}: no purchase got through within ${RECOVERY_DEADLINE_MS / 1000} s after injection(s) ${missed.join(', ')}\n${cluster.output()}`).toEqual([]);
 }
 
 async function finish(fault: string, injected: number, detail: string, history: History, recoverMs: number[], started: number): Promise<FaultRow> {
@@ -214,6 +280,7 @@ describe('API SIGKILL while requests wait (CI subset)', () => {
     const injections: number[] = [];
     let waiting = 0;
     const history = new History();
+    const probe = await Probe.open(history);
     const run = runWorkload(baseWorkload(await customers(10), { seed: 21, operations: 200, maxDurationMs: 30_000 }), history);
     // Ten seconds apart, so each restart is measured on its own.
     for (const at of [3000, 13_000, 23_000]) {
@@ -221,11 +288,14 @@ describe('API SIGKILL while requests wait (CI subset)', () => {
       waiting += history.operations.filter((op) => op.outcome === 'unknown' && op.kind === 'purchase').length;
       injections.push(Date.now());
       await cluster.killApi();
+      probe.after(injections[injections.length - 1] ?? 0);
       await cluster.startApi();
     }
     const workload = await run;
+    const missed = await probe.missed();
     const row = await finish('API SIGKILL while requests wait', injections.length, `(${waiting} purchases in flight at the kills)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expect(row.report.statuses.net ?? 0, 'some requests died with the API').toBeGreaterThan(0);
+    expectProbes(row.fault, missed);
     expectClean(row);
   }, 180_000);
 });
@@ -235,18 +305,22 @@ describe.runIf(SUBSET === 'all')('Temporal dev server restart mid-load', () => {
     const started = Date.now();
     const injections: number[] = [];
     const history = new History();
+    const probe = await Probe.open(history);
     const run = runWorkload(baseWorkload(await customers(10), { seed: 31, operations: 800, maxDurationMs: 26_000 }), history);
     let downMs = 0;
     for (const at of [4000, 14_000]) {
       await sleep(at - (Date.now() - started));
       injections.push(Date.now());
       await cluster.stopTemporal();
+      probe.after(injections[injections.length - 1] ?? 0);
       await sleep(2000);
       await cluster.startTemporal();
       downMs += Date.now() - (injections[injections.length - 1] ?? 0);
     }
     const workload = await run;
+    const missed = await probe.missed();
     const row = await finish('Temporal dev server restart mid-load', injections.length, `(down ${(downMs / 1000).toFixed(1)} s in all)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
+    expectProbes(row.fault, missed);
     expectClean(row);
   }, 180_000);
 });
@@ -258,17 +332,23 @@ describe('Postgres connections killed mid-transaction (CI subset)', () => {
     let killed = 0;
     let inTransaction = 0;
     const history = new History();
+    const probe = await Probe.open(history);
     const run = runWorkload(baseWorkload(await customers(8), { seed: 41, operations: 800, concurrency: 10, hotShare: 0.8, maxDurationMs: 22_000 }), history);
     for (let i = 0; i < 8; i += 1) {
       await sleep(2000);
       injections.push(Date.now());
       const result = await cluster.terminateServiceConnections();
+      probe.after(injections[injections.length - 1] ?? 0);
       killed += result.killed;
       inTransaction += result.inTransaction;
     }
     const workload = await run;
+    const missed = await probe.missed();
     const row = await finish('Postgres connections killed (`pg_terminate_backend`)', injections.length, `(${killed} backends killed, ${inTransaction} of them in a transaction)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expect(killed).toBeGreaterThan(0);
+    // The driver survives killed connections (scripts/patch-postgres.mjs): no process restarts.
+    expect(row.crashes, `processes died:\n${row.crashes.map((c) => `${c.process} (${c.exit}):\n${c.tail}`).join('\n')}`).toEqual([]);
+    expectProbes(row.fault, missed);
     expectClean(row);
   }, 180_000);
 });
@@ -286,17 +366,21 @@ describe.runIf(SUBSET === 'all')('CreateShipment errors, slowness and ambiguous 
     const injections: number[] = [];
     let injected = 0;
     const history = new History();
+    const probe = await Probe.open(history);
     const run = runWorkload(baseWorkload(await customers(10), { seed: 51, operations: 600, maxDurationMs: 32_000 }), history);
     for (const fault of faults) {
       await sleep(3000);
       injections.push(Date.now());
       await platform.fault(fault);
+      probe.after(injections[injections.length - 1] ?? 0);
     }
     const workload = await run;
+    const missed = await probe.missed();
     const left = await pendingFaults();
     for (const fault of faults) injected += fault.times ?? 1;
     const row = await finish('CreateShipment errors, slowness, ambiguous timeouts', injected - left, `faulted calls (6 × 503 and 4 × 500 retried, 8 slow, 4 ambiguous timeouts, then an outage of 30 × 503 past the 6 s budget${left ? `; ${left} queued faults were never reached` : ''})`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
     expect(row.report.statuses['502'] ?? 0, 'the long outage failed some purchases for good').toBeGreaterThan(0);
+    expectProbes(row.fault, missed);
     expectClean(row);
   }, 180_000);
 });
