@@ -197,11 +197,24 @@ function expectClean(row: FaultRow): void {
 
 type Stage = 'loading' | 'reserving' | 'shipping' | 'committing';
 
-async function waitForStage(stage: Stage, timeoutMs = 20_000): Promise<string> {
+/**
+ * Waits until a saga is inside `stage`, from the step's own trace: a held platform call
+ * (loading: GET customer; shipping: CreateShipment) beyond the count before the victims were
+ * sent, or a service backend waiting on the account's row lock (reserving, committing). The
+ * saga runs these steps as local activities inside one workflow task, where neither the
+ * `PurchaseStage` search attribute nor a query shows them (see workflows/purchase.ts).
+ */
+async function waitForStage(stage: Stage, callsBefore: Record<string, number>, admin: ReturnType<Cluster['admin']>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const operation = stage === 'loading' ? 'getCustomer' : stage === 'shipping' ? 'createShipment' : null;
   while (Date.now() < deadline) {
-    for await (const wf of cluster.temporal.workflow.list({ query: `WorkflowType = "purchaseProduct" AND ExecutionStatus = "Running" AND PurchaseStage = "${stage}"` })) {
-      return wf.workflowId;
+    if (operation) {
+      if (((await platform.calls())[operation] ?? 0) > (callsBefore[operation] ?? 0)) return;
+    } else {
+      const [row] = await admin<{ waiting: number }[]>`
+        select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and application_name <> 'fault-harness'`;
+      if ((row?.waiting ?? 0) > 0) return;
     }
     await sleep(50);
   }
@@ -242,13 +255,14 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
         if (stage === 'loading') await platform.fault({ operation: 'getCustomer', mode: 'timeout', delayMs: 1500, times: 3 });
         if (stage === 'reserving') await lockAccount(customerA);
         if (stage === 'shipping' || stage === 'committing') await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1500, times: 3 });
+        const callsBefore = await platform.calls();
         const victims = [buy(customerA), buy(customerA), buy(customerB)];
         const running = victims.map((op) => execute(cluster.apiUrl, op));
         if (stage === 'committing') {
-          await waitForStage('shipping');
+          await waitForStage('shipping', callsBefore, admin);
           await lockAccount(customerA);
         }
-        await waitForStage(stage);
+        await waitForStage(stage, callsBefore, admin);
         const killedAt = Date.now();
         await cluster.killWorker();
         (release as (() => void) | null)?.();
