@@ -18,6 +18,7 @@ import { http, newKey } from '../support/http.js';
 import { assertAllInvariants } from '../support/invariants.js';
 import { PlatformControl } from '../support/platform.js';
 import { startStack, TOKENS, type TestStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
@@ -33,15 +34,6 @@ afterEach(async () => {
   await assertAllInvariants(stack);
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function funded(amount: number): Promise<string> {
   const customerId = await platform.newCustomer();

@@ -11,6 +11,7 @@ import { assertAllInvariants } from '../support/invariants.js';
 import { PlatformControl } from '../support/platform.js';
 import { startServiceProcess, type ServiceProcess } from '../support/processes.js';
 import { startStack, TOKENS, type TestStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
@@ -43,15 +44,6 @@ async function startWorkerProcess(): Promise<ServiceProcess> {
   return worker;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('worker crash', () => {
   it('SIGKILL of the worker mid-shipment: a new worker finishes the saga, one shipment, one debit', async () => {

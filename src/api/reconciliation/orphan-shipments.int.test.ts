@@ -18,6 +18,7 @@ import { http, newKey } from '../../../test/support/http.js';
 import { assertAllInvariants } from '../../../test/support/invariants.js';
 import { PlatformControl, type PlatformShipmentRecord } from '../../../test/support/platform.js';
 import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import { until } from '../../../test/support/wait.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
@@ -111,15 +112,6 @@ function about(run: ReconciliationRun, purchaseId: string): ReconciliationFindin
   return run.findings.filter((f) => f.entity === `purchase:${purchaseId}`);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('reconciliation: shipments of failed purchase attempts', () => {
   it('a 4xx after an ambiguous CreateShipment: the purchase fails, the held call ships, the next run cancels it once', async () => {

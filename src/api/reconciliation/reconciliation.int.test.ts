@@ -17,6 +17,7 @@ import { http, newKey } from '../../../test/support/http.js';
 import { assertAllInvariants } from '../../../test/support/invariants.js';
 import { PlatformControl } from '../../../test/support/platform.js';
 import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import { until } from '../../../test/support/wait.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
@@ -92,15 +93,6 @@ function about(run: ReconciliationRun, entity: string): ReconciliationFinding[] 
   return run.findings.filter((f) => f.entity === entity);
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('reconciliation', () => {
   it('a clean ledger (grants, purchases, a refund, a failed purchase): no findings, everything counted', async () => {
