@@ -9,29 +9,22 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreditBalance, PurchaseAttempt, PurchasePending } from '../../src/contracts/index.js';
 import { holdIdFor } from '../../src/domain/purchase.js';
 import { findTemporalCli } from '../../src/temporal/dev-server.js';
 import { cancelPurchaseUpdate, purchaseProduct, statusQuery } from '../../workflows/index.js';
 import { http, newKey } from '../support/http.js';
-import { assertAllInvariants } from '../support/invariants.js';
-import { PlatformControl } from '../support/platform.js';
-import { startStack, TOKENS, type TestStack } from '../support/stack.js';
+import type { PlatformControl } from '../support/platform.js';
+import { TOKENS, type TestStack } from '../support/stack.js';
 import { until } from '../support/wait.js';
+import { useStack } from '../support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-beforeAll(async () => {
-  stack = await startStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '1500' } });
-  platform = new PlatformControl(stack.platformUrl);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-afterEach(async () => {
-  await platform.clearFaults();
-  await assertAllInvariants(stack);
+useStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '1500' } }, (started, control) => {
+  stack = started;
+  platform = control;
 });
 
 

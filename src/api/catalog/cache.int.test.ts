@@ -2,25 +2,18 @@
  * The platform cache on the real stack, observed through platform-mock's call counters:
  * views hit the cache; money never uses a cached value; outages serve stale views only.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CustomerView, Problem, ProductView, Purchase } from '../../contracts/index.js';
 import { http, newKey } from '../../../test/support/http.js';
-import { assertAllInvariants } from '../../../test/support/invariants.js';
-import { PlatformControl } from '../../../test/support/platform.js';
-import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import type { PlatformControl } from '../../../test/support/platform.js';
+import { TOKENS, type TestStack } from '../../../test/support/stack.js';
+import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-beforeAll(async () => {
-  stack = await startStack({ env: { PLATFORM_CACHE_TTL_MS: '1500', PLATFORM_CACHE_STALE_IF_ERROR_MS: '60000' } });
-  platform = new PlatformControl(stack.platformUrl);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-afterEach(async () => {
-  await platform.clearFaults();
-  await assertAllInvariants(stack);
+useStack({ env: { PLATFORM_CACHE_TTL_MS: '1500', PLATFORM_CACHE_STALE_IF_ERROR_MS: '60000' } }, (started, control) => {
+  stack = started;
+  platform = control;
 });
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;

@@ -1,23 +1,16 @@
 /** Promo codes: admin CRUD with audit, and their use in the purchase saga, on the real stack. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreditBalance, Problem, PromoCode, PromoCodeDeleted, PromoCodeWithAudit, Purchase, Refund } from '../../contracts/index.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
-import { assertAllInvariants } from '../../../test/support/invariants.js';
-import { PlatformControl } from '../../../test/support/platform.js';
-import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import type { PlatformControl } from '../../../test/support/platform.js';
+import { TOKENS, type TestStack } from '../../../test/support/stack.js';
+import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-beforeAll(async () => {
-  stack = await startStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '2000', PURCHASE_SYNC_TIMEOUT_MS: '20000' } });
-  platform = new PlatformControl(stack.platformUrl);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-afterEach(async () => {
-  await platform.clearFaults();
-  await assertAllInvariants(stack);
+useStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '2000', PURCHASE_SYNC_TIMEOUT_MS: '20000' } }, (started, control) => {
+  stack = started;
+  platform = control;
 });
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;

@@ -5,29 +5,22 @@
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import type {
   CreditBalance, LedgerEntryList, Problem, Purchase, PurchaseAttempt, PurchaseList, PurchaseWithRefunds, Refund, RefundList,
 } from '../../contracts/index.js';
 import { releaseHold, reserveForPurchase } from '../../db/purchase-repository.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
-import { assertAllInvariants } from '../../../test/support/invariants.js';
-import { PlatformControl } from '../../../test/support/platform.js';
-import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import type { PlatformControl } from '../../../test/support/platform.js';
+import { TOKENS, type TestStack } from '../../../test/support/stack.js';
+import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-beforeAll(async () => {
-  // A short shipment budget keeps "fails for good" quick; the sync wait is longer than it.
-  stack = await startStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '3000', PURCHASE_SYNC_TIMEOUT_MS: '15000' } });
-  platform = new PlatformControl(stack.platformUrl);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-afterEach(async () => {
-  await platform.clearFaults();
-  await assertAllInvariants(stack);
+// A short shipment budget keeps "fails for good" quick; the sync wait is longer than it.
+useStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '3000', PURCHASE_SYNC_TIMEOUT_MS: '15000' } }, (started, control) => {
+  stack = started;
+  platform = control;
 });
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;

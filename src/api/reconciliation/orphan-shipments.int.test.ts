@@ -12,33 +12,27 @@
  * Small batches (2 accounts) so every run walks several keyset batches.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Purchase, ReconciliationFinding, ReconciliationRun, ReconciliationRunPending } from '../../contracts/index.js';
 import { http, newKey } from '../../../test/support/http.js';
-import { assertAllInvariants } from '../../../test/support/invariants.js';
-import { PlatformControl, type PlatformShipmentRecord } from '../../../test/support/platform.js';
-import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import type { PlatformControl} from '../../../test/support/platform.js';
+import { type PlatformShipmentRecord } from '../../../test/support/platform.js';
+import { TOKENS, type TestStack } from '../../../test/support/stack.js';
 import { until } from '../../../test/support/wait.js';
+import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-beforeAll(async () => {
-  stack = await startStack({
+useStack({
     env: {
       RECONCILE_BATCH_SIZE: '2',
       // The stack's platform timeout is 2 s; the held call below waits 4 s.
       PLATFORM_TIMEOUT_MS: '2000',
       RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS: String(24 * 60 * 60_000),
     },
-  });
-  platform = new PlatformControl(stack.platformUrl);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-afterEach(async () => {
-  await platform.clearFaults();
-  await assertAllInvariants(stack);
+  }, (started, control) => {
+  stack = started;
+  platform = control;
 });
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;

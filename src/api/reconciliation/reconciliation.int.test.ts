@@ -6,7 +6,7 @@
  * Small batches (2 accounts) so every run walks several keyset batches.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type {
   Purchase, ReconciliationFinding, ReconciliationRun, ReconciliationRunList, ReconciliationRunPending,
 } from '../../contracts/index.js';
@@ -14,30 +14,23 @@ import { holdIdFor } from '../../domain/purchase.js';
 import { newId } from '../../db/ids.js';
 import { reconcileLedger, statusQuery } from '../../../workflows/index.js';
 import { http, newKey } from '../../../test/support/http.js';
-import { assertAllInvariants } from '../../../test/support/invariants.js';
-import { PlatformControl } from '../../../test/support/platform.js';
-import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
+import type { PlatformControl } from '../../../test/support/platform.js';
+import { TOKENS, type TestStack } from '../../../test/support/stack.js';
 import { until } from '../../../test/support/wait.js';
+import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-beforeAll(async () => {
-  stack = await startStack({
+useStack({
     env: {
       RECONCILE_BATCH_SIZE: '2',
       RECONCILE_HOLD_AGE_MS: '1500',
       SHIPMENT_RETRY_BUDGET_MS: '120000',
       PURCHASE_SYNC_TIMEOUT_MS: '5000',
     },
-  });
-  platform = new PlatformControl(stack.platformUrl);
-});
-afterAll(async () => {
-  await stack?.close();
-});
-afterEach(async () => {
-  await platform.clearFaults();
-  await assertAllInvariants(stack);
+  }, (started, control) => {
+  stack = started;
+  platform = control;
 });
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;
