@@ -76,7 +76,7 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
         platform.getProduct(productId, { fresh: true }).catch((error: unknown) => { throw platformFailure(error, 'product_not_found', productId); }),
       ]);
       return {
-        customer: { id: customer.id, address: { ...customer.address, line2: customer.address.line2 ?? null } },
+        customer: { id: customer.id, address: addressOf(customer.address) },
         product: { id: product.id, name: product.name, unitPrice: product.price.amount, currency: product.price.currency, active: product.active },
       };
     },

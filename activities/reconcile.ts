@@ -26,7 +26,8 @@ import {
 import type { Finding, ReconciliationCounts, ReconciliationRunRow, ReconciliationTrigger } from '../src/db/schema.js';
 import { problemBody } from '../src/domain/errors.js';
 import { purchaseWorkflowId } from '../src/domain/purchase.js';
-import { PlatformError, type PlatformClient, type PlatformShipmentRecord } from '../src/platform/client.js';
+import { PlatformError, type PlatformClient } from '../src/platform/client.js';
+import type { PlatformShipmentRecord } from '../src/platform/types.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface BeginReconciliationInput {

@@ -6,12 +6,13 @@
  * - `unavailable`: 5xx, 429, timeouts, connection errors — transient, worth retrying;
  * - `invalid_response`: a 2xx whose body does not match the platform's documented shape.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { CacheResult, PlatformCache } from './cache.js';
 import {
-  PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment,
+  PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment, PlatformShipmentRecord,
   type PlatformAddress, type PlatformList,
 } from './types.js';
+
 
 export type PlatformErrorKind = 'not_found' | 'rejected' | 'unavailable' | 'invalid_response';
 
@@ -31,17 +32,6 @@ export class PlatformError extends Error {
     this.platformCode = platformCode;
   }
 }
-
-/**
- * A shipment as the shipment look-up and cancel return it: the documented shape plus the
- * status timestamps (`cancelledAt`, `shippedAt`), which reconciliation reads to tell a
- * shipment it cancelled itself (on a retried batch) from one cancelled long ago.
- */
-export const PlatformShipmentRecord = PlatformShipment.extend({
-  cancelledAt: z.string().nullable().optional(),
-  shippedAt: z.string().nullable().optional(),
-});
-export type PlatformShipmentRecord = z.infer<typeof PlatformShipmentRecord>;
 
 export interface CreateShipmentInput {
   readonly customerId: string;

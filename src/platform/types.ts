@@ -44,6 +44,17 @@ export const PlatformShipment = z.object({
 });
 export type PlatformShipment = z.infer<typeof PlatformShipment>;
 
+/**
+ * A shipment as the shipment look-up and cancel return it: the documented shape plus the
+ * status timestamps (`cancelledAt`, `shippedAt`), which reconciliation reads to tell a
+ * shipment it cancelled itself (on a retried batch) from one cancelled long ago.
+ */
+export const PlatformShipmentRecord = PlatformShipment.extend({
+  cancelledAt: z.string().nullable().optional(),
+  shippedAt: z.string().nullable().optional(),
+});
+export type PlatformShipmentRecord = z.infer<typeof PlatformShipmentRecord>;
+
 export const PlatformPage = <T extends z.ZodType>(item: T): z.ZodObject<{ data: z.ZodArray<T>; nextCursor: z.ZodOptional<z.ZodNullable<z.ZodString>> }> =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable().optional() });
 
