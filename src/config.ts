@@ -71,6 +71,8 @@ const EnvSchema = z.object({
   PURCHASE_SYNC_TIMEOUT_MS: intFromEnv(10_000),
   SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
   MAX_GRANT_AMOUNT: intFromEnv(100_000_000),
+  APPROVAL_THRESHOLD: intFromEnv(50_000),
+  APPROVAL_TTL_MS: intFromEnv(72 * 60 * 60_000),
   RATE_LIMIT_MONEY_PER_MINUTE: intFromEnv(12_000),
   WEB_DIST_DIR: z.string().optional(),
   DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
@@ -125,6 +127,13 @@ export interface Config {
   /** Total time CreateShipment may be retried before the purchase is compensated. */
   readonly shipmentRetryBudgetMs: number;
   readonly maxGrantAmount: number;
+  /** Maker–checker for large support grants and deductions. */
+  readonly approvals: {
+    /** A support grant or deduction of at least this many minor units waits for an admin; 0 = off. */
+    readonly threshold: number;
+    /** An approval nobody decides within this long expires. */
+    readonly ttlMs: number;
+  };
   /** Money-moving requests (purchases, refunds, grants, deductions) per token name per minute; 0 = no limit. */
   readonly rateLimitMoneyPerMinute: number;
   /** Currency shown for a customer with no account yet; an account takes its first movement's currency. */
@@ -211,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purchaseSyncTimeoutMs: e.PURCHASE_SYNC_TIMEOUT_MS,
     shipmentRetryBudgetMs: e.SHIPMENT_RETRY_BUDGET_MS,
     maxGrantAmount: e.MAX_GRANT_AMOUNT,
+    approvals: { threshold: e.APPROVAL_THRESHOLD, ttlMs: Math.max(1, e.APPROVAL_TTL_MS) },
     rateLimitMoneyPerMinute: e.RATE_LIMIT_MONEY_PER_MINUTE,
     defaultCurrency: e.DEFAULT_CURRENCY,
     webDistDir: e.WEB_DIST_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),

@@ -3,3 +3,4 @@ export { ping } from './ping.js';
 export { cancelPurchaseUpdate, purchaseProduct, statusQuery } from './purchase.js';
 export { refundPurchase } from './refund.js';
 export { reconcileLedger } from './reconcile.js';
+export { approvalQuery, approveUpdate, creditApproval, recordedUpdate, rejectUpdate } from './approval.js';

@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot setup job (temporalio/admin-tools image): registers the custom search attributes
-# that the purchase workflows upsert, so operators can find purchases in the Web UI.
+# that the purchase and approval workflows upsert, so operators can find purchases in the Web UI.
 # Idempotent: attributes that already exist are left alone. TEMPORAL_ADDRESS points the CLI
 # at the server; TEMPORAL_NAMESPACE picks the namespace (auto-setup creates `default`).
 set -eu
@@ -18,7 +18,7 @@ until temporal operator namespace describe --namespace "$namespace" >/dev/null 2
   sleep 2
 done
 
-for name in CustomerId ProductId PurchaseStage; do
+for name in CustomerId ProductId PurchaseStage ApprovalStatus; do
   if temporal operator search-attribute list --namespace "$namespace" | grep -qw "$name"; then
     echo "search attribute $name already registered"
   else

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { createAuthenticator } from './auth.js';
+import { approvalsRouter } from './approvals/routes.js';
 import { catalogRouter } from './catalog/routes.js';
 import { creditRouter } from './credit/routes.js';
 import { promoCodesRouter } from './promo-codes/routes.js';
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(purchasesRouter(deps));
   v1.use(reconciliationRouter(deps));
   v1.use(promoCodesRouter(deps));
+  v1.use(approvalsRouter(deps));
   app.use('/v1', v1);
 
   // The internal app (web/dist): static assets, and index.html for its client-side routes.

@@ -7,6 +7,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteaso
 import { z } from 'zod';
 import { IdempotencyKeyHeader, Problem } from '../contracts/common.js';
 import { ERROR_CATALOG, type ErrorCode } from '../domain/errors.js';
+import { registerApprovalPaths } from './approvals/openapi.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
 import { registerCreditPaths } from './credit/openapi.js';
 import { registerPromoCodePaths } from './promo-codes/openapi.js';
@@ -74,6 +75,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerPurchasePaths(registry);
   registerReconciliationPaths(registry);
   registerPromoCodePaths(registry);
+  registerApprovalPaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({
     openapi: '3.1.0',

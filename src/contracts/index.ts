@@ -6,3 +6,4 @@ export * from './catalog.js';
 export * from './session.js';
 export * from './promo-codes.js';
 export * from './reconciliation.js';
+export * from './approvals.js';

@@ -22,6 +22,8 @@ export interface PostEntryInput {
   readonly reason: string;
   readonly note: string | null;
   readonly actor: string;
+  /** The admin who approved the change (maker–checker), when it needed one. */
+  readonly approvedBy?: string | null;
   /** Unique across the ledger: a second post with the same key is refused by the database. */
   readonly idempotencyKey: string;
   readonly purchaseId?: string | null;
@@ -97,6 +99,7 @@ export async function postEntry(tx: Executor, input: PostEntryInput): Promise<Po
     reason: input.reason,
     note: input.note,
     actor: input.actor,
+    approvedBy: input.approvedBy ?? null,
     purchaseId: input.purchaseId ?? null,
     refundId: input.refundId ?? null,
     workflowId: input.workflowId ?? null,

@@ -42,6 +42,8 @@ export const ledgerEntries = pgTable('ledger_entries', {
   reason: text('reason').notNull(),
   note: text('note'),
   actor: text('actor').notNull(),
+  /** The admin who approved a large support grant or deduction (maker–checker); null otherwise. */
+  approvedBy: text('approved_by'),
   purchaseId: text('purchase_id'),
   refundId: text('refund_id'),
   workflowId: text('workflow_id'),
@@ -326,3 +328,48 @@ export const reconciliationRuns = pgTable('reconciliation_runs', {
 ]);
 
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+export const APPROVAL_KINDS = ['grant', 'deduction'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+/**
+ * Large support grants and deductions waiting for an admin (maker–checker). Written by the
+ * `creditApproval` workflow's activities; the status moves once, from `pending`, in the same
+ * transaction as its consequence (the entry, for an approval), under a row lock, so racing
+ * decisions post at most one entry. `idempotency_scope`/`idempotency_key` are the requester's
+ * key, so a replay of the original request finds its approval.
+ */
+export const approvals = pgTable('approvals', {
+  id: text('id').primaryKey(),
+  customerId: text('customer_id').notNull(),
+  kind: text('kind').$type<ApprovalKind>().notNull(),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  reason: text('reason').notNull(),
+  note: text('note'),
+  requestedBy: text('requested_by').notNull(),
+  status: text('status').$type<ApprovalStatus>().notNull().default('pending'),
+  decidedBy: text('decided_by'),
+  decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
+  decisionNote: text('decision_note'),
+  entryId: text('entry_id'),
+  workflowId: text('workflow_id').notNull(),
+  idempotencyScope: text('idempotency_scope').notNull(),
+  idempotencyKey: text('idempotency_key').notNull(),
+  requestId: text('request_id'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+}, (t) => [
+  index('approvals_created_idx').on(t.createdAt.desc(), t.id.desc()),
+  index('approvals_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
+  index('approvals_customer_created_idx').on(t.customerId, t.createdAt.desc(), t.id.desc()),
+  check('approvals_kind', sql`${t.kind} in ('grant','deduction')`),
+  check('approvals_status', sql`${t.status} in ('pending','approved','rejected','expired')`),
+  check('approvals_amount_positive', sql`${t.amount} > 0`),
+  check('approvals_decided', sql`(${t.status} in ('pending','expired')) = (${t.decidedBy} is null)`),
+  check('approvals_entry', sql`(${t.status} = 'approved') = (${t.entryId} is not null)`),
+]);
+
+export type ApprovalRow = typeof approvals.$inferSelect;

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { CustomerIdKey, ProductIdKey, PurchaseStageKey, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -151,7 +151,7 @@ async function startSdkDownloadedServer(namespace: string): Promise<DevServer> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       namespace,
-      searchAttributes: [CustomerIdKey, ProductIdKey, PurchaseStageKey],
+      searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
     },
   });
   return {

@@ -25,6 +25,7 @@ export function toLedgerEntry(row: LedgerEntryRow): LedgerEntry {
     reason: row.reason,
     note: row.note,
     actor: row.actor,
+    approvedBy: row.approvedBy,
     purchaseId: row.purchaseId,
     refundId: row.refundId,
     createdAt: row.createdAt.toISOString(),

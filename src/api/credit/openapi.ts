@@ -1,9 +1,11 @@
 /** OpenAPI registration of the credit routes. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
-  CreditBalance, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
+  ApprovalRequested, CreditBalance, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
 } from '../../contracts/index.js';
 import { IdempotencyHeaders, moneyProblems, problems } from '../openapi.js';
+
+const APPROVAL_NOTE = '\n\nMaker–checker: from a `support` token, an amount of at least APPROVAL_THRESHOLD (default 50000; 0 = off) is not posted but answers 202 with an approval that an admin decides (`/v1/approvals`); admin tokens post at once. Replaying the key returns the approval (202) while pending, then the outcome: 201 with the entry once approved, 409 `approval_rejected` or `approval_expired` otherwise. For an approval, `currency_mismatch` and (deductions) `insufficient_credit` are checked at request time and are not remembered against the key.';
 
 export function registerCreditPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -37,8 +39,8 @@ export function registerCreditPaths(registry: OpenAPIRegistry): void {
       tags: ['Credit'],
       summary: kind === 'grants' ? 'Grant credit' : 'Deduct credit',
       description: kind === 'grants'
-        ? 'Role: support. A support token may grant at most MAX_GRANT_AMOUNT at once (admin: no limit beyond the global amount bound). The first movement of a customer opens the account in its currency.'
-        : 'Role: support. More than `available` → 409 `insufficient_credit` (with `available` and `required`), nothing written.',
+        ? 'Role: support. A support token may grant at most MAX_GRANT_AMOUNT at once (admin: no limit beyond the global amount bound). The first movement of a customer opens the account in its currency.' + APPROVAL_NOTE
+        : 'Role: support. More than `available` → 409 `insufficient_credit` (with `available` and `required`), nothing written.' + APPROVAL_NOTE,
       request: {
         params: CustomerIdParam,
         headers: IdempotencyHeaders,
@@ -46,8 +48,13 @@ export function registerCreditPaths(registry: OpenAPIRegistry): void {
       },
       responses: {
         201: { description: 'The entry and the balance after it', content: { 'application/json': { schema: CreditMovementResponse } } },
+        202: {
+          description: 'A support token\'s change of at least APPROVAL_THRESHOLD: sent for approval, nothing posted; header Location: /v1/approvals/{id}',
+          headers: { Location: { description: '/v1/approvals/{approvalId}', schema: { type: 'string' } } },
+          content: { 'application/json': { schema: ApprovalRequested } },
+        },
         ...moneyProblems(
-          'customer_not_found', 'idempotency_key_in_use', 'currency_mismatch', 'platform_unavailable',
+          'customer_not_found', 'idempotency_key_in_use', 'currency_mismatch', 'platform_unavailable', 'approval_rejected', 'approval_expired', 'service_unavailable',
           ...(kind === 'grants' ? (['amount_exceeds_limit'] as const) : (['insufficient_credit'] as const)),
         ),
       },

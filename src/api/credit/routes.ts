@@ -2,6 +2,8 @@
  * Credit: balance, grants, deductions and the ledger (api-contract.md § Credit).
  * A grant or deduction is one database transaction that claims the Idempotency-Key, moves the
  * balance, appends the entry and stores the response, so a retry replays instead of re-booking.
+ * A support change of at least APPROVAL_THRESHOLD is not posted here: it becomes an approval
+ * (src/api/approvals/request.ts).
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -12,8 +14,10 @@ import {
 import { getAccount, listEntries, postEntry } from '../../db/credit-repository.js';
 import { claimKey, findKey } from '../../db/idempotency-repository.js';
 import { newId } from '../../db/ids.js';
+import { needsApproval } from '../../domain/approval.js';
 import { DomainError } from '../../domain/errors.js';
 import { PlatformError } from '../../platform/client.js';
+import { isApprovalReplay, requestCreditApproval } from '../approvals/request.js';
 import { callerOf, requireRole } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
@@ -86,10 +90,18 @@ export function creditRouter(deps: ApiDeps): Router {
           return;
         }
       }
+      if (isApprovalReplay(previous)) {
+        await requestCreditApproval(deps, res, { kind, customerId, body, scope, caller, requestId, previous });
+        return;
+      }
       if (kind === 'grant' && caller.role !== 'admin' && body.amount > deps.config.maxGrantAmount) {
         throw new DomainError('amount_exceeds_limit', `A ${caller.role} token may grant at most ${deps.config.maxGrantAmount} minor units at once; ask an admin.`, { limit: deps.config.maxGrantAmount });
       }
       await ensureCustomer(req, customerId);
+      if (needsApproval(caller.role, body.amount, deps.config.approvals.threshold)) {
+        await requestCreditApproval(deps, res, { kind, customerId, body, scope, caller, requestId, previous });
+        return;
+      }
 
       const entryId = newId('ent');
       const outcome = await db.transaction(async (tx): Promise<{ stored: StoredResponse; replayed: boolean }> => {
