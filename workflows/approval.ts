@@ -105,7 +105,7 @@ export async function creditApproval(input: CreditApprovalInput): Promise<Approv
     }
   };
   const notPending = (current: ApprovalRecord): ApplicationFailure =>
-    refusal('approval_not_pending', `Approval ${input.approvalId} is ${current.status}: only a pending approval can be decided.`, { approvalId: input.approvalId, status: current.status });
+    refusal('approval_not_pending', `Approval ${input.approvalId} is ${current.status}: only a pending approval can be decided.`, { approvalId: input.approvalId, approvalStatus: current.status });
   const validateDecision = (request: DecisionRequest): void => {
     if (typeof request?.actor !== 'string' || request.actor === '') throw new Error('a decision needs the deciding admin as "actor"');
     if (request.actor === input.requestedBy) {

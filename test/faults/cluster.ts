@@ -93,6 +93,8 @@ export class Cluster {
       LOG_LEVEL: 'warn',
       RECONCILE_INTERVAL_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      // The workloads' support grants are large; approvals have tests of their own.
+      APPROVAL_THRESHOLD: '0',
       ...this.options.env,
     };
   }

@@ -27,7 +27,7 @@ export const TOKENS = {
   support2: 'test_support2_token',
 } as const;
 
-const API_TOKENS = `web:storefront:${TOKENS.storefront},alice:support:${TOKENS.support},root:admin:${TOKENS.admin},bob:support:${TOKENS.support2}`;
+export const API_TOKENS = `web:storefront:${TOKENS.storefront},alice:support:${TOKENS.support},root:admin:${TOKENS.admin},bob:support:${TOKENS.support2}`;
 
 export interface StackOptions {
   /** Start a worker (default true). */
@@ -69,6 +69,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     LOG_LEVEL: 'silent',
     // Stopping a test's worker cancels activities still running after 1 s.
     SHUTDOWN_TIMEOUT_MS: '1000',
+    // Maker–checker off unless a test turns it on: other tests grant large amounts with support tokens.
+    APPROVAL_THRESHOLD: '0',
     ...options.env,
   });
   const logger = options.logger ?? createLogger(config.logLevel);

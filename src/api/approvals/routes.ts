@@ -36,7 +36,7 @@ function notFound(approvalId: string): DomainError {
 }
 
 function notPending(row: ApprovalRow, status = row.status): DomainError {
-  return new DomainError('approval_not_pending', `Approval ${row.id} is ${status}: only a pending approval can be decided.`, { approvalId: row.id, status });
+  return new DomainError('approval_not_pending', `Approval ${row.id} is ${status}: only a pending approval can be decided.`, { approvalId: row.id, approvalStatus: status });
 }
 
 /** The checks the workflow's validator makes, answered from the database without a round trip when they already fail. */
