@@ -43,7 +43,7 @@ const NEEDS: Record<MinRole, number> = { public: 0, any: 1, storefront: 1, suppo
 let stack: TestStack;
 let platform: PlatformControl;
 const logLines: string[] = [];
-const fixture = { customerId: '', purchaseId: '', promoSeq: 0 };
+const fixture = { customerId: '', purchaseId: '', promoSeq: 0, approvalToApprove: '', approvalToReject: '' };
 
 const ROWS: readonly Row[] = [
   { method: 'GET', template: '/v1/health', role: 'public', path: () => '/v1/health' },
@@ -87,6 +87,16 @@ const ROWS: readonly Row[] = [
   { method: 'GET', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX' },
   { method: 'PATCH', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX', body: () => ({ maxRedemptions: 50 }) },
   { method: 'DELETE', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX' },
+  { method: 'GET', template: '/v1/approvals', role: 'support', path: () => '/v1/approvals?status=pending' },
+  { method: 'GET', template: '/v1/approvals/{approvalId}', role: 'support', path: () => `/v1/approvals/${fixture.approvalToApprove}` },
+  {
+    method: 'POST', template: '/v1/approvals/{approvalId}/approve', role: 'admin',
+    path: () => `/v1/approvals/${fixture.approvalToApprove}/approve`, body: () => ({ note: 'role matrix' }),
+  },
+  {
+    method: 'POST', template: '/v1/approvals/{approvalId}/reject', role: 'admin',
+    path: () => `/v1/approvals/${fixture.approvalToReject}/reject`, body: () => ({ note: 'role matrix' }),
+  },
 ];
 
 beforeAll(async () => {
@@ -96,7 +106,7 @@ beforeAll(async () => {
       done();
     },
   });
-  stack = await startStack({ logger: createLogger('debug', 'roles-test', sink) });
+  stack = await startStack({ logger: createLogger('debug', 'roles-test', sink), env: { APPROVAL_THRESHOLD: '50000' } });
   platform = new PlatformControl(stack.platformUrl);
   fixture.customerId = await platform.newCustomer();
   const granted = await http('POST', `${stack.apiUrl}/v1/customers/${fixture.customerId}/credit/grants`, {
@@ -108,6 +118,13 @@ beforeAll(async () => {
   });
   expect(bought.status).toBe(201);
   fixture.purchaseId = bought.body.id;
+  for (const which of ['approvalToApprove', 'approvalToReject'] as const) {
+    const requested = await http<{ approvalId: string }>('POST', `${stack.apiUrl}/v1/customers/${fixture.customerId}/credit/grants`, {
+      token: TOKENS.support, idempotencyKey: newKey('fixture'), body: { amount: 60_000, currency: 'USD', reason: 'goodwill' },
+    });
+    expect(requested.status).toBe(202);
+    fixture[which] = requested.body.approvalId;
+  }
   const promo = await http('POST', `${stack.apiUrl}/v1/promo-codes`, { token: TOKENS.admin, body: { code: 'ROLESFIX', kind: 'percent', percentOff: 5 } });
   expect(promo.status).toBe(201);
 });
