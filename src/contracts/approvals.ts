@@ -1,7 +1,7 @@
 /** Approvals of large credit changes (maker–checker). */
 import { z } from 'zod';
 import { Amount, Currency, ExternalId, ListQuery, Timestamp, listOf } from './common.js';
-import { CreditBalance, CreditReason, LedgerEntry } from './credit.js';
+import { CreditBalance, CreditMovementResponse, CreditReason, LedgerEntry } from './credit.js';
 
 export const ApprovalStatus = z.enum(['pending', 'approved', 'rejected', 'expired']).meta({ id: 'ApprovalStatus' });
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
@@ -40,6 +40,10 @@ export const ApprovalRequested = z.object({
   expiresAt: Timestamp,
 }).meta({ id: 'ApprovalRequested', description: 'The credit change was not posted: it waits for an admin (Location: /v1/approvals/{id})' });
 export type ApprovalRequested = z.infer<typeof ApprovalRequested>;
+
+/** What a grant or deduction answers: the posted entry (201), or the approval it waits for (202). */
+export const CreditMovementOutcome = z.union([CreditMovementResponse, ApprovalRequested]);
+export type CreditMovementOutcome = z.infer<typeof CreditMovementOutcome>;
 
 export const ApprovalListQuery = ListQuery.extend({
   status: ApprovalStatus.optional(),

@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Layout } from './components/layout';
 import { Loading } from './components/states';
 import { AdminPage } from './pages/admin';
+import { ApprovalPage, ApprovalsPage } from './pages/approvals';
 import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
 import { ForbiddenPage, NotFoundPage } from './pages/not-found';
@@ -36,6 +37,8 @@ export function App(): ReactElement {
         <Route path="customers/:customerId" element={<CustomerPage />} />
         <Route path="purchases" element={<PurchasesPage />} />
         <Route path="purchases/:purchaseId" element={<PurchasePage />} />
+        <Route path="approvals" element={<ApprovalsPage />} />
+        <Route path="approvals/:approvalId" element={<ApprovalPage />} />
         <Route path="admin/*" element={<RequirePermission permission="admin"><AdminPage /></RequirePermission>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -27,6 +27,7 @@ export const NAVIGATION: readonly NavSection[] = [
     items: [
       { label: 'Customers', to: '/customers', permission: 'readCustomers', testId: 'nav-customers' },
       { label: 'Purchases', to: '/purchases', permission: 'readCustomers', testId: 'nav-purchases' },
+      { label: 'Approvals', to: '/approvals', permission: 'readCustomers', testId: 'nav-approvals' },
     ],
   },
   {

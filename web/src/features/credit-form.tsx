@@ -8,9 +8,11 @@ import { Button, Text, TextAreaField, TextField, Title } from '@clickhouse/click
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import {
-  CreditMovementRequest, CreditMovementResponse, CreditReason,
-  type CreditBalance, type CreditMovementRequest as CreditMovementBody, type CreditMovementResponse as CreditMovementResult,
+  CreditMovementOutcome, CreditMovementRequest, CreditReason,
+  type CreditBalance, type CreditMovementRequest as CreditMovementBody,
 } from '../../../src/contracts/index.js';
+import { approvalKeys } from '../api/approvals';
+import { ApprovalSent } from './approval-sent';
 import { ApiError, apiRequest } from '../api/client';
 import { queryKeys } from '../api/queries';
 import { Money } from '../components/money';
@@ -21,6 +23,9 @@ import { newIdempotencyKey } from '../lib/idempotency';
 import { formatMoney, parseAmount } from '../lib/money';
 
 export type CreditMovementKind = 'grant' | 'deduction';
+
+/** Posted at once (201), or — a large change by support — sent for an admin's approval (202). */
+type CreditMovementResult = CreditMovementOutcome;
 
 const NOTE_REQUIRED: readonly CreditReason[] = ['other', 'correction'];
 
@@ -62,12 +67,13 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
   useEffect(() => { if (step !== 'edit') headingRef.current?.focus(); }, [step]);
 
   const mutation = useMutation<CreditMovementResult, unknown, { body: CreditMovementBody; key: string }>({
-    mutationFn: ({ body, key }) => apiRequest(CreditMovementResponse, `/v1/customers/${encodeURIComponent(customerId)}/credit/${copy.path}`, {
+    mutationFn: ({ body, key }) => apiRequest(CreditMovementOutcome, `/v1/customers/${encodeURIComponent(customerId)}/credit/${copy.path}`, {
       method: 'POST', body, idempotencyKey: key,
     }),
     onSuccess: (response) => {
       setResult(response);
-      queryClient.setQueryData(queryKeys.credit(customerId), response.credit);
+      if ('credit' in response) queryClient.setQueryData(queryKeys.credit(customerId), response.credit);
+      else void queryClient.invalidateQueries({ queryKey: approvalKeys.all() });
     },
     onError: (error) => {
       // Refused outright: nothing was written, and the key now remembers that refusal.
@@ -207,7 +213,11 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
         </div>
       ) : null}
 
-      {step === 'done' && result ? (
+      {step === 'done' && result && 'approvalId' in result ? (
+        <ApprovalSent requested={result} customerId={customerId} onAgain={startOver} onClose={onClose} />
+      ) : null}
+
+      {step === 'done' && result && 'entry' in result ? (
         <div className="review" role="status" data-testid="credit-success">
           <Text>
             {copy.done} <Money amount={Math.abs(result.entry.amount)} currency={result.entry.currency} />. New posted balance{' '}

@@ -20,6 +20,17 @@ function EntrySource({ entry }: { readonly entry: LedgerEntry }): ReactElement |
   return null;
 }
 
+/** Who caused the entry and, for a large change by support, the admin who approved it. */
+function EntryActor({ entry }: { readonly entry: LedgerEntry }): ReactElement {
+  if (!entry.approvedBy) return <span data-testid="ledger-actor">{entry.actor}</span>;
+  return (
+    <span className="stacked" data-testid="ledger-actor">
+      <span>{entry.actor}</span>
+      <span className="muted-small" data-testid="ledger-approved-by">approved by {entry.approvedBy}</span>
+    </span>
+  );
+}
+
 export function LedgerTable({ entries, busy }: { readonly entries: readonly LedgerEntry[]; readonly busy: boolean }): ReactElement {
   return (
     <Table
@@ -30,7 +41,7 @@ export function LedgerTable({ entries, busy }: { readonly entries: readonly Ledg
         { label: 'Balance after', width: '120px' },
         { label: 'Reason' },
         { label: 'Note' },
-        { label: 'Actor', width: '90px' },
+        { label: 'Actor', width: '130px' },
         { label: 'Purchase / refund', width: '190px' },
       ]}
       rows={entries.map((entry) => ({
@@ -45,7 +56,7 @@ export function LedgerTable({ entries, busy }: { readonly entries: readonly Ledg
           { label: <Money amount={entry.balanceAfter} currency={entry.currency} testId="ledger-balance-after" /> },
           { label: humanize(entry.reason), overflowMode: 'wrap' },
           { label: entry.note ?? '—', overflowMode: 'wrap' },
-          { label: entry.actor },
+          { label: <EntryActor entry={entry} /> },
           { label: <EntrySource entry={entry} /> },
         ],
       }))}

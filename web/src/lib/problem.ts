@@ -70,6 +70,16 @@ export function describeError(error: unknown, currency?: string): ErrorDescripti
     }
     case 'customer_not_found':
       return { ...base, message: 'The platform does not know this customer.' };
+    case 'approval_self_decision':
+      return { ...base, message: 'You asked for this change yourself: another admin must approve or reject it.' };
+    case 'approval_not_pending':
+      return { ...base, message: `This approval can no longer be decided: it is ${stringMember(error, 'approvalStatus') ?? 'already decided'}. Reload to see its state.` };
+    case 'approval_not_found':
+      return { ...base, message: 'There is no approval with this id.' };
+    case 'approval_rejected':
+      return { ...base, message: `An admin rejected this change; nothing was posted. ${problem.detail}` };
+    case 'approval_expired':
+      return { ...base, message: 'Nobody approved this change in time; nothing was posted. Ask again if it is still needed.' };
     case 'purchase_not_found':
       return { ...base, message: 'There is no purchase with this id.' };
     case 'product_not_found':
