@@ -155,7 +155,7 @@ function ApprovalFacts({ approval: a }: { readonly approval: ApprovalView }): Re
       <div><dt>Customer</dt><dd><Link to={`/customers/${encodeURIComponent(a.customerId)}`} data-testid="approval-customer">{a.customerId}</Link></dd></div>
       <div><dt>Reason</dt><dd>{humanize(a.reason)}{a.note ? <> — “{a.note}”</> : null}</dd></div>
       <div><dt>Requested by</dt><dd data-testid="approval-requested-by">{a.requestedBy}, {formatDateTime(a.requestedAt)}</dd></div>
-      <div><dt>{a.status === 'pending' ? 'Expires' : 'Expired or expires'}</dt><dd data-testid="approval-expires">{formatDateTime(a.expiresAt)}</dd></div>
+      <div><dt>{a.status === 'pending' ? 'Expires' : 'Deadline'}</dt><dd data-testid="approval-expires">{formatDateTime(a.expiresAt)}</dd></div>
       {a.decidedBy ? (
         <div><dt>Decided by</dt><dd data-testid="approval-decided-by">{a.decidedBy}, {formatDateTime(a.decidedAt)}{a.decisionNote ? <> — “{a.decisionNote}”</> : null}</dd></div>
       ) : null}
