@@ -75,7 +75,7 @@ export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities
   const { db } = deps.database;
   return {
     async recordApprovalRequest(input) {
-      const row = await insertApproval(db, {
+      const row = await db.transaction((tx) => insertApproval(tx, {
         id: input.approvalId,
         customerId: input.customerId,
         kind: input.kind,
@@ -89,7 +89,7 @@ export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities
         idempotencyKey: input.idempotencyKey,
         requestId: input.requestId,
         expiresAt: new Date(input.expiresAt),
-      });
+      }));
       return toApprovalRecord(row);
     },
     async approveCreditChange(input) {

@@ -30,10 +30,15 @@ export interface NewApproval {
   readonly expiresAt: Date;
 }
 
-/** Records the request once; a retried call returns the row the first one wrote. */
-export async function insertApproval(db: Executor, input: NewApproval): Promise<ApprovalRow> {
-  await db.insert(approvals).values({ ...input }).onConflictDoNothing({ target: approvals.id });
-  const row = await getApproval(db, input.id);
+/**
+ * Records the request once; a retried call returns the row the first one wrote. Run it in a
+ * transaction: the outbox event `approval.requested` belongs in the same one, written only
+ * when this call inserted the row.
+ */
+export async function insertApproval(tx: Executor, input: NewApproval): Promise<ApprovalRow> {
+  const inserted = await tx.insert(approvals).values({ ...input }).onConflictDoNothing({ target: approvals.id }).returning();
+  if (inserted[0]) return inserted[0]; // outbox: approval.requested
+  const row = await getApproval(tx, input.id);
   if (!row) throw new Error(`approval ${input.id} vanished after its insert`);
   return row;
 }
@@ -79,6 +84,7 @@ async function expireIfDue(tx: Executor, row: ApprovalRow): Promise<ApprovalRow>
   const updated = await tx.update(approvals).set({ status: 'expired' })
     .where(and(eq(approvals.id, row.id), eq(approvals.status, 'pending'), sql`${approvals.expiresAt} <= clock_timestamp()`))
     .returning();
+  // outbox: approval.decided (expired) when this expired it, in the caller's transaction
   return updated[0] ?? row;
 }
 
@@ -127,6 +133,7 @@ export async function approveAndPost(tx: Executor, input: DecisionInput): Promis
   }).where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending'))).returning();
   const approval = updated[0];
   if (!approval) throw new Error(`approval ${locked.id} changed under its row lock`);
+  // outbox: credit.granted / credit.deducted (the entry) and approval.decided, in this transaction
   return { status: 'approved', approval, entry: posted.entry, account: posted.account };
 }
 
@@ -137,6 +144,7 @@ export async function rejectApproval(tx: Executor, input: DecisionInput): Promis
   const updated = await tx.update(approvals).set({
     status: 'rejected', decidedBy: input.decidedBy, decidedAt: sql`clock_timestamp()`, decisionNote: input.note,
   }).where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending'))).returning();
+  // outbox: approval.decided (rejected), in this transaction
   return updated[0] ?? locked;
 }
 
@@ -146,5 +154,6 @@ export async function expireApproval(tx: Executor, approvalId: string): Promise<
   if (locked.status !== 'pending') return locked;
   const updated = await tx.update(approvals).set({ status: 'expired' })
     .where(and(eq(approvals.id, approvalId), eq(approvals.status, 'pending'))).returning();
+  // outbox: approval.decided (expired), in this transaction
   return updated[0] ?? locked;
 }
