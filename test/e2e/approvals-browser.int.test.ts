@@ -78,6 +78,7 @@ describe('approvals in the internal app', () => {
     const support = await appAt(stack.apiUrl, TOKENS.support);
     const approvalId = await requestGrantInApp(support, customerId, '750.00', 'parcel lost twice');
     await expectText(support.page, 'credit-balance', money(0));
+    await support.page.locator(`[data-testid="customer-pending-approval"][data-approval-id="${approvalId}"]`).waitFor();
     await screenshot(support.page, 'approvals-01-sent-for-approval');
 
     // alice, now an admin, opens her own request: the app says so, and the service refuses her approval.
@@ -121,6 +122,7 @@ describe('approvals in the internal app', () => {
     await expect.poll(() => support.page.getByTestId('approval-sent-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('approved');
     await expectText(support.page, 'approval-sent-decided-by', 'root');
     await expectText(support.page, 'credit-balance', money(75_000));
+    await expect.poll(() => support.page.getByTestId('customer-pending-approval').count(), { timeout: 20_000 }).toBe(0);
     await screenshot(support.page, 'approvals-06-requester-sees-approved');
   });
 

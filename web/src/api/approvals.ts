@@ -11,6 +11,7 @@ export interface ApprovalFilters {
 
 export const approvalKeys = {
   all: () => ['approvals'] as const,
+  lists: () => ['approvals', 'list'] as const,
   list: (filters: ApprovalFilters, cursor: string | null) => ['approvals', 'list', { ...filters, cursor }] as const,
   one: (id: string) => ['approvals', 'one', id] as const,
 };

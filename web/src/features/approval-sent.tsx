@@ -7,7 +7,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, type ReactElement } from 'react';
 import { Link } from 'react-router-dom';
 import type { ApprovalRequested } from '../../../src/contracts/index.js';
-import { useApproval } from '../api/approvals';
+import { approvalKeys, useApproval } from '../api/approvals';
 import { queryKeys } from '../api/queries';
 import { ApprovalStatusBadge } from '../components/approval-status';
 import { Money } from '../components/money';
@@ -24,7 +24,8 @@ export function ApprovalSent({ requested, customerId, onAgain, onClose }: {
   const queryClient = useQueryClient();
   const status = approval.data?.status ?? requested.status;
   useEffect(() => {
-    // Approved: the entry is on the books now.
+    // Decided: the lists change; approved, the entry is on the books now.
+    if (status !== 'pending') void queryClient.invalidateQueries({ queryKey: approvalKeys.lists() });
     if (status === 'approved') {
       void queryClient.invalidateQueries({ queryKey: queryKeys.credit(customerId) });
       void queryClient.invalidateQueries({ queryKey: queryKeys.ledgerOf(customerId) });

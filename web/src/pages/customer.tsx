@@ -9,6 +9,7 @@ import { Pager, useCursorPages } from '../components/pager';
 import { EmptyState, ErrorMessage, Loading } from '../components/states';
 import { CreditMovementForm, type CreditMovementKind } from '../features/credit-form';
 import { LedgerTable } from '../features/ledger-table';
+import { PendingApprovals } from '../features/pending-approvals';
 import { PurchaseTable } from '../features/purchase-table';
 import { formatDateTime } from '../lib/format';
 import { can, useSession } from '../session';
@@ -84,6 +85,7 @@ function CreditSection({ customerId, customerName }: { readonly customerId: stri
       {credit.isPending ? <Loading what="credit" /> : null}
       {credit.isError ? <ErrorMessage error={credit.error} title="Could not load the credit balance" onRetry={() => void credit.refetch()} testId="credit-load-error" /> : null}
       {credit.data ? <CreditSummary credit={credit.data} /> : null}
+      <PendingApprovals customerId={customerId} />
       {form && credit.data ? (
         <CreditMovementForm key={form} customerId={customerId} customerName={customerName} credit={credit.data} kind={form} onClose={close} />
       ) : null}
