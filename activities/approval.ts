@@ -6,7 +6,7 @@
  * whose type is the API error code; the workflow leaves the approval pending then.
  */
 import {
-  approveAndPost, expireApproval, insertApproval, rejectApproval, type DecisionInput,
+  approveAndPost, expireApproval, insertApproval, rejectApproval, type DecisionInput, type NewApproval,
 } from '../src/db/approval-repository.js';
 import type { ApprovalRow } from '../src/db/schema.js';
 import type { ApprovalKind, ApprovalStatus } from '../src/domain/approval.js';
@@ -28,19 +28,8 @@ export interface ApprovalRecord {
   readonly entryId: string | null;
 }
 
-export interface RecordApprovalInput {
+export interface RecordApprovalInput extends Omit<NewApproval, 'id' | 'expiresAt'> {
   readonly approvalId: string;
-  readonly customerId: string;
-  readonly kind: ApprovalKind;
-  readonly amount: number;
-  readonly currency: string;
-  readonly reason: string;
-  readonly note: string | null;
-  readonly requestedBy: string;
-  readonly workflowId: string;
-  readonly idempotencyScope: string;
-  readonly idempotencyKey: string;
-  readonly requestId: string | null;
   /** RFC 3339; fixed by the workflow (its start time + TTL), so the row and the timer agree. */
   readonly expiresAt: string;
 }
@@ -75,21 +64,8 @@ export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities
   const { db } = deps.database;
   return {
     async recordApprovalRequest(input) {
-      const row = await db.transaction((tx) => insertApproval(tx, {
-        id: input.approvalId,
-        customerId: input.customerId,
-        kind: input.kind,
-        amount: input.amount,
-        currency: input.currency,
-        reason: input.reason,
-        note: input.note,
-        requestedBy: input.requestedBy,
-        workflowId: input.workflowId,
-        idempotencyScope: input.idempotencyScope,
-        idempotencyKey: input.idempotencyKey,
-        requestId: input.requestId,
-        expiresAt: new Date(input.expiresAt),
-      }));
+      const { approvalId, expiresAt, ...request } = input;
+      const row = await db.transaction((tx) => insertApproval(tx, { ...request, id: approvalId, expiresAt: new Date(expiresAt) }));
       return toApprovalRecord(row);
     },
     async approveCreditChange(input) {

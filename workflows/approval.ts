@@ -21,27 +21,15 @@ import {
   proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ApprovalRecord } from '../activities/approval.js';
-import type { ApprovalKind } from '../src/domain/approval.js';
+import type { ApprovalDecisionInput, ApprovalRecord, RecordApprovalInput } from '../activities/approval.js';
 import { ApprovalStatusKey } from './search-attributes.js';
 
 export type { ApprovalRecord } from '../activities/approval.js';
 
-export interface CreditApprovalInput {
-  readonly approvalId: string;
-  readonly customerId: string;
-  readonly kind: ApprovalKind;
-  readonly amount: number;
-  readonly currency: string;
-  readonly reason: string;
-  readonly note: string | null;
-  readonly requestedBy: string;
-  readonly requestId: string | null;
+/** The request as the API received it; the workflow adds its id and the deadline when it records it. */
+export interface CreditApprovalInput extends Omit<RecordApprovalInput, 'workflowId' | 'expiresAt'> {
   /** How long an admin has to decide; an input, so a deploy never changes a running approval's deadline. */
   readonly ttlMs: number;
-  /** The requester's Idempotency-Key (scope = token name), so a replay finds this approval. */
-  readonly idempotencyScope: string;
-  readonly idempotencyKey: string;
 }
 
 export interface DecisionRequest {
@@ -119,38 +107,27 @@ export async function creditApproval(input: CreditApprovalInput): Promise<Approv
     await condition(() => record !== null);
     return record as unknown as ApprovalRecord;
   });
-  setHandler(approveUpdate, (request) => exclusively(async (current) => {
-    if (current.status !== 'pending') throw notPending(current);
-    let after: ApprovalRecord;
-    try {
-      after = await decisions.approveCreditChange({ approvalId: input.approvalId, decidedBy: request.actor, note: request.note ?? null, requestId: request.requestId ?? null });
-    } catch (error) {
-      throw decisionFailure(error);
-    }
-    settle(after);
-    if (after.status !== 'approved' || after.decidedBy !== request.actor) throw notPending(after);
-    return after;
-  }), { validator: validateDecision });
-  setHandler(rejectUpdate, (request) => exclusively(async (current) => {
-    if (current.status !== 'pending') throw notPending(current);
-    let after: ApprovalRecord;
-    try {
-      after = await decisions.rejectCreditChange({ approvalId: input.approvalId, decidedBy: request.actor, note: request.note ?? null, requestId: request.requestId ?? null });
-    } catch (error) {
-      throw decisionFailure(error);
-    }
-    settle(after);
-    if (after.status !== 'rejected' || after.decidedBy !== request.actor) throw notPending(after);
-    return after;
-  }), { validator: validateDecision });
+  /** Runs a decision activity; the Update fails unless this decision is the one recorded. */
+  const decide = (outcome: 'approved' | 'rejected', step: (input: ApprovalDecisionInput) => Promise<ApprovalRecord>) =>
+    (request: DecisionRequest): Promise<ApprovalRecord> => exclusively(async (current) => {
+      if (current.status !== 'pending') throw notPending(current);
+      let after: ApprovalRecord;
+      try {
+        after = await step({ approvalId: input.approvalId, decidedBy: request.actor, note: request.note ?? null, requestId: request.requestId ?? null });
+      } catch (error) {
+        throw decisionFailure(error);
+      }
+      settle(after);
+      if (after.status !== outcome || after.decidedBy !== request.actor) throw notPending(after);
+      return after;
+    });
+  setHandler(approveUpdate, decide('approved', decisions.approveCreditChange), { validator: validateDecision });
+  setHandler(rejectUpdate, decide('rejected', decisions.rejectCreditChange), { validator: validateDecision });
 
   // Workflow time is deterministic: the deadline is fixed at the first task and recorded with the request.
   const expiresAt = new Date(Date.now() + input.ttlMs).toISOString();
-  settle(await steps.recordApprovalRequest({
-    approvalId: input.approvalId, customerId: input.customerId, kind: input.kind, amount: input.amount,
-    currency: input.currency, reason: input.reason, note: input.note, requestedBy: input.requestedBy, workflowId,
-    idempotencyScope: input.idempotencyScope, idempotencyKey: input.idempotencyKey, requestId: input.requestId, expiresAt,
-  }));
+  const { ttlMs: _ttlMs, ...request } = input;
+  settle(await steps.recordApprovalRequest({ ...request, workflowId, expiresAt }));
 
   const current = (): ApprovalRecord => record as unknown as ApprovalRecord;
   const remainingMs = Date.parse(current().expiresAt) - Date.now();

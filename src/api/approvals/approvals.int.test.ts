@@ -11,6 +11,7 @@ import { approveAndPost } from '../../db/approval-repository.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
 import { API_TOKENS, TOKENS, type TestStack } from '../../../test/support/stack.js';
 import { useStack } from '../../../test/support/use-stack.js';
+import { PlatformControl } from '../../../test/support/platform.js';
 import { startSecondApi } from '../../../test/support/second-api.js';
 import { until } from '../../../test/support/wait.js';
 
@@ -31,14 +32,8 @@ interface Session {
   stack: TestStack;
 }
 
-async function newCustomer(stack: TestStack): Promise<string> {
-  const res = await fetch(`${stack.platformUrl}/customers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Approval Customer', email: 'approvals@example.com', address: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' } }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
+function newCustomer(stack: TestStack): Promise<string> {
+  return new PlatformControl(stack.platformUrl).newCustomer();
 }
 
 function helpers(session: Session) {
