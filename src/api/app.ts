@@ -11,6 +11,8 @@ import { purchasesRouter } from './purchases/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
 import type { ApiDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './errors.js';
+import { methodNotAllowedHandler } from './method-not-allowed.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { httpMetrics, metricsRouter } from './ops/metrics.js';
 import { opsRouter } from './ops/routes.js';
 import { createMetrics } from '../metrics.js';
@@ -57,6 +59,11 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(reconciliationRouter(deps));
   v1.use(promoCodesRouter(deps));
   v1.use(approvalsRouter(deps));
+  // A documented path with an undocumented method: 405 with Allow — for the public paths
+  // (health, readiness, this document) at once, for the others after authentication.
+  const document = buildOpenApiDocument();
+  app.use(methodNotAllowedHandler(document, 'public'));
+  v1.use(methodNotAllowedHandler(document));
   app.use('/v1', v1);
 
   // The internal app (web/dist): static assets, and index.html for its client-side routes.

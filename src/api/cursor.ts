@@ -14,7 +14,5 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sc
   } catch {
     // fall through: any undecodable cursor is the caller's mistake
   }
-  throw new DomainError('validation_failed', 'The cursor is not valid; pass the nextCursor of a previous page unchanged.', {
-    errors: [{ path: 'cursor', message: 'invalid cursor' }],
-  });
+  throw new DomainError('cursor_invalid', 'The cursor is not one this API issued; pass the nextCursor of a previous page unchanged.');
 }

@@ -35,7 +35,7 @@ export function idempotencyScope(req: Request, body: unknown): IdempotencyScope 
     throw new DomainError('idempotency_key_required', 'Send an Idempotency-Key header (1–255 characters) with every money-moving POST.');
   }
   const parsed = IdempotencyKeyHeader.safeParse(header);
-  if (!parsed.success) throw new DomainError('validation_failed', 'The Idempotency-Key header must be 1–255 characters.', { errors: [{ path: 'header:Idempotency-Key', message: '1–255 characters' }] });
+  if (!parsed.success) throw new DomainError('validation_failed', 'The Idempotency-Key header must be 1–255 visible ASCII characters (spaces only inside).', { errors: [{ path: 'header:Idempotency-Key', message: '1–255 visible ASCII characters' }] });
   const path = req.baseUrl + req.path;
   const requestHash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(body)}`).digest('hex');
   return { scope: callerOf(req).name, key: parsed.data, method: req.method, path, requestHash };

@@ -1,6 +1,6 @@
 /** Read-through views of the platform's customers and products, for the internal app (support). */
 import { z } from 'zod';
-import { Currency, ExternalId, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import { Currency, Cursor, ExternalId, NonNegativeAmount, Timestamp, listOf } from './common.js';
 import { ShippingAddress } from './purchases.js';
 
 export const CustomerView = z.object({
@@ -24,13 +24,13 @@ export type ProductView = z.infer<typeof ProductView>;
 
 export const CustomerListQuery = z.strictObject({
   query: z.string().max(200).optional(),
-  cursor: z.string().min(1).max(512).optional(),
+  cursor: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type CustomerListQuery = z.infer<typeof CustomerListQuery>;
 
 export const ProductListQuery = z.strictObject({
-  cursor: z.string().min(1).max(512).optional(),
+  cursor: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type ProductListQuery = z.infer<typeof ProductListQuery>;

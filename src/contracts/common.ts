@@ -22,6 +22,10 @@ export const SignedAmount = z.number().int()
 export const NonNegativeAmount = z.number().int().nonnegative()
   .meta({ description: 'Integer amount in minor units (cents)', example: 10000 });
 
+/** Free text written by a person: trimmed, not blank. */
+export const Note = z.string().trim().min(1).max(1000).regex(/\S/, 'must not be blank')
+  .meta({ description: 'Free text, 1–1000 characters, not only whitespace' });
+
 export const Timestamp = z.string().meta({ description: 'RFC 3339 UTC timestamp', example: '2026-11-25T14:00:00.000Z' });
 
 /** Platform ids (customers, products): opaque strings of the platform's choosing. */
@@ -40,9 +44,16 @@ export const Problem = z.object({
 }).catchall(z.unknown()).meta({ id: 'Problem', description: 'RFC 9457 problem details; extra members depend on `code`' });
 export type Problem = z.infer<typeof Problem>;
 
+/**
+ * A keyset cursor: pass a `nextCursor` back unchanged. Well-formed but not issued by this API
+ * (or by the platform, for its views) → 422 `cursor_invalid`.
+ */
+export const Cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, 'a cursor this API issued (base64url)')
+  .meta({ description: 'Opaque keyset cursor (base64url): the `nextCursor` of a previous page, unchanged. A well-formed cursor this API did not issue → 422 `cursor_invalid`.' });
+
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(512).optional(),
+  cursor: Cursor.optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
@@ -53,4 +64,8 @@ export function listOf<T extends z.ZodType>(item: T, id: string): z.ZodObject<{ 
   }).meta({ id });
 }
 
-export const IdempotencyKeyHeader = z.string().min(1).max(255);
+/**
+ * 1–255 visible ASCII characters, spaces allowed inside: HTTP strips a header value's leading
+ * and trailing whitespace, so a key cannot start or end with one.
+ */
+export const IdempotencyKeyHeader = z.string().min(1).max(255).regex(/^[!-~](?:[ -~]*[!-~])?$/, 'visible ASCII, no leading or trailing space');

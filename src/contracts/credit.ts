@@ -1,6 +1,7 @@
 /** Credit balances, grants, deductions and ledger entries. */
 import { z } from 'zod';
-import { Amount, Currency, ExternalId, NonNegativeAmount, SignedAmount, Timestamp, listOf } from './common.js';
+import { Amount, Currency, ExternalId, NonNegativeAmount, Note, SignedAmount, Timestamp, listOf } from './common.js';
+import { whenField, withRules } from './rules.js';
 
 export const CreditReason = z.enum(['goodwill', 'promotion', 'correction', 'compensation', 'migration', 'other'])
   .meta({ id: 'CreditReason' });
@@ -22,16 +23,14 @@ export const CreditBalance = z.object({
 }).meta({ id: 'CreditBalance' });
 export type CreditBalance = z.infer<typeof CreditBalance>;
 
-export const CreditMovementRequest = z.strictObject({
+export const CreditMovementRequest = withRules(z.strictObject({
   amount: Amount,
   currency: Currency,
   reason: CreditReason,
-  note: z.string().trim().min(1).max(1000).optional(),
-}).superRefine((value, ctx) => {
-  if ((value.reason === 'other' || value.reason === 'correction') && !value.note) {
-    ctx.addIssue({ code: 'custom', path: ['note'], message: `a note is required when reason is "${value.reason}"` });
-  }
-}).meta({ id: 'CreditMovementRequest', description: 'A grant or a deduction; `note` is required for reasons `other` and `correction`' });
+  note: Note.optional(),
+}), [
+  whenField('reason', ['other', 'correction'], { required: ['note'], message: 'a note is required when reason is "other" or "correction"' }),
+], { id: 'CreditMovementRequest', description: 'A grant or a deduction; `note` is required for reasons `other` and `correction`' });
 export type CreditMovementRequest = z.infer<typeof CreditMovementRequest>;
 
 export const LedgerEntry = z.object({

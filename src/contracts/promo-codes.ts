@@ -1,9 +1,13 @@
 /** Promo codes (admin). */
 import { z } from 'zod';
-import { Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import { Amount, Currency, ExternalId, ListQuery, MAX_AMOUNT, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import { notEmpty, whenField, withRules } from './rules.js';
 
 export const PromoCodeName = z.string().trim().regex(/^[A-Za-z0-9_-]{3,32}$/, '3–32 letters, digits, _ or -')
   .meta({ description: 'Case-insensitive; stored upper-case', example: 'WELCOME10' });
+
+/** A count of redemptions: at most what the database column holds. */
+const RedemptionLimit = z.number().int().positive().max(2_147_483_647);
 
 const ruleFields = {
   percentOff: z.number().int().min(1).max(100).nullable().optional().meta({ description: 'For kind percent: 1–100. Discount = floor(subtotal × percentOff / 100)' }),
@@ -11,28 +15,33 @@ const ruleFields = {
   currency: Currency.nullable().optional().meta({ description: 'Required for kind amount; must match the purchase currency' }),
   startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional().meta({ description: 'Exclusive' }),
-  maxRedemptions: z.number().int().positive().nullable().optional(),
-  maxRedemptionsPerCustomer: z.number().int().positive().nullable().optional(),
-  minSubtotal: NonNegativeAmount.nullable().optional(),
+  maxRedemptions: RedemptionLimit.nullable().optional(),
+  maxRedemptionsPerCustomer: RedemptionLimit.nullable().optional(),
+  minSubtotal: NonNegativeAmount.max(MAX_AMOUNT).nullable().optional(),
   productIds: z.array(ExternalId).max(100).nullable().optional().meta({ description: 'Only these products; null or absent: any product' }),
   active: z.boolean().optional(),
 };
 
-export const PromoCodeCreate = z.strictObject({
+export const PromoCodeCreate = withRules(z.strictObject({
   code: PromoCodeName,
   kind: z.enum(['percent', 'amount']),
   ...ruleFields,
-}).superRefine((v, ctx) => {
-  if (v.kind === 'percent' && (v.percentOff == null || v.amountOff != null)) ctx.addIssue({ code: 'custom', path: ['percentOff'], message: 'a percent code needs percentOff (and no amountOff)' });
-  if (v.kind === 'amount' && (v.amountOff == null || v.currency == null || v.percentOff != null)) ctx.addIssue({ code: 'custom', path: ['amountOff'], message: 'an amount code needs amountOff and currency (and no percentOff)' });
-  if (v.startsAt && v.expiresAt && Date.parse(v.startsAt) >= Date.parse(v.expiresAt)) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after startsAt' });
-}).meta({ id: 'PromoCodeCreate' });
+}), [
+  whenField('kind', ['percent'], { required: ['percentOff'], forbidden: ['amountOff'], message: 'a percent code needs percentOff (and no amountOff)' }),
+  whenField('kind', ['amount'], { required: ['amountOff', 'currency'], forbidden: ['percentOff'], message: 'an amount code needs amountOff and currency (and no percentOff)' }),
+], {
+  id: 'PromoCodeCreate',
+  description: 'A validity window that is empty (`expiresAt` not after `startsAt`) is refused with 422 `promo_code_rules_invalid`: JSON Schema cannot compare two dates.',
+});
 export type PromoCodeCreate = z.infer<typeof PromoCodeCreate>;
 
-export const PromoCodePatch = z.strictObject({
+export const PromoCodePatch = withRules(z.strictObject({
   kind: z.enum(['percent', 'amount']).optional(),
   ...ruleFields,
-}).refine((v) => Object.keys(v).length > 0, 'send at least one field').meta({ id: 'PromoCodePatch' });
+}), [notEmpty('send at least one field')], {
+  id: 'PromoCodePatch',
+  description: 'At least one field. The merged rules must hold (a percent code has percentOff and no amountOff; an amount code amountOff and currency; the window not empty; maxRedemptions not below the uses so far), else 422 `promo_code_rules_invalid`.',
+});
 export type PromoCodePatch = z.infer<typeof PromoCodePatch>;
 
 export const PromoCode = z.object({

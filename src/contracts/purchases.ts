@@ -1,6 +1,7 @@
 /** Purchases, purchase attempts and refunds (api-contract.md § Purchases). */
 import { z } from 'zod';
-import { Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import { Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Note, Timestamp, listOf } from './common.js';
+import { whenField, withRules } from './rules.js';
 
 export const MAX_QUANTITY = 100;
 
@@ -64,13 +65,13 @@ export type Refund = z.infer<typeof Refund>;
 export const PurchaseWithRefunds = Purchase.extend({ refunds: z.array(Refund) }).meta({ id: 'PurchaseWithRefunds' });
 export type PurchaseWithRefunds = z.infer<typeof PurchaseWithRefunds>;
 
-export const RefundRequest = z.strictObject({
+export const RefundRequest = withRules(z.strictObject({
   amount: Amount.optional().meta({ description: 'Defaults to everything still refundable' }),
   reason: RefundReason,
-  note: z.string().trim().min(1).max(1000).optional(),
-}).superRefine((value, ctx) => {
-  if (value.reason === 'other' && !value.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'a note is required when reason is "other"' });
-}).meta({ id: 'RefundRequest' });
+  note: Note.optional(),
+}), [
+  whenField('reason', ['other'], { required: ['note'], message: 'a note is required when reason is "other"' }),
+], { id: 'RefundRequest', description: '`note` is required for reason `other`' });
 export type RefundRequest = z.infer<typeof RefundRequest>;
 
 export const PurchaseStage = z.enum(['started', 'loading', 'reserving', 'shipping', 'verifying_shipment', 'committing', 'compensating', 'completed', 'failed'])

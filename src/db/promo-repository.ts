@@ -47,6 +47,7 @@ export async function getPromo(db: Executor, code: string): Promise<PromoCodeRow
 }
 
 export async function createPromo(db: Db, code: string, fields: PromoFields, who: Who): Promise<PromoCodeRow> {
+  assertWindow(fields);
   return db.transaction(async (tx) => {
     const inserted = await tx.insert(promoCodes).values({ code: normalizeCode(code), ...fields, createdBy: who.actor })
       .onConflictDoNothing().returning();
@@ -57,6 +58,13 @@ export async function createPromo(db: Db, code: string, fields: PromoFields, who
   });
 }
 
+/** A code whose window is empty could never be used: refused rather than stored. */
+function assertWindow(rules: { readonly startsAt: Date | null; readonly expiresAt: Date | null }): void {
+  if (rules.startsAt && rules.expiresAt && rules.startsAt >= rules.expiresAt) {
+    throw new DomainError('promo_code_rules_invalid', 'expiresAt must be after startsAt.', { field: 'expiresAt' });
+  }
+}
+
 export async function updatePromo(db: Db, code: string, patch: Partial<PromoFields>, who: Who): Promise<PromoCodeRow> {
   return db.transaction(async (tx) => {
     const locked = await tx.select().from(promoCodes).where(eq(promoCodes.code, normalizeCode(code))).for('update').limit(1);
@@ -64,16 +72,14 @@ export async function updatePromo(db: Db, code: string, patch: Partial<PromoFiel
     if (!before) throw new DomainError('promo_code_not_found', `No promo code "${normalizeCode(code)}".`);
     const merged = { ...rulesOf(before), ...patch };
     if (merged.kind === 'percent' && (merged.percentOff === null || merged.amountOff !== null)) {
-      throw new DomainError('validation_failed', 'A percent code needs percentOff and no amountOff.', { errors: [{ path: 'body.percentOff', message: 'required for kind percent' }] });
+      throw new DomainError('promo_code_rules_invalid', 'A percent code needs percentOff and no amountOff.', { field: 'percentOff' });
     }
     if (merged.kind === 'amount' && (merged.amountOff === null || merged.currency === null || merged.percentOff !== null)) {
-      throw new DomainError('validation_failed', 'An amount code needs amountOff and currency and no percentOff.', { errors: [{ path: 'body.amountOff', message: 'required for kind amount' }] });
+      throw new DomainError('promo_code_rules_invalid', 'An amount code needs amountOff and currency and no percentOff.', { field: 'amountOff' });
     }
-    if (merged.startsAt && merged.expiresAt && merged.startsAt >= merged.expiresAt) {
-      throw new DomainError('validation_failed', 'startsAt must be before expiresAt.', { errors: [{ path: 'body.expiresAt', message: 'must be after startsAt' }] });
-    }
+    assertWindow(merged);
     if (merged.maxRedemptions !== null && merged.maxRedemptions < before.redemptions + before.reserved) {
-      throw new DomainError('validation_failed', `maxRedemptions cannot go below the ${before.redemptions + before.reserved} uses already made or in flight.`, { errors: [{ path: 'body.maxRedemptions', message: 'below current uses' }] });
+      throw new DomainError('promo_code_rules_invalid', `maxRedemptions cannot go below the ${before.redemptions + before.reserved} uses already made or in flight.`, { field: 'maxRedemptions' });
     }
     const updated = await tx.update(promoCodes).set({ ...patch, updatedAt: sql`clock_timestamp()` }).where(eq(promoCodes.code, before.code)).returning();
     const after = updated[0];

@@ -37,6 +37,8 @@ export const ERROR_CATALOG = {
   product_unavailable: { status: 422, title: 'The product cannot be purchased' },
   promo_code_invalid: { status: 422, title: 'The promo code cannot be applied' },
   refund_exceeds_refundable: { status: 422, title: 'The refund exceeds the refundable amount' },
+  promo_code_rules_invalid: { status: 422, title: 'The promo code\'s rules contradict each other or its current use' },
+  cursor_invalid: { status: 422, title: 'The cursor is not one this API issued' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   shipment_failed: { status: 502, title: 'The shipment could not be created' },

@@ -39,11 +39,26 @@ function platformProblem(error: unknown, notFound: 'customer_not_found' | 'produ
   if (error.kind === 'not_found' && notFound) return new DomainError(notFound, `The platform knows no ${notFound === 'customer_not_found' ? 'customer' : 'product'} "${id}".`);
   // A list query the platform refuses (a cursor it did not issue) is the caller's mistake, not an outage.
   if (error.kind === 'rejected' && !notFound) {
-    return new DomainError('validation_failed', 'The platform refused the query: the cursor is not one this API issued, or the query is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'not a cursor this API issued' }],
-    });
+    return new DomainError('cursor_invalid', 'The platform refused the cursor: pass the nextCursor of a previous page unchanged.');
   }
   return new DomainError('platform_unavailable', `The platform could not answer: ${error.message}`);
+}
+
+/**
+ * The platform's cursors are its own opaque strings; ours are base64url (the `Cursor` format of
+ * the OpenAPI document), so the view wraps them and unwraps what comes back.
+ */
+function viewCursor(platform: string | null): string | null {
+  return platform === null ? null : Buffer.from(platform, 'utf8').toString('base64url');
+}
+
+function platformCursor(view: string | undefined): string | undefined {
+  if (view === undefined) return undefined;
+  const decoded = Buffer.from(view, 'base64url').toString('utf8');
+  if (decoded.length === 0 || Buffer.from(decoded, 'utf8').toString('base64url') !== view) {
+    throw new DomainError('cursor_invalid', 'The cursor is not one this API issued: pass the nextCursor of a previous page unchanged.');
+  }
+  return decoded;
 }
 
 export function catalogRouter(deps: ApiDeps): Router {
@@ -52,10 +67,10 @@ export function catalogRouter(deps: ApiDeps): Router {
   router.get('/customers', requireRole('support'), async (req: Request, res: Response<CustomerList>) => {
     const q = parseQuery(req, CustomerListQuery);
     const client = deps.platform(requestIdOf(req));
-    const page = await client.listCustomers({ query: q.query, cursor: q.cursor, limit: q.limit })
+    const page = await client.listCustomers({ query: q.query, cursor: platformCursor(q.cursor), limit: q.limit })
       .catch((error: unknown) => { throw platformProblem(error, null); });
     cacheHeaders(res, client);
-    res.json({ data: page.data.map(toCustomer), nextCursor: page.nextCursor });
+    res.json({ data: page.data.map(toCustomer), nextCursor: viewCursor(page.nextCursor) });
   });
 
   router.get('/customers/:customerId', requireRole('support'), async (req: Request, res: Response<CustomerView>) => {
@@ -70,10 +85,10 @@ export function catalogRouter(deps: ApiDeps): Router {
   router.get('/products', requireRole('support'), async (req: Request, res: Response<ProductList>) => {
     const q = parseQuery(req, ProductListQuery);
     const client = deps.platform(requestIdOf(req));
-    const page = await client.listProducts({ cursor: q.cursor, limit: q.limit })
+    const page = await client.listProducts({ cursor: platformCursor(q.cursor), limit: q.limit })
       .catch((error: unknown) => { throw platformProblem(error, null); });
     cacheHeaders(res, client);
-    res.json({ data: page.data.map(toProduct), nextCursor: page.nextCursor });
+    res.json({ data: page.data.map(toProduct), nextCursor: viewCursor(page.nextCursor) });
   });
 
   router.get('/products/:productId', requireRole('support'), async (req: Request, res: Response<ProductView>) => {

@@ -189,9 +189,12 @@ describe('validation', () => {
     const limit = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?limit=500'), { token: TOKENS.storefront });
     expect(limit.status).toBe(400);
     expect(limit.body.errors?.[0]?.path).toBe('query.limit');
+    // Not base64url: outside the documented format → 400; well-formed but never issued → 422.
+    const malformed = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?cursor=not%20a%20cursor'), { token: TOKENS.storefront });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors?.[0]?.path).toBe('query.cursor');
     const cursor = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?cursor=garbage'), { token: TOKENS.storefront });
-    expect(cursor.status).toBe(400);
-    expect(cursor.body.errors?.[0]?.path).toBe('cursor');
+    expect({ status: cursor.status, code: cursor.body.code }).toEqual({ status: 422, code: 'cursor_invalid' });
   });
 });
 

@@ -10,7 +10,7 @@ export function registerPromoCodePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post', path: '/v1/promo-codes', tags: ['Promo codes'], summary: 'Create a promo code', description: admin,
     request: { body: { required: true, content: { 'application/json': { schema: PromoCodeCreate } } } },
-    responses: { 201: { description: 'Created', content: { 'application/json': { schema: PromoCode } } }, ...bodyProblems('promo_code_exists') },
+    responses: { 201: { description: 'Created', content: { 'application/json': { schema: PromoCode } } }, ...bodyProblems('promo_code_exists', 'promo_code_rules_invalid') },
   });
   registry.registerPath({
     method: 'get', path: '/v1/promo-codes', tags: ['Promo codes'], summary: 'List promo codes, newest first', description: admin,
@@ -25,7 +25,7 @@ export function registerPromoCodePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'patch', path: '/v1/promo-codes/{code}', tags: ['Promo codes'], summary: 'Change a promo code', description: `${admin} maxRedemptions cannot go below the uses already made or in flight.`,
     request: { params: PromoCodeParam, body: { required: true, content: { 'application/json': { schema: PromoCodePatch } } } },
-    responses: { 200: { description: 'The code after the change', content: { 'application/json': { schema: PromoCode } } }, ...bodyProblems('promo_code_not_found') },
+    responses: { 200: { description: 'The code after the change', content: { 'application/json': { schema: PromoCode } } }, ...bodyProblems('promo_code_not_found', 'promo_code_rules_invalid') },
   });
   registry.registerPath({
     method: 'delete', path: '/v1/promo-codes/{code}', tags: ['Promo codes'], summary: 'Delete a never-used code, or deactivate a used one', description: admin,
