@@ -36,7 +36,7 @@ export default defineConfig({
           include: ['test/fuzz/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/global-setup.ts'],
-          testTimeout: 270_000,
+          testTimeout: 900_000,
           hookTimeout: 120_000,
         },
       },

@@ -83,6 +83,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
     info: {
       title: 'Purchase and credit-ledger service',
       version: '1.0.0',
+      contact: { name: 'Purchase-ledger team', url: 'https://docs.purchase-ledger.example/' },
+      license: { name: 'Proprietary (internal service)', url: 'https://docs.purchase-ledger.example/license' },
       description: [
         'Customers pay with a credit balance kept by this service. Money is integer minor units (cents) with an ISO 4217 currency.',
         'Errors are RFC 9457 problem details with a stable `code`. Lists use keyset pagination (`limit` 1–100, `cursor`), newest first.',
