@@ -45,6 +45,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Refunds: 'Full and partial refunds of purchases.',
   Reconciliation: 'Runs of the ledger reconciliation and their findings (admin).',
   'Promo codes': 'Discount codes and their audit trail (admin).',
+  Approvals: 'Large credit changes by support waiting for an admin\'s decision (maker–checker).',
 };
 
 /**
@@ -78,6 +79,10 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/promo-codes/{code}': 'getPromoCode',
   'PATCH /v1/promo-codes/{code}': 'updatePromoCode',
   'DELETE /v1/promo-codes/{code}': 'deletePromoCode',
+  'GET /v1/approvals': 'listApprovals',
+  'GET /v1/approvals/{approvalId}': 'getApproval',
+  'POST /v1/approvals/{approvalId}/approve': 'approveCreditChange',
+  'POST /v1/approvals/{approvalId}/reject': 'rejectCreditChange',
 };
 
 /** A link from a response to an operation, with parameters as OpenAPI runtime expressions. */
@@ -106,6 +111,14 @@ const LINKS: readonly LinkRule[] = [
   { from: 'grantCredit', statuses: ['201'], name: 'GetCreditBalance', to: 'getCreditBalance', parameters: { customerId: '$request.path.customerId' }, description: 'The balance after it' },
   { from: 'deductCredit', statuses: ['201'], name: 'ListCreditEntries', to: 'listCreditEntries', parameters: { customerId: '$request.path.customerId' }, description: 'The ledger the entry was appended to' },
   { from: 'deductCredit', statuses: ['201'], name: 'GetCreditBalance', to: 'getCreditBalance', parameters: { customerId: '$request.path.customerId' }, description: 'The balance after it' },
+  { from: 'grantCredit', statuses: ['202'], name: 'GetApproval', to: 'getApproval', parameters: { approvalId: '$response.body#/approvalId' }, description: 'The approval the grant waits for' },
+  { from: 'grantCredit', statuses: ['202'], name: 'ApproveCreditChange', to: 'approveCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Approve it (admin, not the requester)' },
+  { from: 'grantCredit', statuses: ['202'], name: 'RejectCreditChange', to: 'rejectCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Reject it (admin)' },
+  { from: 'deductCredit', statuses: ['202'], name: 'GetApproval', to: 'getApproval', parameters: { approvalId: '$response.body#/approvalId' }, description: 'The approval the deduction waits for' },
+  { from: 'deductCredit', statuses: ['202'], name: 'ApproveCreditChange', to: 'approveCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Approve it (admin, not the requester)' },
+  { from: 'deductCredit', statuses: ['202'], name: 'RejectCreditChange', to: 'rejectCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Reject it (admin)' },
+  { from: 'approveCreditChange', statuses: ['201'], name: 'ListCreditEntries', to: 'listCreditEntries', parameters: { customerId: '$response.body#/approval/customerId' }, description: 'The ledger the approved entry was appended to' },
+  { from: 'listApprovals', statuses: ['200'], name: 'GetFirstApproval', to: 'getApproval', parameters: { approvalId: '$response.body#/data/0/id' }, description: 'The newest approval of the page' },
   { from: 'createPromoCode', statuses: ['201'], name: 'GetPromoCode', to: 'getPromoCode', parameters: { code: '$response.body#/code' }, description: 'The code with its audit trail' },
   { from: 'createPromoCode', statuses: ['201'], name: 'UpdatePromoCode', to: 'updatePromoCode', parameters: { code: '$response.body#/code' }, description: 'Change its rules' },
   { from: 'createPromoCode', statuses: ['201'], name: 'DeletePromoCode', to: 'deletePromoCode', parameters: { code: '$response.body#/code' }, description: 'Remove it, or deactivate it once used' },

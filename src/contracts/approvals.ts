@@ -1,6 +1,6 @@
 /** Approvals of large credit changes (maker–checker). */
 import { z } from 'zod';
-import { Amount, Currency, ExternalId, ListQuery, Timestamp, listOf } from './common.js';
+import { Amount, Currency, ExternalId, ListQuery, Note, Timestamp, listOf } from './common.js';
 import { CreditBalance, CreditMovementResponse, CreditReason, LedgerEntry } from './credit.js';
 
 export const ApprovalStatus = z.enum(['pending', 'approved', 'rejected', 'expired']).meta({ id: 'ApprovalStatus' });
@@ -54,7 +54,7 @@ export type ApprovalListQuery = z.infer<typeof ApprovalListQuery>;
 export const ApprovalList = listOf(Approval, 'ApprovalList');
 export type ApprovalList = z.infer<typeof ApprovalList>;
 
-const DecisionNote = z.string().trim().min(1).max(1000);
+const DecisionNote = Note;
 
 export const ApproveRequest = z.strictObject({ note: DecisionNote.optional() })
   .meta({ id: 'ApproveRequest' });
