@@ -34,6 +34,7 @@ export const ERROR_CATALOG = {
   idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request' },
   currency_mismatch: { status: 422, title: 'The currency does not match the account' },
   amount_exceeds_limit: { status: 422, title: 'The amount exceeds the limit for this role' },
+  amount_out_of_range: { status: 422, title: 'The amount is beyond what the ledger can hold' },
   product_unavailable: { status: 422, title: 'The product cannot be purchased' },
   promo_code_invalid: { status: 422, title: 'The promo code cannot be applied' },
   refund_exceeds_refundable: { status: 422, title: 'The refund exceeds the refundable amount' },

@@ -31,7 +31,10 @@ export interface PurchaseRefusal {
 
 export const MAX_QUANTITY = 100;
 
-/** Checks what can be checked before money is touched; null when the purchase may proceed. */
+/**
+ * Checks what can be checked before money is touched; null when the purchase may proceed, and
+ * then `priceOf(product, quantity)` cannot throw.
+ */
 export function checkPurchasable(product: ProductFacts, quantity: number, expectedUnitPrice: number | undefined): PurchaseRefusal | null {
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
     return { code: 'validation_failed', detail: `quantity must be between 1 and ${MAX_QUANTITY}`, extensions: {} };
@@ -44,6 +47,14 @@ export function checkPurchasable(product: ProductFacts, quantity: number, expect
       code: 'price_changed',
       detail: `The price of "${product.id}" is ${product.unitPrice} ${product.currency}, not the expected ${expectedUnitPrice}.`,
       extensions: { currentPrice: { amount: product.unitPrice, currency: product.currency }, expectedUnitPrice },
+    };
+  }
+  // The platform accepts any integer price; a price × quantity past 2^53 has no exact number.
+  if (!Number.isSafeInteger(product.unitPrice) || !Number.isSafeInteger(product.unitPrice * quantity)) {
+    return {
+      code: 'amount_out_of_range',
+      detail: `${quantity} × ${product.unitPrice} ${product.currency} is beyond the largest amount the ledger can hold exactly (${Number.MAX_SAFE_INTEGER}).`,
+      extensions: { unitPrice: { amount: product.unitPrice, currency: product.currency }, quantity, maxAmount: Number.MAX_SAFE_INTEGER },
     };
   }
   return null;

@@ -17,6 +17,7 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
       'The purchase id is fixed by the Idempotency-Key: a repeated request attaches to the same saga and never buys twice.',
       'On every failure no purchase is saved and no credit is deducted; a retry with a new key is safe.',
       'Deviation from the contract table, written down: when the platform does not answer while customer and product are loaded, the answer is 503 `platform_unavailable` (not stored against the key).',
+      'A product whose price × quantity has no exact number (past 2^53 minor units: the platform accepts any integer price) is refused with 422 `amount_out_of_range` before any credit is reserved.',
     ].join('\n\n'),
     request: { headers: IdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: PurchaseRequest } } } },
     responses: {
@@ -24,7 +25,7 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
       202: { description: 'Still running at the deadline; header Location: /v1/purchase-attempts/{id}. A replay of the key answers 202 until the saga ends.', content: { 'application/json': { schema: PurchasePending } } },
       502: { description: '`shipment_failed`: CreateShipment failed after its retries, with the platform\'s reason', content: { 'application/problem+json': { schema: Problem } } },
       ...moneyProblems('customer_not_found', 'product_not_found', 'price_changed', 'insufficient_credit',
-        'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'service_unavailable', 'platform_unavailable', 'purchase_cancelled'),
+        'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'amount_out_of_range', 'service_unavailable', 'platform_unavailable', 'purchase_cancelled'),
     },
   });
   registry.registerPath({
