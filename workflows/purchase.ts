@@ -1,8 +1,8 @@
 /**
  * `purchaseProduct`: the purchase saga.
  *
- *   load (fresh customer + product) → validate → reserve credit (hold) → create shipment
- *   → commit (capture hold + purchase entry + purchase row)   … or compensate (release hold)
+ *   load → validate and price → reserve (hold; its release pushed as a compensation)
+ *   → ship (or verify: look the shipment up) → commit   … or compensate and record the failure
  *
  * - Business refusals (not found, inactive, price changed, insufficient credit …) end the
  *   saga with a `failed` outcome carrying the caller's problem body; the workflow itself
@@ -11,21 +11,31 @@
  *   a 4xx is final. After any failure that is not a clean 4xx the shipment may exist (an
  *   ambiguous timeout), so the saga looks it up by its idempotency key before deciding: if
  *   it exists, the purchase commits — the customer gets the goods they will receive.
- * - Commit and compensation cannot fail for a business reason (funds are reserved), so they
+ * - Commit and compensations cannot fail for a business reason (funds are reserved), so they
  *   retry until they succeed, in non-cancellable scopes.
+ * - No input and no platform answer fails the workflow task: pure steps throw only
+ *   `PurchaseRefused` (workflows/purchase-rules.ts), and any other error of this code before the
+ *   shipment is requested becomes an `internal_error` failure, compensated like a refusal.
+ *
+ * Shapes (executions started before a deploy replay on the new code; test/fixtures/histories
+ * holds recorded histories of each): v1, every step a regular activity and every stage
+ * written to `PurchaseStage`; v2 (`LOCAL_STEPS_PATCH`), the short steps as local activities
+ * and `PurchaseStage` written only where operators search — waiting on the platform, a step
+ * that keeps failing, and the end (the `status` query has every stage). The steps of each
+ * shape are in workflows/purchase-steps.ts; this saga is the same for both.
  */
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineUpdate, isCancellation, patched, proxyActivities,
-  proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, defineQuery, defineUpdate, isCancellation, patched, setHandler, TemporalFailure,
+  upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import type { ShipmentRef } from '../activities/purchase.js';
-import { isErrorCode, problemBody, type ProblemBody, type ProblemExtensions } from '../src/domain/errors.js';
-import { checkPurchasable, priceOf, pricingOfReservation, type PurchaseRefusal } from '../src/domain/purchase.js';
+import type { PurchaseContext, ShipmentRef } from '../activities/purchase.js';
+import type { PurchaseStage } from '../src/contracts/purchases.js';
+import { problemBody, type ProblemBody } from '../src/domain/errors.js';
+import type { Pricing, ProductFacts } from '../src/domain/purchase.js';
+import { applicationFailureOf, describe, extensionsOf, refusalOf } from './failures.js';
+import { cancelRefusal, chargedPricing, priceOrRefuse, PurchaseRefused } from './purchase-rules.js';
+import { currentSteps, stepsBeforeLocalActivities, type PurchaseSteps } from './purchase-steps.js';
 import { PurchaseStageKey } from './search-attributes.js';
-
-export type PurchaseStage =
-  | 'started' | 'loading' | 'reserving' | 'shipping' | 'verifying_shipment' | 'committing' | 'compensating' | 'completed' | 'failed';
 
 export interface PurchaseInput {
   readonly purchaseId: string;
@@ -78,246 +88,138 @@ export interface CancelPurchaseRequest {
  */
 export const cancelPurchaseUpdate = defineUpdate<PurchaseStatus, [CancelPurchaseRequest]>('cancelPurchase');
 
-/**
- * Versions of the saga's shape (executions started before a deploy replay on the new code;
- * test/fixtures/histories holds recorded histories of each shape):
- *
- * - v1 (no marker): every step a regular activity; `PurchaseStage` upserted at every stage.
- * - v2 (`LOCAL_STEPS_PATCH`): the platform reads and the database steps are *local*
- *   activities, which run inside the workflow task instead of a round trip through the
- *   server's task queues each (issue 8). CreateShipment's first attempt is local too, bounded
- *   by the platform client's timeout; only when it fails (not a 4xx) does the saga write
- *   `shipping` to `PurchaseStage` and move to a regular activity that retries within the
- *   rest of the budget, where operators see it wait and can cancel it. A purchase whose
- *   platform answers is then one workflow task. Duplicated attempts are harmless: the
- *   purchase id is the shipment's idempotency key. `PurchaseStage` is written only where
- *   operators search for it: waiting on the platform, a step that keeps failing, and the end
- *   (the `status` query has every stage).
- */
+/** The patch that introduced the v2 shape (see the module comment and workflows/purchase-steps.ts). */
 export const LOCAL_STEPS_PATCH = 'purchase-local-steps-v2';
 
-/** Stages written to the `PurchaseStage` search attribute in v2 (v1 wrote every stage). */
-const VISIBLE_STAGES: ReadonlySet<PurchaseStage> = new Set(['verifying_shipment', 'completed', 'failed']);
-
-const LOAD_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 4 } as const;
-// Database steps: transient failures (connection reset, failover) retried without limit;
-// business refusals are non-retryable failures and surface at once.
-const LEDGER_RETRY = { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
-
-type LoadSteps = Pick<Activities, 'loadPurchaseContext'>;
-type LedgerSteps = Pick<Activities, 'reserveCredit' | 'commitPurchase' | 'releaseCredit' | 'recordAttemptFailure'>;
-
-const loadV1: LoadSteps = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LOAD_RETRY });
-const ledgerV1: LedgerSteps = proxyActivities<Activities>({ startToCloseTimeout: '15 seconds', retry: LEDGER_RETRY });
-
-const loadLocal: LoadSteps = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LOAD_RETRY });
-/** A database step's first tries; if they fail, the saga shows the stage and retries for good. */
-const ledgerLocalFirst: LedgerSteps = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { ...LEDGER_RETRY, maximumInterval: '1 second', maximumAttempts: 3 },
-});
-const ledgerLocal: LedgerSteps = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LEDGER_RETRY });
-
-/** v2: CreateShipment's first attempt. Past the platform client's timeout it fails and the regular activity takes over. */
-const shipLocalFirst: Pick<Activities, 'createShipment'> = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { maximumAttempts: 1 },
-});
-
-const lookup = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  // Never compensate without knowing: keep asking until the platform answers.
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-
-function shipping(budgetMs: number): Pick<Activities, 'createShipment'> {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '10 seconds',
-    scheduleToCloseTimeout: budgetMs,
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['shipment_rejected'] },
-  });
-}
-
-function applicationFailureOf(error: unknown): ApplicationFailure | null {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause;
-  if (error instanceof ApplicationFailure) return error;
-  return null;
-}
-
-/** A business refusal reported by an activity, or null for an infrastructure failure. */
-function refusalOf(error: unknown): PurchaseRefusal | null {
-  const failure = applicationFailureOf(error);
-  if (!failure?.nonRetryable || !isErrorCode(failure.type)) return null;
-  const extensions = (failure.details?.[0] ?? {}) as ProblemExtensions;
-  return { code: failure.type, detail: failure.message, extensions };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ActivityFailure) return `${error.activityType}: ${error.cause?.message ?? error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
 export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOutcome> {
-  const { workflowId } = workflowInfo();
-  let status: PurchaseStatus = {
-    purchaseId: input.purchaseId, stage: 'started', customerId: input.customerId, productId: input.productId,
-    total: null, currency: null, holdId: null, shipmentId: null, lastError: null, outcome: 'pending',
-  };
-  setHandler(statusQuery, () => status);
-
-  // The operator's cancel interrupts whichever platform wait is current (one scope per stage).
-  let cancelled = null as CancelPurchaseRequest | null;
-  const shippingScope = new CancellationScope();
-  const verifyScope = new CancellationScope();
-  setHandler(cancelPurchaseUpdate, async (request) => {
-    cancelled ??= request;
-    (status.stage === 'shipping' ? shippingScope : verifyScope).cancel();
-    await condition(() => status.outcome !== 'pending', '30 seconds');
-    return status;
-  }, {
-    validator: (request: CancelPurchaseRequest): void => {
-      if (typeof request?.reason !== 'string' || request.reason.trim() === '') throw new Error('cancelPurchase needs a non-empty "reason"');
-      if (status.stage !== 'shipping' && status.stage !== 'verifying_shipment') {
-        throw new Error(`purchase is in stage "${status.stage}": only a purchase waiting on shipping or verifying_shipment can be cancelled`);
-      }
-    },
-  });
   const v2 = patched(LOCAL_STEPS_PATCH);
-  const load = v2 ? loadLocal : loadV1;
-  /** `visible`: write the stage to the search attribute even where v2 normally does not. */
-  const update = (patch: Partial<PurchaseStatus>, visible = false): void => {
-    status = { ...status, ...patch };
-    if (patch.stage && (!v2 || visible || VISIBLE_STAGES.has(patch.stage))) {
-      upsertSearchAttributes([{ key: PurchaseStageKey, value: patch.stage }]);
-    }
-  };
-  /**
-   * Runs a database step. v2: a few quick local tries; if they fail for an infrastructure
-   * reason (the database is down, a lock wait timed out), the stage becomes visible to
-   * operators with the error, and the step is retried until it succeeds. A business refusal
-   * is thrown at once.
-   */
-  const ledgerStep = async <T>(stage: PurchaseStage, step: (ledger: LedgerSteps) => Promise<T>): Promise<T> => {
-    if (!v2) return step(ledgerV1);
-    try {
-      return await step(ledgerLocalFirst);
-    } catch (error) {
-      if (refusalOf(error)) throw error;
-      update({ stage, lastError: describe(error) }, true);
-      return step(ledgerLocal);
-    }
-  };
+  const progress = new PurchaseProgress(input, v2 ? 'where_operators_search' : 'every_stage');
+  const steps = v2 ? currentSteps((stage, lastError) => progress.show(stage, lastError)) : stepsBeforeLocalActivities();
+  const saga: Saga = { input, steps, progress, compensations: [], shipmentRequested: false };
 
-  // Set once a hold or a promo redemption exists: from then on a failure must release them.
-  let reserved = false;
-  const fail = async (refusal: PurchaseRefusal, releaseReason: string): Promise<PurchaseOutcome> => {
-    const error = problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined);
-    await CancellationScope.nonCancellable(async () => {
-      if (reserved) {
-        update({ stage: 'compensating' });
-        await ledgerStep('compensating', (ledger) => ledger.releaseCredit({ purchaseId: input.purchaseId, reason: releaseReason }));
-      }
-      await ledgerStep(status.stage, (ledger) => ledger.recordAttemptFailure({ purchaseId: input.purchaseId, problem: { ...error } }));
-    });
-    update({ stage: 'failed', outcome: 'failed', lastError: `${refusal.code}: ${refusal.detail}` });
-    return { status: 'failed', purchaseId: input.purchaseId, error };
-  };
-
-  // 1. Load, fresh from the platform.
-  update({ stage: 'loading' });
-  let context: Awaited<ReturnType<Activities['loadPurchaseContext']>>;
   try {
-    context = await load.loadPurchaseContext({ customerId: input.customerId, productId: input.productId, requestId: input.requestId });
+    const context = await load(saga);
+    const quoted = priceOrRefuse(context.product, input);
+    const { pricing, promoCode } = await reserve(saga, context.product, quoted);
+    const shipment = await shipOrVerify(saga, context);
+    await commit(saga, context, pricing, promoCode, shipment);
+    progress.set({ stage: 'completed', outcome: 'completed' });
+    return { status: 'completed', purchaseId: input.purchaseId };
+  } catch (error) {
+    return fail(saga, asRefusal(saga, error));
+  }
+}
+
+/** A resource to give back if the saga fails, run with the reason the purchase failed. */
+type Compensation = (reason: string) => Promise<void>;
+
+interface Saga {
+  readonly input: PurchaseInput;
+  readonly steps: PurchaseSteps;
+  readonly progress: PurchaseProgress;
+  /** Pushed as each resource is reserved; run in reverse when the saga fails. */
+  readonly compensations: Compensation[];
+  /** From here on the shipment may exist: only a refusal the saga decided on may release the hold. */
+  shipmentRequested: boolean;
+}
+
+/** 1. Load customer and product, fresh from the platform. */
+async function load({ input, steps, progress }: Saga): Promise<PurchaseContext> {
+  progress.set({ stage: 'loading' });
+  try {
+    return await steps.load({ customerId: input.customerId, productId: input.productId, requestId: input.requestId });
   } catch (error) {
     const refusal = refusalOf(error) ?? {
       code: 'platform_unavailable' as const,
       detail: `The platform did not answer while loading the customer and product: ${describe(error)}`,
       extensions: {},
     };
-    return fail(refusal, 'load_failed');
+    throw new PurchaseRefused(refusal, 'load_failed');
   }
+}
 
-  // 2. Validate.
-  const refusal = checkPurchasable(context.product, input.quantity, input.expectedUnitPrice);
-  if (refusal) return fail(refusal, 'validation_failed');
-  let pricing = priceOf(context.product, input.quantity);
-  let promoCode: string | null = null;
-
-  // 3. Reserve the promo redemption (if any) and the credit for the discounted total.
-  update({ stage: 'reserving' });
+/**
+ * 3. Reserve the promo redemption (if any) and the credit for the discounted total, and push
+ * their release. The reservation's terms are what the purchase charges.
+ */
+async function reserve(saga: Saga, product: ProductFacts, quoted: Pricing): Promise<{ pricing: Pricing; promoCode: string | null }> {
+  const { input, steps, progress } = saga;
+  progress.set({ stage: 'reserving' });
+  let reservation: Awaited<ReturnType<PurchaseSteps['reserve']>>;
   try {
-    const reservation = await ledgerStep('reserving', (ledger) => ledger.reserveCredit({
-      purchaseId: input.purchaseId, customerId: input.customerId, productId: context.product.id,
-      subtotal: pricing.subtotal, currency: pricing.currency, promoCode: input.promoCode ?? null, workflowId,
-    }));
-    reserved = true;
-    pricing = pricingOfReservation(priceOf(context.product, input.quantity, reservation.discount), reservation);
-    promoCode = reservation.promoCode;
-    update({ holdId: reservation.holdId, total: pricing.total, currency: pricing.currency });
+    reservation = await steps.reserve({
+      purchaseId: input.purchaseId, customerId: input.customerId, productId: product.id,
+      subtotal: quoted.subtotal, currency: quoted.currency, promoCode: input.promoCode ?? null, workflowId: workflowInfo().workflowId,
+    });
   } catch (error) {
-    const refused = refusalOf(error);
-    if (refused) return fail(refused, 'reserve_refused');
+    const refusal = refusalOf(error);
+    if (refusal) throw new PurchaseRefused(refusal, 'reserve_refused');
     throw error;
   }
+  saga.compensations.push((reason) => steps.releaseReservation({ purchaseId: input.purchaseId, reason }, 'compensating'));
+  const pricing = chargedPricing(product, input.quantity, reservation);
+  progress.set({ holdId: reservation.holdId, total: pricing.total, currency: pricing.currency });
+  return { pricing, promoCode: reservation.promoCode };
+}
 
-  // 4. Ship.
-  update({ stage: 'shipping' });
-  let shipment: ShipmentRef | null = null;
-  const shipmentRequest = {
+/** 4. Ship: CreateShipment within the budget; if it did not answer "created" or "rejected", verify. */
+async function shipOrVerify(saga: Saga, context: PurchaseContext): Promise<ShipmentRef> {
+  const { input, steps, progress } = saga;
+  progress.set({ stage: 'shipping' });
+  saga.shipmentRequested = true;
+  const request = {
     purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
     quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
   };
-  const ship = async (): Promise<ShipmentRef> => {
-    if (!v2) return shipping(input.shipmentBudgetMs).createShipment(shipmentRequest);
-    const startedAt = Date.now();
-    try {
-      return await shipLocalFirst.createShipment(shipmentRequest);
-    } catch (error) {
-      if (isCancellation(error) || applicationFailureOf(error)?.type === 'shipment_rejected') throw error;
-      update({ stage: 'shipping', lastError: describe(error) }, true);
-      const remainingMs = Math.max(1_000, input.shipmentBudgetMs - (Date.now() - startedAt));
-      return shipping(remainingMs).createShipment(shipmentRequest);
-    }
-  };
+  let shipment: ShipmentRef;
   try {
-    shipment = await shippingScope.run(ship);
+    shipment = await progress.shippingScope.run(() => steps.ship(request, input.shipmentBudgetMs));
   } catch (error) {
+    progress.set({ lastError: describe(error) });
     const failure = applicationFailureOf(error);
-    update({ lastError: describe(error) });
     if (failure?.type === 'shipment_rejected') {
-      const details = (failure.details?.[0] ?? {}) as ProblemExtensions;
-      return fail({ code: 'shipment_failed', detail: `The platform refused the shipment: ${failure.message}`, extensions: details }, 'shipment_rejected');
+      throw new PurchaseRefused({
+        code: 'shipment_failed', detail: `The platform refused the shipment: ${failure.message}`, extensions: extensionsOf(failure),
+      }, 'shipment_rejected');
     }
-    // Retries exhausted or timed out: the platform may have created it anyway. Ask.
-    update({ stage: 'verifying_shipment' });
-    let verified = true;
-    try {
-      shipment = await verifyScope.run(() => lookup.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId }));
-    } catch (lookupError) {
-      if (!cancelled || !isCancellation(lookupError)) throw lookupError;
-      verified = false;
-    }
-    if (!shipment && cancelled) {
-      return fail({
-        code: 'purchase_cancelled',
-        detail: `Cancelled by ${cancelled.actor ?? 'an operator'} while waiting on the platform: ${cancelled.reason}`
-          + (verified ? '' : ' (the platform did not answer the shipment look-up either)'),
-        extensions: { reason: cancelled.reason, shipmentVerified: verified },
-      }, 'purchase_cancelled');
-    }
-    if (!shipment) {
-      return fail({
-        code: 'shipment_failed',
-        detail: `CreateShipment did not succeed within the ${Math.round(input.shipmentBudgetMs / 1000)} s retry budget: ${describe(error)}`,
-        extensions: { platformReason: describe(error) },
-      }, 'shipment_failed');
-    }
+    shipment = await verifyShipment(saga, error);
   }
-  update({ shipmentId: shipment.id });
+  progress.set({ shipmentId: shipment.id });
+  return shipment;
+}
 
-  // 5. Commit.
-  update({ stage: 'committing' });
-  await CancellationScope.nonCancellable(() => ledgerStep('committing', (ledger) => ledger.commitPurchase({
+/** 4b. Retries exhausted, timed out or cancelled: the platform may have created it anyway. Ask. */
+async function verifyShipment({ input, steps, progress }: Saga, shipError: unknown): Promise<ShipmentRef> {
+  progress.set({ stage: 'verifying_shipment' });
+  let found: ShipmentRef | null = null;
+  let verified = true;
+  try {
+    found = await progress.verifyingScope.run(() => steps.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId }));
+  } catch (error) {
+    if (!progress.cancelRequest || !isCancellation(error)) throw error;
+    verified = false;
+  }
+  if (found) return found;
+  const cancelled = progress.cancelRequest;
+  if (cancelled) {
+    throw new PurchaseRefused({
+      code: 'purchase_cancelled',
+      detail: `Cancelled by ${cancelled.actor ?? 'an operator'} while waiting on the platform: ${cancelled.reason}`
+        + (verified ? '' : ' (the platform did not answer the shipment look-up either)'),
+      extensions: { reason: cancelled.reason, shipmentVerified: verified },
+    }, 'purchase_cancelled');
+  }
+  throw new PurchaseRefused({
+    code: 'shipment_failed',
+    detail: `CreateShipment did not succeed within the ${Math.round(input.shipmentBudgetMs / 1000)} s retry budget: ${describe(shipError)}`,
+    extensions: { platformReason: describe(shipError) },
+  }, 'shipment_failed');
+}
+
+/** 5. Commit: capture the hold, append the purchase entry, insert the purchase. Retried until done. */
+async function commit({ input, steps, progress }: Saga, context: PurchaseContext, pricing: Pricing, promoCode: string | null, shipment: ShipmentRef): Promise<void> {
+  progress.set({ stage: 'committing' });
+  await CancellationScope.nonCancellable(() => steps.commit({
     purchaseId: input.purchaseId,
     customerId: input.customerId,
     productId: context.product.id,
@@ -334,10 +236,114 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     // Where the platform ships it: the same as the address read, unless a re-executed step
     // read a newer one after the shipment was created (histories before v2 have no address).
     address: shipment.address ?? context.customer.address,
-    workflowId,
+    workflowId: workflowInfo().workflowId,
     actor: input.actor,
     requestId: input.requestId,
-  })));
-  update({ stage: 'completed', outcome: 'completed' });
-  return { status: 'completed', purchaseId: input.purchaseId };
+  }));
+}
+
+/**
+ * What a failure of a step means for the caller. A refusal is the answer. An error of this
+ * code itself (not a Temporal failure) before the shipment was requested is answered as
+ * `internal_error` rather than failing the workflow task forever. Anything else — the workflow
+ * cancelled through Temporal, a bug once a shipment may exist — fails the workflow: the hold is
+ * then left to reconciliation, which looks the shipment up before releasing it.
+ */
+function asRefusal(saga: Saga, error: unknown): PurchaseRefused {
+  if (error instanceof PurchaseRefused) return error;
+  if (!(error instanceof TemporalFailure) && !saga.shipmentRequested) {
+    return new PurchaseRefused({
+      code: 'internal_error',
+      detail: `The purchase saga failed before requesting a shipment: ${describe(error)}`,
+      extensions: {},
+    }, 'saga_error');
+  }
+  throw error;
+}
+
+/** 6. Compensate (in reverse, never cancelled, errors not swallowed) and record the failure the caller gets. */
+async function fail({ input, steps, progress, compensations }: Saga, refused: PurchaseRefused): Promise<PurchaseOutcome> {
+  const { refusal, releaseReason } = refused;
+  const error = problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined);
+  await CancellationScope.nonCancellable(async () => {
+    if (compensations.length > 0) {
+      progress.set({ stage: 'compensating' });
+      await runInReverse(compensations, releaseReason);
+    }
+    await steps.recordFailure({ purchaseId: input.purchaseId, problem: { ...error } }, progress.stage);
+  });
+  progress.set({ stage: 'failed', outcome: 'failed', lastError: `${refusal.code}: ${refusal.detail}` });
+  return { status: 'failed', purchaseId: input.purchaseId, error };
+}
+
+/**
+ * Runs every compensation, newest first, even when one fails; then throws what failed (the
+ * saga fails and the attempt stays pending for reconciliation: never a pretended release).
+ */
+async function runInReverse(compensations: readonly Compensation[], reason: string): Promise<void> {
+  const failures: unknown[] = [];
+  for (const compensation of [...compensations].reverse()) {
+    try {
+      await compensation(reason);
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw ApplicationFailure.create({ type: 'compensation_failed', message: failures.map(describe).join('; '), nonRetryable: true });
+  }
+}
+
+/** Stages written to the `PurchaseStage` search attribute in v2 (v1 wrote every stage). */
+const VISIBLE_STAGES: ReadonlySet<PurchaseStage> = new Set(['verifying_shipment', 'completed', 'failed']);
+
+/**
+ * The saga's status as the `status` query answers it and the `PurchaseStage` search attribute
+ * shows it, and the operator's `cancelPurchase` update, which interrupts whichever platform
+ * wait is current (one cancellation scope per stage that waits on the platform).
+ */
+class PurchaseProgress {
+  private current: PurchaseStatus;
+  cancelRequest: CancelPurchaseRequest | null = null;
+  readonly shippingScope = new CancellationScope();
+  readonly verifyingScope = new CancellationScope();
+
+  constructor(input: PurchaseInput, private readonly stageWrites: 'every_stage' | 'where_operators_search') {
+    this.current = {
+      purchaseId: input.purchaseId, stage: 'started', customerId: input.customerId, productId: input.productId,
+      total: null, currency: null, holdId: null, shipmentId: null, lastError: null, outcome: 'pending',
+    };
+    setHandler(statusQuery, () => this.current);
+    setHandler(cancelPurchaseUpdate, async (request) => {
+      this.cancelRequest ??= request;
+      (this.current.stage === 'shipping' ? this.shippingScope : this.verifyingScope).cancel();
+      await condition(() => this.current.outcome !== 'pending', '30 seconds');
+      return this.current;
+    }, {
+      validator: (request: CancelPurchaseRequest): void => {
+        const refusal = cancelRefusal(this.current.stage, request);
+        if (refusal) throw new Error(refusal);
+      },
+    });
+  }
+
+  get stage(): PurchaseStage {
+    return this.current.stage;
+  }
+
+  set(patch: Partial<PurchaseStatus>): void {
+    this.current = { ...this.current, ...patch };
+    if (patch.stage && (this.stageWrites === 'every_stage' || VISIBLE_STAGES.has(patch.stage))) this.writeStage(patch.stage);
+  }
+
+  /** A step keeps failing and is retried: show its stage to operators, with the error. */
+  show(stage: PurchaseStage, lastError: string): void {
+    this.current = { ...this.current, stage, lastError };
+    this.writeStage(stage);
+  }
+
+  private writeStage(stage: PurchaseStage): void {
+    upsertSearchAttributes([{ key: PurchaseStageKey, value: stage }]);
+  }
 }

@@ -8,10 +8,11 @@
  * (same run row, found again by the first execution's run id).
  */
 import {
-  ActivityFailure, CancellationScope, continueAsNew, proxyActivities, workflowInfo,
+  CancellationScope, continueAsNew, proxyActivities, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ReconciliationSummary } from '../activities/reconcile.js';
+import { describe } from './failures.js';
 
 export interface ReconcileInput {
   readonly trigger: 'schedule' | 'manual';
@@ -40,11 +41,6 @@ const checking = proxyActivities<Activities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
-
-function describe(error: unknown): string {
-  if (error instanceof ActivityFailure) return `${error.activityType}: ${error.cause?.message ?? error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
 
 export async function reconcileLedger(input: ReconcileInput = { trigger: 'schedule' }): Promise<ReconciliationSummary> {
   const info = workflowInfo();

@@ -4,9 +4,10 @@
  * checks the refundable amount (racing refunds serialise on the row), appends the refund
  * and its `refund` ledger entry in one transaction, and is idempotent on the refund id.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { isErrorCode, problemBody, type ProblemBody, type ProblemExtensions } from '../src/domain/errors.js';
+import { problemBody, type ProblemBody } from '../src/domain/errors.js';
+import { refusalOf } from './failures.js';
 
 export type RefundReason = 'requested_by_customer' | 'damaged' | 'not_delivered' | 'duplicate' | 'goodwill' | 'other';
 
@@ -44,11 +45,8 @@ export async function refundPurchase(input: RefundInput): Promise<RefundOutcome>
     });
     return { status: 'completed', refundId: result.refundId, amount: result.amount };
   } catch (error) {
-    const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
-    if (failure?.nonRetryable && isErrorCode(failure.type)) {
-      const extensions = (failure.details?.[0] ?? {}) as ProblemExtensions;
-      return { status: 'failed', refundId: input.refundId, error: problemBody(failure.type, failure.message, extensions, input.requestId ?? undefined) };
-    }
-    throw error;
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    return { status: 'failed', refundId: input.refundId, error: problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined) };
   }
 }
