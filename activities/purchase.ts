@@ -2,13 +2,17 @@
  * Activities of the purchase saga and of refunds. Each is idempotent, because Temporal retries
  * them: the platform's CreateShipment is keyed by the purchase id, and every database step is
  * keyed by the purchase, hold or refund id.
+ *
+ * An activity's name is recorded in every workflow history that ran it (local activities'
+ * markers included) and replay checks it, so names never change: a database step is named as
+ * the repository function it calls, and if one drifts, the function is renamed.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../src/domain/errors.js';
 import type { ProductFacts } from '../src/domain/purchase.js';
 import {
-  applyRefund, commitPurchase, failAttempt, releaseHold, reserveForPurchase,
+  applyRefund, commitPurchase, recordAttemptFailure, releaseCredit, reserveCredit,
   type CommitInput, type RefundInput, type Reservation, type ReserveInput,
 } from '../src/db/purchase-repository.js';
 import type { AddressSnapshot } from '../src/db/schema.js';
@@ -82,7 +86,7 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
     },
 
     async reserveCredit(input) {
-      return refusingDomainErrors(() => reserveForPurchase(db, input));
+      return refusingDomainErrors(() => reserveCredit(db, input));
     },
 
     async createShipment(input) {
@@ -123,11 +127,11 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
     },
 
     async releaseCredit({ purchaseId, reason }) {
-      return { released: await releaseHold(db, purchaseId, reason) };
+      return { released: await releaseCredit(db, purchaseId, reason) };
     },
 
     async recordAttemptFailure({ purchaseId, problem }) {
-      await failAttempt(db, purchaseId, problem);
+      await recordAttemptFailure(db, purchaseId, problem);
     },
 
     async applyRefund(input) {

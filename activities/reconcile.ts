@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { newId } from '../src/db/ids.js';
-import { failAttempt, releaseHold } from '../src/db/purchase-repository.js';
+import { recordAttemptFailure, releaseCredit } from '../src/db/purchase-repository.js';
 import {
   attemptBooks, beginRun, emptyCounts, finishRun, getRun, hasAccountsAfter, ledgerFindings, MAX_FAILED_ATTEMPTS_PER_BATCH, orphanCancelBlocker,
   readBatch, readFailedAttempts, recordBatch,
@@ -174,10 +174,10 @@ export function createReconcileActivities(deps: ActivityDeps): ReconcileActiviti
           detail: `hold of ${hold.amount} ${hold.currency} since ${hold.createdAt}; workflow ${workflowId} is still running (see the runbook on stuck purchases)` });
         continue;
       }
-      if (!(await releaseHold(db, hold.purchaseId, 'reconciliation_orphan'))) continue;
+      if (!(await releaseCredit(db, hold.purchaseId, 'reconciliation_orphan'))) continue;
       released += 1;
       const detail = `workflow ${workflowId} is ${state}; its hold of ${hold.amount} ${hold.currency} (since ${hold.createdAt}) was released`;
-      await failAttempt(db, hold.purchaseId, { ...problemBody('purchase_cancelled', `The purchase workflow ended without an outcome (${state}); reconciliation released the reserved credit.`, { workflowStatus: state }) });
+      await recordAttemptFailure(db, hold.purchaseId, { ...problemBody('purchase_cancelled', `The purchase workflow ended without an outcome (${state}); reconciliation released the reserved credit.`, { workflowStatus: state }) });
       findings.push({ severity: 'warning', kind: 'orphaned_hold_released', entity, expected: 'released', actual: 'pending', detail });
       Context.current().log.warn('released an orphaned credit hold', { holdId: hold.id, purchaseId: hold.purchaseId, customerId: hold.customerId, amount: hold.amount, workflowStatus: state });
     }

@@ -34,7 +34,7 @@ import { PurchaseRequest } from '../../src/contracts/index.js';
 import { openDatabase } from '../../src/db/client.js';
 import { claimKey, storeResponse } from '../../src/db/idempotency-repository.js';
 import { newId } from '../../src/db/ids.js';
-import { commitPurchase, insertAttempt, reserveForPurchase } from '../../src/db/purchase-repository.js';
+import { commitPurchase, insertAttempt, reserveCredit } from '../../src/db/purchase-repository.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { checkPurchasable, priceOf, purchaseWorkflowId } from '../../src/domain/purchase.js';
 import { createLogger } from '../../src/logger.js';
@@ -109,7 +109,7 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
         id: purchaseId, customerId: body.customerId, productId: body.productId, quantity: body.quantity,
         promoCode: body.promoCode ?? null, workflowId, actor: caller.name, requestId,
       });
-      const reservation = await reserveForPurchase(tx, {
+      const reservation = await reserveCredit(tx, {
         purchaseId, customerId: body.customerId, productId: facts.id, subtotal: pricing.subtotal, currency: pricing.currency,
         promoCode: body.promoCode ?? null, workflowId,
       });

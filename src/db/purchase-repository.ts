@@ -41,7 +41,7 @@ export interface Reservation {
  * anything. Idempotent on the purchase id: a second call returns the first call's terms
  * (total and discount), whatever subtotal it is given.
  */
-export async function reserveForPurchase(db: Db, input: ReserveInput): Promise<Reservation> {
+export async function reserveCredit(db: Db, input: ReserveInput): Promise<Reservation> {
   return db.transaction(async (tx) => {
     const promo = input.promoCode
       ? await reservePromo(tx, { purchaseId: input.purchaseId, code: input.promoCode, customerId: input.customerId, productId: input.productId, subtotal: input.subtotal, currency: input.currency })
@@ -88,7 +88,7 @@ export async function reserveForPurchase(db: Db, input: ReserveInput): Promise<R
  * Releases the pending hold of a purchase and its promo reservation (idempotent); returns
  * whether a hold was released.
  */
-export async function releaseHold(db: Db, purchaseId: string, resolution: string): Promise<boolean> {
+export async function releaseCredit(db: Db, purchaseId: string, resolution: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     await releasePromo(tx, purchaseId);
     const released = await tx.update(creditHolds)
@@ -318,7 +318,7 @@ export async function getAttempt(db: Executor, id: string): Promise<PurchaseAtte
 }
 
 /** Marks an attempt failed with the problem body its caller got (idempotent, first outcome wins). */
-export async function failAttempt(db: Executor, id: string, problem: Record<string, unknown>): Promise<void> {
+export async function recordAttemptFailure(db: Executor, id: string, problem: Record<string, unknown>): Promise<void> {
   await db.update(purchaseAttempts)
     .set({ status: 'failed', error: problem, finishedAt: sql`clock_timestamp()` })
     .where(and(eq(purchaseAttempts.id, id), eq(purchaseAttempts.status, 'pending')));

@@ -9,7 +9,7 @@ import { describe, expect, it, inject } from 'vitest';
 import type {
   CreditBalance, LedgerEntryList, Problem, Purchase, PurchaseAttempt, PurchaseList, PurchaseWithRefunds, Refund, RefundList,
 } from '../../contracts/index.js';
-import { releaseHold, reserveForPurchase } from '../../db/purchase-repository.js';
+import { releaseCredit, reserveCredit } from '../../db/purchase-repository.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
 import type { PlatformControl } from '../../../test/support/platform.js';
 import { TOKENS, type TestStack } from '../../../test/support/stack.js';
@@ -244,12 +244,12 @@ describe('reservation', () => {
     const customerId = await funded(10_000);
     const purchaseId = `pur_reserve_twice_${Date.now()}`;
     const input = { purchaseId, customerId, productId: 'prod_mouse', subtotal: 2_000, currency: 'USD', promoCode: null, workflowId: `purchase-${purchaseId}` };
-    const first = await reserveForPurchase(stack.database.db, input);
-    const again = await reserveForPurchase(stack.database.db, { ...input, subtotal: 2_600 });
+    const first = await reserveCredit(stack.database.db, input);
+    const again = await reserveCredit(stack.database.db, { ...input, subtotal: 2_600 });
     expect(again).toEqual(first);
     expect(first.total).toBe(2_000);
     expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 2_000 });
-    await releaseHold(stack.database.db, purchaseId, 'test_cleanup');
+    await releaseCredit(stack.database.db, purchaseId, 'test_cleanup');
     expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 0 });
   });
 });
