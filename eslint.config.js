@@ -73,4 +73,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Tests beside the workflows run in Node (a worker and the time-skipping test server), not in the sandbox.
+    files: ['workflows/**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off', 'no-restricted-globals': 'off' },
+  },
 );

@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Projects: `unit` (pure logic, no I/O beyond an in-process server) and `integration`
- * (real Postgres, a real Temporal dev server and platform-mock, started by the global setup)
- * run in `npm test`; `fuzz` (Schemathesis, `npm run test:fuzz`) and `faults` (the fault
+ * Projects: `unit` (pure logic, no I/O beyond an in-process server), `workflows` (workflow
+ * logic with stubbed activities on the time-skipping test server, one per file, see
+ * test/support/time-skipping.ts) and `integration` (real Postgres, a real Temporal dev server
+ * and platform-mock, started by the global setup) run in `npm test`; `fuzz` (Schemathesis, `npm run test:fuzz`) and `faults` (the fault
  * suite, `npm run test:faults`) use the same setup and run as CI steps of their own.
  * Both use the `forks` pool: a Temporal Worker inside `threads` fails (sdk-typescript#876).
  */
@@ -14,9 +15,19 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'activities/**/*.test.ts', 'workflows/**/*.test.ts', 'platform-mock/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'activities/**/*.test.ts', 'platform-mock/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'workflows',
+          include: ['workflows/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', 'node_modules/**'],
+          pool: 'forks',
+          // Starting the test server and bundling the workflows take a few seconds per file.
+          hookTimeout: 120_000,
         },
       },
       {

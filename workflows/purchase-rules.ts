@@ -53,8 +53,13 @@ export function priceOrRefuse(product: ProductFacts, request: PriceRequest): Pri
 
 /** What the purchase charges once reserved: the reservation's terms (see `pricingOfReservation`). */
 export function chargedPricing(product: ProductFacts, quantity: number, reservation: { readonly total: number; readonly discount: number }): Pricing {
-  return pureStep('be priced from its reservation', 'pricing_failed', () =>
-    pricingOfReservation(priceOf(product, quantity, reservation.discount), reservation));
+  return pureStep('be priced from its reservation', 'pricing_failed', () => {
+    const pricing = pricingOfReservation(priceOf(product, quantity, reservation.discount), reservation);
+    const amounts = [pricing.unitPrice, pricing.subtotal, pricing.discount, pricing.total];
+    // Commit would refuse them for good (and be retried forever): stop here, while it can be undone.
+    if (!amounts.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error(`the reserved terms are not amounts: ${JSON.stringify(reservation)}`);
+    return pricing;
+  });
 }
 
 /** Stages in which the saga waits on the platform, where an operator's cancel can act. */

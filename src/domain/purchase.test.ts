@@ -16,6 +16,16 @@ describe('checkPurchasable', () => {
     expect(refusal?.code).toBe('price_changed');
     expect(refusal?.extensions.currentPrice).toEqual({ amount: 8999, currency: 'USD' });
   });
+  it('refuses a price × quantity with no exact number (past 2^53), and a price that is no amount, before anything is priced', () => {
+    expect(checkPurchasable({ ...keyboard, unitPrice: 5_000_000_000_000_000 }, 2, undefined)).toMatchObject({
+      code: 'amount_out_of_range', extensions: { quantity: 2, maxAmount: Number.MAX_SAFE_INTEGER },
+    });
+    expect(checkPurchasable({ ...keyboard, unitPrice: Number.MAX_SAFE_INTEGER }, 1, undefined)).toBeNull();
+    for (const unitPrice of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(checkPurchasable({ ...keyboard, unitPrice }, 1, undefined)?.code).toBe('amount_out_of_range');
+    }
+    expect(() => priceOf({ ...keyboard, unitPrice: 5_000_000_000_000_000 }, 2)).toThrow(RangeError);
+  });
   it.each([0, -1, 101, 1.5])('refuses quantity %s', (quantity) => {
     expect(checkPurchasable(keyboard, quantity, undefined)?.code).toBe('validation_failed');
   });

@@ -50,10 +50,11 @@ export function checkPurchasable(product: ProductFacts, quantity: number, expect
     };
   }
   // The platform accepts any integer price; a price × quantity past 2^53 has no exact number.
-  if (!Number.isSafeInteger(product.unitPrice) || !Number.isSafeInteger(product.unitPrice * quantity)) {
+  const subtotal = product.unitPrice * quantity;
+  if (!Number.isSafeInteger(product.unitPrice) || product.unitPrice < 0 || !Number.isSafeInteger(subtotal)) {
     return {
       code: 'amount_out_of_range',
-      detail: `${quantity} × ${product.unitPrice} ${product.currency} is beyond the largest amount the ledger can hold exactly (${Number.MAX_SAFE_INTEGER}).`,
+      detail: `${quantity} × ${product.unitPrice} ${product.currency} is not an amount the ledger can hold exactly (0 to ${Number.MAX_SAFE_INTEGER} minor units).`,
       extensions: { unitPrice: { amount: product.unitPrice, currency: product.currency }, quantity, maxAmount: Number.MAX_SAFE_INTEGER },
     };
   }
