@@ -116,9 +116,9 @@ describe('pureStep', () => {
     const throwers: (() => never)[] = [
       () => { throw new RangeError('amount overflow'); },
       () => { throw new TypeError('x is undefined'); },
-      // Whatever a library might throw, not only errors.
+      // Errors the runtime throws on its own, not only ours.
       () => JSON.parse('{') as never,
-      () => [].reduce<never>((a) => a),
+      () => ([] as number[]).reduce((a, b) => a + b) as never,
     ];
     for (const thrower of throwers) {
       const result = outcomeOf(() => pureStep('compute', 'step_failed', thrower));
