@@ -26,8 +26,10 @@ export default defineConfig({
           include: ['workflows/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           pool: 'forks',
-          // Starting the test server and bundling the workflows take a few seconds per file.
+          // Starting the test server and bundling the workflows take a few seconds per file;
+          // a test takes milliseconds of skipped time, but local activities back off in real time.
           hookTimeout: 120_000,
+          testTimeout: 20_000,
         },
       },
       {

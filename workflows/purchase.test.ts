@@ -98,9 +98,11 @@ function routedActivities(): Stubbed {
 beforeAll(async () => {
   // Stubbed activities fail on purpose; the SDK would log a warning for each attempt.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const [started, bundle] = await Promise.all([startTimeSkippingEnvironment(), bundleWorkflows()]);
-  env = started;
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle, activities: routedActivities() });
+  const [started, bundle] = await Promise.allSettled([startTimeSkippingEnvironment(), bundleWorkflows()]);
+  if (started.status === 'fulfilled') env = started.value; // torn down in afterAll, whatever fails next
+  if (started.status === 'rejected') throw started.reason;
+  if (bundle.status === 'rejected') throw bundle.reason;
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle.value, activities: routedActivities() });
   running = worker.run();
   // A worker's first workflow task loads the bundle into its sandbox (about a second): here,
   // not in the first test's time.
