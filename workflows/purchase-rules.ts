@@ -40,7 +40,7 @@ export interface PriceRequest {
 }
 
 /**
- * Validates the product read and prices the purchase before anything is reserved: inactive
+ * 2. Validates the product read and prices the purchase before anything is reserved: inactive
  * product, changed price, quantity out of bounds, a total with no exact number.
  */
 export function priceOrRefuse(product: ProductFacts, request: PriceRequest): Pricing {
