@@ -1,11 +1,66 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = [
-  'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads',
-  'stream', 'util', 'events', 'url', 'dns', 'tls', 'zlib', 'process', 'timers', 'buffer',
-];
+/** Every Node built-in, bare and `node:`-prefixed (`fs`, `node:fs`, `vm`, `perf_hooks`, …). */
+const nodeBuiltins = [...new Set(builtinModules.map((name) => name.replace(/^node:/, '')))];
+
+/**
+ * The folders of the service and which of them each may import (its own folder is always
+ * allowed). Dependencies point one way:
+ *   api → app → {db, platform, domain, contracts, workflows' client side};
+ *   activities → {db, platform, domain, contracts}; workflows → {domain, contracts, activity types};
+ *   domain and contracts → nothing of ours; src/dev (dev-only orchestration) → anything, and
+ *   nothing in production imports it. src/temporal (worker and client bootstrap) and
+ *   src/main.ts (the entrypoints) assemble the rest. Tests and bench may import anything.
+ */
+const LAYERS = {
+  api: 'src/api', app: 'src/app', db: 'src/db', platform: 'src/platform', temporal: 'src/temporal',
+  domain: 'src/domain', contracts: 'src/contracts', dev: 'src/dev', main: 'src/main.ts',
+  config: 'src/config.ts', logger: 'src/logger.ts', metrics: 'src/metrics.ts',
+  workflows: 'workflows', activities: 'activities', platformMock: 'platform-mock', web: 'web', test: 'test', bench: 'bench', scripts: 'scripts',
+};
+/** @type {Record<string, (keyof typeof LAYERS)[]>} */
+const MAY_IMPORT = {
+  api: ['app', 'contracts', 'domain', 'config', 'logger', 'metrics'],
+  app: ['db', 'platform', 'domain', 'contracts', 'workflows', 'config', 'logger'],
+  db: ['domain', 'contracts'],
+  platform: ['domain', 'contracts', 'config'],
+  temporal: ['workflows', 'activities', 'db', 'platform', 'domain', 'contracts', 'config', 'logger', 'metrics'],
+  domain: [],
+  contracts: [],
+  activities: ['db', 'platform', 'domain', 'contracts', 'config', 'logger', 'metrics'],
+  workflows: ['domain', 'contracts', 'activities'],
+  main: ['api', 'app', 'db', 'platform', 'temporal', 'domain', 'contracts', 'config', 'logger', 'metrics', 'workflows', 'activities'],
+  platformMock: ['scripts'],
+  web: ['contracts'],
+};
+/**
+ * The approvals routes (maker–checker) still do their use-case work in the API layer and reach
+ * the database and the workflow directly; until they move into src/app they have a row of
+ * their own, so everything else in src/api stays held to `api`.
+ */
+const APPROVALS = 'src/api/approvals';
+const approvalsZone = {
+  target: `./${APPROVALS}`,
+  from: ['platform', 'temporal', 'activities', 'dev', 'main', 'platformMock', 'web', 'test', 'bench', 'scripts']
+    .map((other) => `./${LAYERS[/** @type {keyof typeof LAYERS} */ (other)]}`),
+  message: `${APPROVALS} may import src/api, src/app, src/db, src/domain, src/contracts, workflows (until it moves into src/app).`,
+};
+const dependencyZones = Object.entries(MAY_IMPORT).map(([layer, allowed]) => {
+  const own = /** @type {keyof typeof LAYERS} */ (layer);
+  const forbidden = Object.keys(LAYERS).filter((other) => other !== own && !allowed.includes(/** @type {keyof typeof LAYERS} */ (other)));
+  return {
+    target: `./${LAYERS[own]}`,
+    from: forbidden.map((other) => `./${LAYERS[/** @type {keyof typeof LAYERS} */ (other)]}`),
+    message: allowed.length
+      ? `${LAYERS[own]} may import only ${allowed.map((a) => LAYERS[a]).join(', ')} of ours (the folder DAG in eslint.config.js).`
+      : `${LAYERS[own]} may import nothing of ours (the folder DAG in eslint.config.js).`,
+  };
+});
 
 export default tseslint.config(
   {
@@ -30,6 +85,36 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The folder DAG and no import circles, over every TypeScript file (tests and bench included
+    // for circles; tests may reach into any layer for set-up, so the DAG skips them).
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // TypeScript files are modules to follow (for circles), parsed by typescript-eslint.
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'web/tsconfig.json'], noWarnOnMultipleProjects: true })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['**/*.test.ts', 'test/**', `${APPROVALS}/**`],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: dependencyZones }],
+    },
+  },
+  {
+    files: [`${APPROVALS}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: [approvalsZone] }],
     },
   },
   {

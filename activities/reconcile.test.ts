@@ -1,6 +1,6 @@
 /** The pure decisions behind cancelling shipments of failed purchase attempts. */
 import { describe, expect, it } from 'vitest';
-import { orphanCancelBlocker, type AttemptBooks } from '../src/db/reconciliation-repository.js';
+import { orphanCancelBlocker, type AttemptBooks } from '../src/domain/reconciliation.js';
 import { cancelledDuringBatch } from './reconcile.js';
 
 const books = (patch: Partial<AttemptBooks> = {}): AttemptBooks => ({ attemptStatus: 'failed', hasPurchase: false, ledgerEntries: 0, holdStatus: 'released', ...patch });

@@ -16,14 +16,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { newId } from '../src/db/ids.js';
+import { newId } from '../src/domain/ids.js';
 import { recordAttemptFailure, releaseCredit } from '../src/db/purchase-repository.js';
 import {
-  attemptBooks, beginRun, emptyCounts, finishRun, getRun, hasAccountsAfter, ledgerFindings, MAX_FAILED_ATTEMPTS_PER_BATCH, orphanCancelBlocker,
+  attemptBooks, beginRun, emptyCounts, finishRun, getRun, hasAccountsAfter, MAX_FAILED_ATTEMPTS_PER_BATCH,
   readBatch, readFailedAttempts, recordBatch,
-  type FailedAttemptRow, type PurchaseCheckRow, type StaleHoldRow,
+  type FailedAttemptRow,
 } from '../src/db/reconciliation-repository.js';
-import type { Finding, ReconciliationCounts, ReconciliationRunRow, ReconciliationTrigger } from '../src/db/schema.js';
+import type { ReconciliationCounts, ReconciliationRunRow, ReconciliationTrigger } from '../src/db/schema.js';
+import { ledgerFindings, orphanCancelBlocker, type Finding, type PurchaseCheckRow, type StaleHoldRow } from '../src/domain/reconciliation.js';
 import { problemBody } from '../src/domain/errors.js';
 import { purchaseWorkflowId } from '../src/domain/purchase.js';
 import { PlatformError, type PlatformClient } from '../src/platform/client.js';

@@ -24,11 +24,15 @@ import { checkInvariants, type InvariantReport } from './lib/invariants.js';
 import { startNode, waitForExit, waitForHttp, type Service } from './lib/processes.js';
 import { renderMarkdown } from './lib/report.js';
 import {
+  SCENARIOS, type BenchResult, type CpuGroup, type Goal, type MaxRateResult, type Options, type PhaseResult, type ScenarioGroup,
+  type ScenarioSummary, type StepResult,
+} from './lib/results.js';
+import {
   HOT_CUSTOMER, LEDGER_CUSTOMER, coldCustomers, listingCustomer, seedLedger, seedPurchasers, seedPurchases, vacuumAnalyze,
   type SeedTiming,
 } from './lib/seed.js';
 import { median, round } from './lib/stats.js';
-import type { Latency, LoadResult, LoadSpec } from './lib/types.js';
+import type { LoadResult, LoadSpec } from './lib/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -46,23 +50,6 @@ const HELP = `npm run bench -- [options]
   --profile DIR      write V8 CPU profiles of the API, worker and baseline (main threads) into DIR
                      (profiling slows them: not for the numbers)
   DATABASE_URL       admin connection of the local Postgres (default postgres://postgres@127.0.0.1:5432/postgres)`;
-
-const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained'] as const;
-type ScenarioGroup = (typeof SCENARIOS)[number];
-
-interface Options {
-  readonly quick: boolean;
-  readonly runs: number;
-  readonly only: ReadonlySet<ScenarioGroup>;
-  readonly maxRate: number;
-  readonly entries: number;
-  readonly purchases: number;
-  readonly cold: number;
-  /** 0 = auto: 80% of each target's maximum rate (or 5/s without a search). */
-  readonly hotRate: number;
-  readonly readRate: number;
-  readonly profileDir: string | null;
-}
 
 function intOption(value: string | undefined, fallback: number, min: number, max: number, name: string): number {
   if (value === undefined) return fallback;
@@ -116,82 +103,6 @@ function profile(quick: boolean): Record<'warmup' | 'fixed' | 'step' | 'sustaine
   return quick
     ? { warmup: 3, fixed: 8, step: 5, sustained: 15, readLatency: 4, readThroughput: 3, hotCold: 6 }
     : { warmup: 5, fixed: 15, step: 10, sustained: 60, readLatency: 5, readThroughput: 4, hotCold: 8 };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Result shapes (written to bench/results/<date>.json)
-
-export type CpuGroup = 'api' | 'worker' | 'temporal' | 'postgres' | 'platform' | 'baseline' | 'load';
-
-export interface PhaseResult {
-  readonly name: string;
-  readonly load: LoadResult;
-  /** CPU milliseconds per process group over the load and the drain after it. */
-  readonly cpuMs: Readonly<Partial<Record<CpuGroup, number>>>;
-  readonly wallSec: number;
-  readonly drainMs: number;
-  /** CPU used by processes outside the benchmark during the phase, in cores (the machine is shared). */
-  readonly foreignCores: number;
-}
-
-export interface ScenarioSummary {
-  readonly key: string;
-  readonly label: string;
-  readonly target: 'saga' | 'baseline' | 'api';
-  readonly rate: number | null;
-  readonly connections: number | null;
-  readonly runs: readonly PhaseResult[];
-  /** Medians over the runs. */
-  readonly latencyMs: Latency;
-  readonly okPerSec: number;
-  readonly errors: number;
-  /** Median CPU milliseconds per successful request, per process group. */
-  readonly cpuPerRequestMs: Readonly<Partial<Record<CpuGroup, number>>>;
-  /** Database execution time of the same query (EXPLAIN ANALYZE, median), for reads. */
-  readonly dbMs?: number;
-  /** Median CPU of other processes on the machine during the runs, in cores. */
-  readonly foreignCores: number;
-  /** For purchase listings: the DB time of the query as it was before the NULLS LAST / row-keyset fix. */
-  readonly dbMsBeforeFix?: number;
-}
-
-export interface StepResult {
-  readonly rate: number;
-  readonly passed: boolean;
-  readonly why: string;
-  readonly phase: PhaseResult;
-}
-
-export interface MaxRateResult {
-  readonly target: 'saga' | 'baseline';
-  readonly maxRate: number;
-  readonly steps: readonly StepResult[];
-}
-
-export interface Goal {
-  readonly goal: string;
-  readonly measured: string;
-  readonly met: boolean | null;
-}
-
-export interface BenchResult {
-  readonly version: 1;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly wallSec: number;
-  readonly options: Omit<Options, 'only'> & { readonly only: readonly ScenarioGroup[] };
-  readonly machine: Record<string, string | number>;
-  readonly settings: Record<string, string | number>;
-  readonly seed: readonly SeedTiming[];
-  readonly idleCpuPerSecMs: Readonly<Partial<Record<CpuGroup, number>>>;
-  readonly scenarios: readonly ScenarioSummary[];
-  readonly maxRate: readonly MaxRateResult[];
-  readonly sustained: ScenarioSummary | null;
-  readonly ratios: { readonly p50SagaOverBaseline: number | null; readonly throughputSagaOverBaseline: number | null };
-  readonly timelines: Readonly<Record<string, TimelineSummary | null>>;
-  readonly invariants: InvariantReport | null;
-  readonly goals: readonly Goal[];
-  readonly notes: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------

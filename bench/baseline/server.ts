@@ -25,15 +25,17 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { callerOf, createAuthenticator, requireRole } from '../../src/api/auth.js';
 import { createErrorHandler, notFoundHandler } from '../../src/api/errors.js';
-import { assertSameRequest, idempotencyScope, sendStored, storedResponse, type StoredResponse } from '../../src/api/idempotency.js';
-import { toPurchase } from '../../src/api/purchases/mappers.js';
+import { idempotencyScope } from '../../src/api/idempotency.js';
+import { sendAnswer } from '../../src/api/respond.js';
+import { assertSameRequest, storedAnswer, type Answer } from '../../src/app/idempotent.js';
+import { toPurchase } from '../../src/app/purchase-views.js';
 import { requestIdMiddleware, requestIdOf } from '../../src/api/request-id.js';
 import { parseBody } from '../../src/api/validate.js';
 import { loadConfig } from '../../src/config.js';
 import { PurchaseRequest } from '../../src/contracts/index.js';
 import { openDatabase } from '../../src/db/client.js';
 import { claimKey, storeResponse } from '../../src/db/idempotency-repository.js';
-import { newId } from '../../src/db/ids.js';
+import { newId } from '../../src/domain/ids.js';
 import { commitPurchase, insertAttempt, reserveCredit } from '../../src/db/purchase-repository.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { checkPurchasable, priceOf, purchaseWorkflowId } from '../../src/domain/purchase.js';
@@ -95,13 +97,13 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
 
   // 2–4. Reserve, ship and commit in one transaction.
   let shipmentId: string | null = null;
-  let outcome: { stored: StoredResponse; replayed: boolean };
+  let outcome: { stored: Answer; replayed: boolean };
   try {
     outcome = await db.transaction(async (tx) => {
       const claim = await claimKey(tx, scope, purchaseId);
       if (!claim.claimed) {
         assertSameRequest(claim.row, scope);
-        const stored = storedResponse(claim.row);
+        const stored = storedAnswer(claim.row);
         if (!stored) throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
         return { stored, replayed: true };
       }
@@ -132,7 +134,7 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
         total: priced.total, currency: priced.currency, promoCode: reservation.promoCode, shipmentId: shipment.id, shipmentStatus: shipment.status,
         address, workflowId, actor: caller.name, requestId,
       });
-      const stored: StoredResponse = { status: 201, body: toPurchase(purchase) };
+      const stored: Answer = { status: 201, body: toPurchase(purchase) };
       await storeResponse(tx, scope.scope, scope.key, stored.status, stored.body);
       return { stored, replayed: false };
     });
@@ -147,7 +149,7 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
     throw error;
   }
   const location = outcome.stored.status === 201 ? `/v1/purchases/${(outcome.stored.body as { id: string }).id}` : undefined;
-  sendStored(res, outcome.stored, outcome.replayed, location);
+  sendAnswer(res, { ...outcome.stored, replayed: outcome.replayed, ...(location ? { location } : {}) });
 });
 app.use('/v1', v1);
 app.use(notFoundHandler);

@@ -1,5 +1,5 @@
 /** The markdown report of one benchmark run (bench/results/<date>.md). */
-import type { BenchResult, CpuGroup, PhaseResult, ScenarioSummary } from '../run.js';
+import type { BenchResult, CpuGroup, PhaseResult, ScenarioSummary } from './results.js';
 import type { TimelineSummary } from './history.js';
 import { round } from './stats.js';
 

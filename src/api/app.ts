@@ -45,13 +45,15 @@ export function createApp(deps: ApiDeps): Express {
     });
     next();
   });
-  app.use(express.json({ limit: '32kb', strict: true, type: ['application/json', 'application/*+json'] }));
 
   app.use(opsRouter(deps));
   app.use(metricsRouter(metrics));
+  // Authentication first, then the rate limit, then the body: a caller without a valid token
+  // gets 401 whatever it sent, and no unauthenticated body is ever parsed.
   const v1 = express.Router();
   v1.use(createAuthenticator(deps.config.tokens));
   v1.post([...MONEY_MOVING_ROUTES], moneyRateLimiter(deps.config.rateLimitMoneyPerMinute));
+  v1.use(express.json({ limit: '32kb', strict: true, type: ['application/json', 'application/*+json'] }));
   v1.use(sessionRouter(deps));
   v1.use(creditRouter(deps));
   v1.use(catalogRouter(deps));

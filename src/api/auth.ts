@@ -7,7 +7,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiToken, Role } from '../config.js';
+import type { Actor } from '../app/deps.js';
 import { DomainError } from '../domain/errors.js';
+import { requestIdOf } from './request-id.js';
 
 export interface Caller {
   readonly name: string;
@@ -45,6 +47,12 @@ export function callerOf(req: Request): Caller {
   const caller = (req.res?.locals as { caller?: Caller } | undefined)?.caller;
   if (!caller) throw new DomainError('unauthenticated', 'The request is not authenticated.');
   return caller;
+}
+
+/** The caller as the use cases record it: token name, role and the request id. */
+export function actorOf(req: Request): Actor & Caller {
+  const caller = callerOf(req);
+  return { name: caller.name, role: caller.role, requestId: requestIdOf(req) };
 }
 
 export function hasRole(caller: Caller, role: Role): boolean {

@@ -1,12 +1,9 @@
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests
- * (src/contracts). Each resource registers its own paths; this module adds the shared parts:
- * security, problem responses, the Idempotency-Key header.
+ * (src/contracts). Each resource registers its own paths (with the shared parts of
+ * `openapi-parts.ts`); this module assembles them with the security scheme.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
-import { IdempotencyKeyHeader, Problem } from '../contracts/common.js';
-import { ERROR_CATALOG, type ErrorCode } from '../domain/errors.js';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registerApprovalPaths } from './approvals/openapi.js';
 import { enrichDocument } from './openapi-enrich.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
@@ -18,49 +15,6 @@ import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
-type ResponseMap = RouteConfig['responses'];
-
-export const IdempotencyHeaders = z.object({
-  'Idempotency-Key': IdempotencyKeyHeader.meta({
-    description: 'Required on money-moving POSTs. Same key + same body replays the first response (`Idempotent-Replayed: true`); same key + another body → 422 `idempotency_key_reused`. Scoped to the token; kept at least 24 h. Requests refused before reaching the ledger (validation, unknown customer, platform unavailable) are not remembered.',
-  }),
-});
-
-/** Problem responses for the given codes, grouped by status. */
-export function problems(...codes: ErrorCode[]): ResponseMap {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of ['unauthenticated', 'forbidden', 'validation_failed', 'internal_error', ...codes] as ErrorCode[]) {
-    const status = ERROR_CATALOG[code].status;
-    const list = byStatus.get(status) ?? [];
-    if (!list.includes(code)) list.push(code);
-    byStatus.set(status, list);
-  }
-  const out: ResponseMap = {};
-  for (const [status, list] of byStatus) {
-    out[String(status)] = {
-      description: `Problem with code ${list.map((c) => `\`${c}\``).join(' or ')}`,
-      ...(status === 429 ? { headers: { 'Retry-After': { ...RETRY_AFTER, required: true } } } : {}),
-      ...(status === 503 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
-      content: { 'application/problem+json': { schema: Problem } },
-    };
-  }
-  return out;
-}
-
-const RETRY_AFTER = {
-  description: 'Seconds to wait before retrying (a money-moving request: with the same Idempotency-Key)',
-  schema: { type: 'integer' as const, minimum: 0 },
-};
-
-/** Problems of an operation with a JSON body: the body parser's 400, 413 and 415, plus `codes`. */
-export function bodyProblems(...codes: ErrorCode[]): ResponseMap {
-  return problems('malformed_json', 'payload_too_large', 'unsupported_media_type', ...codes);
-}
-
-/** Problems of a money-moving POST: a JSON body, the Idempotency-Key, the per-token rate limit (429), plus `codes`. */
-export function moneyProblems(...codes: ErrorCode[]): ResponseMap {
-  return bodyProblems('idempotency_key_required', 'idempotency_key_reused', 'rate_limited', ...codes);
-}
 
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();

@@ -1,6 +1,6 @@
 /** A request id per HTTP request: taken from `X-Request-Id` when sane, generated otherwise, echoed back. */
 import type { NextFunction, Request, Response } from 'express';
-import { newId } from '../db/ids.js';
+import { newId } from '../domain/ids.js';
 
 const SAFE = /^[A-Za-z0-9_\-.:]{1,128}$/;
 

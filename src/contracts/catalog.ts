@@ -1,13 +1,12 @@
 /** Read-through views of the platform's customers and products, for the internal app (support). */
 import { z } from 'zod';
-import { Currency, Cursor, ExternalId, NonNegativeAmount, Timestamp, listOf } from './common.js';
-import { ShippingAddress } from './purchases.js';
+import { Address, Currency, Cursor, ExternalId, NonNegativeAmount, Timestamp, listOf } from './common.js';
 
 export const CustomerView = z.object({
   id: z.string(),
   name: z.string(),
   email: z.string(),
-  address: ShippingAddress,
+  address: Address,
   updatedAt: Timestamp,
 }).meta({ id: 'Customer' });
 export type CustomerView = z.infer<typeof CustomerView>;

@@ -31,6 +31,19 @@ export const Timestamp = z.string().meta({ description: 'RFC 3339 UTC timestamp'
 /** Platform ids (customers, products): opaque strings of the platform's choosing. */
 export const ExternalId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_\-:.]+$/, 'letters, digits and _-:. only');
 
+/**
+ * A postal address: the one shape of an address in this service — the platform's customers
+ * and shipments, the snapshot stored with a purchase, and the API's views of both.
+ */
+export const Address = z.object({
+  line1: z.string(),
+  line2: z.string().nullable().optional(),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string(),
+}).meta({ id: 'ShippingAddress' });
+export type Address = z.infer<typeof Address>;
+
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),

@@ -1,6 +1,6 @@
 /** Purchases, purchase attempts and refunds (api-contract.md § Purchases). */
 import { z } from 'zod';
-import { Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Note, Timestamp, listOf } from './common.js';
+import { Address, Amount, Currency, ExternalId, ListQuery, NonNegativeAmount, Note, Problem, Timestamp, listOf } from './common.js';
 import { whenField, withRules } from './rules.js';
 
 export const MAX_QUANTITY = 100;
@@ -15,14 +15,6 @@ export const PurchaseRequest = z.strictObject({
 export type PurchaseRequest = z.input<typeof PurchaseRequest>;
 export type PurchaseRequestParsed = z.output<typeof PurchaseRequest>;
 
-export const ShippingAddress = z.object({
-  line1: z.string(),
-  line2: z.string().nullable().optional(),
-  city: z.string(),
-  postalCode: z.string(),
-  country: z.string(),
-}).meta({ id: 'ShippingAddress' });
-export type ShippingAddress = z.infer<typeof ShippingAddress>;
 
 export const PurchaseStatus = z.enum(['completed', 'partially_refunded', 'refunded']).meta({ id: 'PurchaseStatus' });
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
@@ -41,7 +33,7 @@ export const Purchase = z.object({
   promoCode: z.string().nullable(),
   status: PurchaseStatus,
   refundedAmount: NonNegativeAmount,
-  shipment: z.object({ id: z.string(), status: z.string(), address: ShippingAddress }),
+  shipment: z.object({ id: z.string(), status: z.string(), address: Address }),
   createdAt: Timestamp,
   workflowId: z.string(),
 }).meta({ id: 'Purchase', description: 'A completed purchase; product, prices and address are a snapshot and never change' });
@@ -90,6 +82,15 @@ export const PurchaseAttempt = z.object({
   error: PurchaseAttemptError.optional().meta({ description: 'The problem body the caller got' }),
 }).meta({ id: 'PurchaseAttempt' });
 export type PurchaseAttempt = z.infer<typeof PurchaseAttempt>;
+
+/**
+ * A problem of `POST /v1/purchases` once its attempt is recorded: it names the attempt, so a
+ * failure answered at once can be looked up later at `/v1/purchase-attempts/{attemptId}`.
+ */
+export const PurchaseProblem = Problem.extend({
+  attemptId: z.string().meta({ description: 'The purchase attempt this problem ended (`GET /v1/purchase-attempts/{attemptId}`)', example: 'pur_01JDQ8X4N2V7W3K5M9P0R1S2T3' }),
+}).catchall(z.unknown()).meta({ id: 'PurchaseProblem', description: 'RFC 9457 problem details of a recorded purchase attempt, with its `attemptId`' });
+export type PurchaseProblem = z.infer<typeof PurchaseProblem>;
 
 export const PurchasePending = z.object({ id: z.string(), status: z.literal('pending') }).meta({ id: 'PurchasePending' });
 export type PurchasePending = z.infer<typeof PurchasePending>;

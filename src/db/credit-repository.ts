@@ -7,7 +7,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import type { Executor } from './client.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 import {
   creditAccounts, creditHolds, ledgerEntries,
   type CreditAccountRow, type EntryType, type LedgerEntryRow,

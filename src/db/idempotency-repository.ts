@@ -44,3 +44,12 @@ export async function storeResponse(db: Executor, scope: string, key: string, st
     .set({ responseStatus: status, responseBody: body, completedAt: sql`clock_timestamp()` })
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.completedAt)));
 }
+
+/**
+ * Forgets a claim that has no stored answer, so the next request with the key claims it anew
+ * (with a new resource id). Only the claim for `resourceId` is released: never a stored answer.
+ */
+export async function releaseKey(db: Executor, scope: string, key: string, resourceId: string): Promise<void> {
+  await db.delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), eq(idempotencyKeys.resourceId, resourceId), isNull(idempotencyKeys.completedAt)));
+}

@@ -5,24 +5,10 @@
  */
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
-import { decidePromo, normalizeCode, type PromoRules } from '../domain/promo.js';
+import { decidePromo, normalizeCode, type PromoRules, type PromoTerms } from '../domain/promo.js';
 import type { Db, Executor } from './client.js';
-import { newId } from './ids.js';
+import { newId } from '../domain/ids.js';
 import { promoCodeAudit, promoCodes, promoRedemptions, type PromoCodeRow } from './schema.js';
-
-export interface PromoFields {
-  readonly kind: 'percent' | 'amount';
-  readonly percentOff: number | null;
-  readonly amountOff: number | null;
-  readonly currency: string | null;
-  readonly startsAt: Date | null;
-  readonly expiresAt: Date | null;
-  readonly maxRedemptions: number | null;
-  readonly maxRedemptionsPerCustomer: number | null;
-  readonly minSubtotal: number | null;
-  readonly productIds: string[] | null;
-  readonly active: boolean;
-}
 
 interface Who {
   readonly actor: string;
@@ -32,6 +18,9 @@ interface Who {
 function snapshot(row: PromoCodeRow): Record<string, unknown> {
   return { ...row, startsAt: row.startsAt?.toISOString() ?? null, expiresAt: row.expiresAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
+
+/** The column takes a mutable array; the terms hold a read-only one. */
+const copyOf = (ids: readonly string[] | null): string[] | null => (ids === null ? null : [...ids]);
 
 export function rulesOf(row: PromoCodeRow): PromoRules {
   return {
@@ -46,10 +35,10 @@ export async function getPromo(db: Executor, code: string): Promise<PromoCodeRow
   return rows[0] ?? null;
 }
 
-export async function createPromo(db: Db, code: string, fields: PromoFields, who: Who): Promise<PromoCodeRow> {
+export async function createPromo(db: Db, code: string, fields: PromoTerms, who: Who): Promise<PromoCodeRow> {
   assertWindow(fields);
   return db.transaction(async (tx) => {
-    const inserted = await tx.insert(promoCodes).values({ code: normalizeCode(code), ...fields, createdBy: who.actor })
+    const inserted = await tx.insert(promoCodes).values({ code: normalizeCode(code), ...fields, productIds: copyOf(fields.productIds), createdBy: who.actor })
       .onConflictDoNothing().returning();
     const row = inserted[0];
     if (!row) throw new DomainError('promo_code_exists', `A promo code "${normalizeCode(code)}" already exists.`, { code: normalizeCode(code) });
@@ -65,7 +54,7 @@ function assertWindow(rules: { readonly startsAt: Date | null; readonly expiresA
   }
 }
 
-export async function updatePromo(db: Db, code: string, patch: Partial<PromoFields>, who: Who): Promise<PromoCodeRow> {
+export async function updatePromo(db: Db, code: string, patch: Partial<PromoTerms>, who: Who): Promise<PromoCodeRow> {
   return db.transaction(async (tx) => {
     const locked = await tx.select().from(promoCodes).where(eq(promoCodes.code, normalizeCode(code))).for('update').limit(1);
     const before = locked[0];
@@ -81,7 +70,7 @@ export async function updatePromo(db: Db, code: string, patch: Partial<PromoFiel
     if (merged.maxRedemptions !== null && merged.maxRedemptions < before.redemptions + before.reserved) {
       throw new DomainError('promo_code_rules_invalid', `maxRedemptions cannot go below the ${before.redemptions + before.reserved} uses already made or in flight.`, { field: 'maxRedemptions' });
     }
-    const updated = await tx.update(promoCodes).set({ ...patch, updatedAt: sql`clock_timestamp()` }).where(eq(promoCodes.code, before.code)).returning();
+    const updated = await tx.update(promoCodes).set({ ...patch, productIds: patch.productIds === undefined ? undefined : copyOf(patch.productIds), updatedAt: sql`clock_timestamp()` }).where(eq(promoCodes.code, before.code)).returning();
     const after = updated[0];
     if (!after) throw new Error('promo update returned no row');
     await tx.insert(promoCodeAudit).values({

@@ -5,6 +5,7 @@
  * twice finds the refund.
  */
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Address } from '../contracts/common.js';
 import { DomainError } from '../domain/errors.js';
 import { decideRefund, holdIdFor } from '../domain/purchase.js';
 import type { Db, Executor } from './client.js';
@@ -12,7 +13,7 @@ import { getAccount, postEntry } from './credit-repository.js';
 import { commitPromo, releasePromo, reservePromo } from './promo-repository.js';
 import {
   creditAccounts, creditHolds, purchaseAttempts, purchases, refunds,
-  type AddressSnapshot, type PurchaseAttemptRow, type PurchaseRow, type PurchaseStatusValue,
+  type PurchaseAttemptRow, type PurchaseRow, type PurchaseStatusValue,
   type RefundReasonValue, type RefundRow,
 } from './schema.js';
 
@@ -118,7 +119,7 @@ export interface CommitInput {
   readonly promoCode: string | null;
   readonly shipmentId: string;
   readonly shipmentStatus: string;
-  readonly address: AddressSnapshot;
+  readonly address: Address;
   readonly workflowId: string;
   readonly actor: string;
   readonly requestId: string | null;

@@ -10,6 +10,8 @@ import { sql } from 'drizzle-orm';
 import {
   bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { Address } from '../contracts/common.js';
+import type { Finding } from '../domain/reconciliation.js';
 
 
 export const creditAccounts = pgTable('credit_accounts', {
@@ -109,13 +111,8 @@ export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
 export const PURCHASE_STATUSES = ['completed', 'partially_refunded', 'refunded'] as const;
 export type PurchaseStatusValue = (typeof PURCHASE_STATUSES)[number];
 
-export interface AddressSnapshot {
-  line1: string;
-  line2?: string | null;
-  city: string;
-  postalCode: string;
-  country: string;
-}
+/** @deprecated Use `Address` (src/contracts/common.ts), the one address type. */
+export type AddressSnapshot = Address;
 
 /**
  * Completed purchases. `created_at` has millisecond precision so that the keyset cursor (a JS
@@ -138,7 +135,7 @@ export const purchases = pgTable('purchases', {
   refundedAmount: bigint('refunded_amount', { mode: 'number' }).notNull().default(0),
   shipmentId: text('shipment_id').notNull(),
   shipmentStatus: text('shipment_status').notNull(),
-  shippingAddress: jsonb('shipping_address').$type<AddressSnapshot>().notNull(),
+  shippingAddress: jsonb('shipping_address').$type<Address>().notNull(),
   workflowId: text('workflow_id').notNull(),
   actor: text('actor').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
@@ -271,21 +268,6 @@ export const RECONCILIATION_TRIGGERS = ['schedule', 'manual'] as const;
 export type ReconciliationTrigger = (typeof RECONCILIATION_TRIGGERS)[number];
 export const RECONCILIATION_STATUSES = ['running', 'completed', 'failed'] as const;
 export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
-export const FINDING_SEVERITIES = ['error', 'warning', 'info'] as const;
-export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
-
-/** One discrepancy a reconciliation run found (or an orphaned hold it released). */
-export interface Finding {
-  readonly severity: FindingSeverity;
-  /** Stable snake_case kind: balance_mismatch, held_mismatch, balance_chain_broken, … */
-  readonly kind: string;
-  /** What it is about: `account:<customerId>`, `entry:<id>`, `purchase:<id>`, `hold:<id>`. */
-  readonly entity: string;
-  readonly expected: string | number | null;
-  readonly actual: string | number | null;
-  readonly detail: string;
-}
-
 export interface ReconciliationCounts {
   accounts: number;
   entries: number;

@@ -98,3 +98,31 @@ export function problemBody(code: ErrorCode, detail: string, extensions: Problem
     ...(requestId ? { requestId } : {}),
   };
 }
+
+/**
+ * Refusals caused by a dependency that may answer on the next try. When one ends a request
+ * before any money was reserved, the answer is not remembered against the Idempotency-Key:
+ * a retry with the same key runs again.
+ */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>(['platform_unavailable', 'service_unavailable']);
+
+export function isTransientRefusal(code: string): boolean {
+  return TRANSIENT_CODES.has(code);
+}
+
+/** Adds `extensions` to the problem an error maps to (e.g. the purchase attempt it belongs to). */
+export function withProblemExtensions(error: unknown, extensions: ProblemExtensions): Error {
+  if (error instanceof DomainError) return new DomainError(error.code, error.message, { ...error.extensions, ...extensions });
+  return new ExtendedError(error, extensions);
+}
+
+/** An error that is not a DomainError, with members its problem body must carry. */
+export class ExtendedError extends Error {
+  readonly extensions: ProblemExtensions;
+
+  constructor(cause: unknown, extensions: ProblemExtensions) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'ExtendedError';
+    this.extensions = extensions;
+  }
+}

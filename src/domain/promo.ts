@@ -9,8 +9,8 @@
 
 export type PromoKind = 'percent' | 'amount';
 
-export interface PromoRules {
-  readonly code: string;
+/** A code's terms: everything about it but its name. What admins create and change. */
+export interface PromoTerms {
   readonly kind: PromoKind;
   readonly percentOff: number | null;
   readonly amountOff: number | null;
@@ -22,6 +22,11 @@ export interface PromoRules {
   readonly minSubtotal: number | null;
   readonly productIds: readonly string[] | null;
   readonly active: boolean;
+}
+
+/** A code with its terms: what a purchase is judged against. */
+export interface PromoRules extends PromoTerms {
+  readonly code: string;
 }
 
 export interface PromoUsage {

@@ -7,10 +7,11 @@
  * - `invalid_response`: a 2xx whose body does not match the platform's documented shape.
  */
 import type { z } from 'zod';
+import type { Address } from '../contracts/common.js';
 import type { CacheResult, PlatformCache } from './cache.js';
 import {
   PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment, PlatformShipmentRecord,
-  type PlatformAddress, type PlatformList,
+  type PlatformList,
 } from './types.js';
 
 
@@ -37,7 +38,7 @@ export interface CreateShipmentInput {
   readonly customerId: string;
   readonly productId: string;
   readonly quantity: number;
-  readonly address: PlatformAddress;
+  readonly address: Address;
 }
 
 export interface PlatformClientOptions {

@@ -4,21 +4,14 @@
  * answer becomes a `PlatformError` of kind `invalid_response` rather than a crash deeper in.
  */
 import { z } from 'zod';
+import { Address } from '../contracts/common.js';
 
-export const PlatformAddress = z.object({
-  line1: z.string(),
-  line2: z.string().optional().nullable(),
-  city: z.string(),
-  postalCode: z.string(),
-  country: z.string(),
-}).meta({ id: 'Address' });
-export type PlatformAddress = z.infer<typeof PlatformAddress>;
 
 export const PlatformCustomer = z.object({
   id: z.string().min(1),
   name: z.string(),
   email: z.string(),
-  address: PlatformAddress,
+  address: Address,
   updatedAt: z.string(),
 }).meta({ id: 'Customer' });
 export type PlatformCustomer = z.infer<typeof PlatformCustomer>;
@@ -39,7 +32,7 @@ export const PlatformShipment = z.object({
   customerId: z.string(),
   productId: z.string(),
   quantity: z.number().int(),
-  address: PlatformAddress,
+  address: Address,
   createdAt: z.string(),
 });
 export type PlatformShipment = z.infer<typeof PlatformShipment>;

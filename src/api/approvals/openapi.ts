@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   Approval, ApprovalDecision, ApprovalIdParam, ApprovalList, ApprovalListQuery, ApproveRequest, RejectRequest,
 } from '../../contracts/index.js';
-import { bodyProblems, problems } from '../openapi.js';
+import { bodyProblems, problems } from '../openapi-parts.js';
 
 export function registerApprovalPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({

@@ -15,7 +15,7 @@ import type { ApprovalRequested, CreditMovementRequest, CreditMovementResponse }
 import { getApproval } from '../../db/approval-repository.js';
 import { getAccount } from '../../db/credit-repository.js';
 import { claimKey, storeResponse, type IdempotencyScope } from '../../db/idempotency-repository.js';
-import { newId } from '../../db/ids.js';
+import { newId } from '../../domain/ids.js';
 import { ledgerEntries, type ApprovalRow, type IdempotencyKeyRow } from '../../db/schema.js';
 import { approvalWorkflowId, isApprovalId, type ApprovalKind } from '../../domain/approval.js';
 import { DomainError } from '../../domain/errors.js';
@@ -23,10 +23,11 @@ import { creditApproval, recordedUpdate } from '../../../workflows/index.js';
 import { ApprovalStatusKey, CustomerIdKey } from '../../../workflows/search-attributes.js';
 import { eq } from 'drizzle-orm';
 import type { Caller } from '../auth.js';
-import { toCreditBalance, toLedgerEntry } from '../credit/mappers.js';
+import { toCreditBalance, toLedgerEntry } from '../../app/credit-views.js';
 import type { ApiDeps } from '../deps.js';
 import { problemBody } from '../errors.js';
-import { assertSameRequest, sendStored, storedResponse, type StoredResponse } from '../idempotency.js';
+import { assertSameRequest, storedAnswer, type Answer } from '../../app/idempotent.js';
+import { sendAnswer } from '../respond.js';
 
 /** How long the request waits for the workflow to record the approval before answering 503 (retry with the same key). */
 const RECORD_TIMEOUT_MS = 10_000;
@@ -48,7 +49,7 @@ export function isApprovalReplay(previous: IdempotencyKeyRow | null): boolean {
 }
 
 /** The final answer to the requester for a decided approval, or null while it is pending. */
-export async function approvalOutcome(deps: ApiDeps, row: ApprovalRow, requestId?: string): Promise<StoredResponse | null> {
+export async function approvalOutcome(deps: ApiDeps, row: ApprovalRow, requestId?: string): Promise<Answer | null> {
   const { db } = deps.database;
   switch (row.status) {
     case 'pending':
@@ -80,7 +81,7 @@ export async function approvalOutcome(deps: ApiDeps, row: ApprovalRow, requestId
 }
 
 /** Stores a decided approval's outcome against the requester's key (first writer wins). */
-export async function storeApprovalOutcome(deps: ApiDeps, row: ApprovalRow): Promise<StoredResponse | null> {
+export async function storeApprovalOutcome(deps: ApiDeps, row: ApprovalRow): Promise<Answer | null> {
   const outcome = await approvalOutcome(deps, row);
   if (outcome) await storeResponse(deps.database.db, row.idempotencyScope, row.idempotencyKey, outcome.status, outcome.body);
   return outcome;
@@ -156,9 +157,9 @@ export async function requestCreditApproval(deps: ApiDeps, res: Response, ctx: A
     key = claim.row;
     replayed = !claim.claimed;
     assertSameRequest(key, ctx.scope);
-    const stored = storedResponse(key);
+    const stored = storedAnswer(key);
     if (stored) {
-      sendStored(res, stored, true);
+      sendAnswer(res, { ...stored, replayed: true });
       return;
     }
     if (!isApprovalId(key.resourceId)) throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
@@ -168,7 +169,7 @@ export async function requestCreditApproval(deps: ApiDeps, res: Response, ctx: A
   if (existing && existing.status !== 'pending') {
     const outcome = await storeApprovalOutcome(deps, existing);
     if (outcome) {
-      sendStored(res, outcome, true);
+      sendAnswer(res, { ...outcome, replayed: true });
       return;
     }
   }

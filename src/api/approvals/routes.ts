@@ -21,7 +21,7 @@ import { approveUpdate, rejectUpdate } from '../../../workflows/index.js';
 import type { DecisionRequest } from '../../../workflows/approval.js';
 import { eq } from 'drizzle-orm';
 import { callerOf, requireRole, type Caller } from '../auth.js';
-import { toCreditBalance, toLedgerEntry } from '../credit/mappers.js';
+import { toCreditBalance, toLedgerEntry } from '../../app/credit-views.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
 import { requestIdOf } from '../request-id.js';

@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   CustomerIdParam, CustomerList, CustomerListQuery, CustomerView, ProductIdParam, ProductList, ProductListQuery, ProductView,
 } from '../../contracts/index.js';
-import { problems } from '../openapi.js';
+import { problems } from '../openapi-parts.js';
 
 export function registerCatalogPaths(registry: OpenAPIRegistry): void {
   const note = 'Role: support. The platform\'s data as this service sees it, for the internal app; money never depends on it.';

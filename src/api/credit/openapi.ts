@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   ApprovalRequested, CreditBalance, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
 } from '../../contracts/index.js';
-import { IdempotencyHeaders, moneyProblems, problems } from '../openapi.js';
+import { IdempotencyHeaders, moneyProblems, problems } from '../openapi-parts.js';
 
 const APPROVAL_NOTE = '\n\nMaker–checker: from a `support` token, an amount of at least APPROVAL_THRESHOLD (default 50000; 0 = off) is not posted but answers 202 with an approval that an admin decides (`/v1/approvals`); admin tokens post at once. Replaying the key returns the approval (202) while pending, then the outcome: 201 with the entry once approved, 409 `approval_rejected` or `approval_expired` otherwise. For an approval, `currency_mismatch` and (deductions) `insufficient_credit` are checked at request time and are not remembered against the key.';
 

@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   PromoCode, PromoCodeCreate, PromoCodeDeleted, PromoCodeList, PromoCodeListQuery, PromoCodeParam, PromoCodePatch, PromoCodeWithAudit,
 } from '../../contracts/index.js';
-import { bodyProblems, problems } from '../openapi.js';
+import { bodyProblems, problems } from '../openapi-parts.js';
 
 export function registerPromoCodePaths(registry: OpenAPIRegistry): void {
   const admin = 'Role: admin. Every change is recorded in the code\'s audit trail (who, when, before, after).';

@@ -2,9 +2,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   AttemptIdParam, ListQuery, Purchase, PurchaseAttempt, PurchaseIdParam, PurchaseList, PurchaseListQuery, PurchasePending,
-  PurchaseRequest, PurchaseWithRefunds, Refund, RefundList, RefundRequest, Problem,
+  PurchaseProblem, PurchaseRequest, PurchaseWithRefunds, Refund, RefundList, RefundRequest,
 } from '../../contracts/index.js';
-import { IdempotencyHeaders, moneyProblems, problems } from '../openapi.js';
+import { IdempotencyHeaders, moneyProblems, problems, withProblemSchema } from '../openapi-parts.js';
 
 export function registerPurchasePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -16,16 +16,17 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
       'Role: storefront. Runs the purchase saga (Temporal workflow `purchase-<id>`) and waits for it up to PURCHASE_SYNC_TIMEOUT_MS (default 10 s).',
       'The purchase id is fixed by the Idempotency-Key: a repeated request attaches to the same saga and never buys twice.',
       'On every failure no purchase is saved and no credit is deducted; a retry with a new key is safe.',
-      'Deviation from the contract table, written down: when the platform does not answer while customer and product are loaded, the answer is 503 `platform_unavailable` (not stored against the key).',
+      'Every problem of a recorded attempt carries `attemptId` (the purchase attempt, `GET /v1/purchase-attempts/{attemptId}`): all refusals of the purchase itself (404, 409, 422 other than `idempotency_key_reused`, 502, 503, and a 500 after the attempt was recorded). Refusals of the request before any attempt exists (401, 403, 400, 413, 415, 429, `idempotency_key_reused`) have none.',
+      'Deviation from the contract table, written down: when the platform does not answer while customer and product are loaded, the answer is 503 `platform_unavailable`. It is not stored against the key: nothing was reserved, and a retry with the same key runs again as a new attempt (a new `attemptId`; the first attempt stays failed).',
       'A product whose price × quantity has no exact number (past 2^53 minor units: the platform accepts any integer price) is refused with 422 `amount_out_of_range` before any credit is reserved.',
     ].join('\n\n'),
     request: { headers: IdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: PurchaseRequest } } } },
     responses: {
       201: { description: 'Completed; header Location: /v1/purchases/{id}', content: { 'application/json': { schema: Purchase } } },
       202: { description: 'Still running at the deadline; header Location: /v1/purchase-attempts/{id}. A replay of the key answers 202 until the saga ends.', content: { 'application/json': { schema: PurchasePending } } },
-      502: { description: '`shipment_failed`: CreateShipment failed after its retries, with the platform\'s reason', content: { 'application/problem+json': { schema: Problem } } },
-      ...moneyProblems('customer_not_found', 'product_not_found', 'price_changed', 'insufficient_credit',
-        'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'amount_out_of_range', 'service_unavailable', 'platform_unavailable', 'purchase_cancelled'),
+      ...withProblemSchema(moneyProblems('customer_not_found', 'product_not_found', 'price_changed', 'insufficient_credit',
+        'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'amount_out_of_range', 'service_unavailable', 'platform_unavailable', 'purchase_cancelled'), PurchaseProblem, [404, 409]),
+      502: { description: '`shipment_failed`: CreateShipment failed after its retries, with the platform\'s reason', content: { 'application/problem+json': { schema: PurchaseProblem } } },
     },
   });
   registry.registerPath({

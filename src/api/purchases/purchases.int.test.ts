@@ -44,6 +44,11 @@ async function entries(customerId: string): Promise<LedgerEntryList['data']> {
 
 type PurchaseOrProblem = Purchase & Omit<Problem, 'status'>;
 
+interface OpenApiDoc {
+  paths: Record<string, { post?: { description?: string; responses: Record<string, { content: Record<string, { schema: { $ref?: string } } | undefined> } | undefined> } }>;
+  components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> } | undefined> };
+}
+
 function buy(body: Record<string, unknown>, key = newKey('buy')): Promise<HttpResult<PurchaseOrProblem>> {
   return http<PurchaseOrProblem>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: key, body });
 }
@@ -239,6 +244,67 @@ describe('purchase saga', () => {
     expect(res.status).toBe(503);
     expect(res.body.code).toBe('platform_unavailable');
     expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 0 });
+  });
+
+  it('a platform_unavailable refusal is not remembered: the same key runs again as a new attempt and buys once', async () => {
+    const customerId = await funded(10_000);
+    const key = newKey('transient');
+    const body = { customerId, productId: 'prod_cable' };
+    await platform.fault({ operation: 'getProduct', mode: 'error', status: 503, times: -1 });
+    const refused = await buy(body, key);
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('platform_unavailable');
+    expect(refused.headers.get('idempotent-replayed')).toBeNull();
+    const firstAttempt = refused.body.attemptId as string;
+    expect(firstAttempt).toMatch(/^pur_[0-9A-Z]{26}$/);
+    await platform.clearFaults();
+
+    const retried = await buy(body, key);
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(retried.body.id).not.toBe(firstAttempt);
+    // The first attempt stays failed with the problem its caller got; the retry's answer is now remembered.
+    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${firstAttempt}`), { token: TOKENS.storefront });
+    expect(attempt.body).toMatchObject({ id: firstAttempt, status: 'failed', error: { code: 'platform_unavailable' } });
+    const replayed = await buy(body, key);
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body).toEqual(retried.body);
+    expect(await credit(customerId)).toMatchObject({ balance: 10_000 - 999, held: 0 });
+    expect(await platform.shipmentsFor(retried.body.id)).toHaveLength(1);
+  });
+
+  it('every problem of a recorded attempt carries its attemptId, also when replayed; the attempt has the same problem', async () => {
+    const customerId = await funded(100);
+    const key = newKey('attempt-id');
+    const refused = await buy({ customerId, productId: 'prod_cable' }, key);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('insufficient_credit');
+    const attemptId = refused.body.attemptId as string;
+    expect(attemptId).toMatch(/^pur_[0-9A-Z]{26}$/);
+    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${attemptId}`), { token: TOKENS.storefront });
+    expect(attempt.body).toMatchObject({ id: attemptId, status: 'failed', error: { code: 'insufficient_credit' } });
+    const replayed = await buy({ customerId, productId: 'prod_cable' }, key);
+    expect(replayed.body).toEqual(refused.body);
+    const unknown = await buy({ customerId: 'cus_nobody_at_all', productId: 'prod_cable' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.attemptId).toMatch(/^pur_[0-9A-Z]{26}$/);
+    // A refusal of the request itself, before any attempt exists, has none.
+    const invalid = await buy({ customerId, productId: 'prod_cable', quantity: 0 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.attemptId).toBeUndefined();
+  });
+
+  it('the OpenAPI document declares attemptId on the purchase problems of a recorded attempt', async () => {
+    const doc = (await http<OpenApiDoc>('GET', url('/v1/openapi.json'))).body;
+    const responses = doc.paths['/v1/purchases']?.post?.responses ?? {};
+    for (const status of ['404', '409', '502']) {
+      expect(responses[status]?.content['application/problem+json']?.schema.$ref, status).toBe('#/components/schemas/PurchaseProblem');
+    }
+    const schema = doc.components.schemas.PurchaseProblem;
+    expect(schema?.required).toContain('attemptId');
+    expect(schema?.properties).toHaveProperty('attemptId');
+    expect(doc.paths['/v1/purchases']?.post?.description).toContain('attemptId');
   });
 });
 

@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   ReconciliationRun, ReconciliationRunIdParam, ReconciliationRunList, ReconciliationRunListQuery, ReconciliationRunPending,
 } from '../../contracts/index.js';
-import { problems } from '../openapi.js';
+import { problems } from '../openapi-parts.js';
 
 export function registerReconciliationPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({

@@ -11,7 +11,7 @@ import type {
   Purchase, ReconciliationFinding, ReconciliationRun, ReconciliationRunList, ReconciliationRunPending,
 } from '../../contracts/index.js';
 import { holdIdFor } from '../../domain/purchase.js';
-import { newId } from '../../db/ids.js';
+import { newId } from '../../domain/ids.js';
 import { reconcileLedger, statusQuery } from '../../../workflows/index.js';
 import { http, newKey } from '../../../test/support/http.js';
 import type { PlatformControl } from '../../../test/support/platform.js';

@@ -1,7 +1,7 @@
 /** OpenAPI registration of the session route. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Me } from '../../contracts/session.js';
-import { problems } from '../openapi.js';
+import { problems } from '../openapi-parts.js';
 
 export function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({

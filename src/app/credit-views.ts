@@ -1,6 +1,6 @@
 /** Database rows → API contracts for credit. */
-import type { CreditBalance, LedgerEntry } from '../../contracts/credit.js';
-import type { CreditAccountRow, LedgerEntryRow } from '../../db/schema.js';
+import type { CreditBalance, LedgerEntry } from '../contracts/credit.js';
+import type { CreditAccountRow, LedgerEntryRow } from '../db/schema.js';
 
 export function toCreditBalance(customerId: string, account: CreditAccountRow | null, defaultCurrency: string): CreditBalance {
   if (!account) return { customerId, currency: defaultCurrency, balance: 0, held: 0, available: 0, updatedAt: null };

@@ -1,6 +1,6 @@
 /** The pure half of reconciliation: a batch snapshot in, findings out. */
 import { describe, expect, it } from 'vitest';
-import { ledgerFindings, type AccountCheckRow, type BatchSnapshot, type PurchaseCheckRow } from './reconciliation-repository.js';
+import { ledgerFindings, type AccountCheckRow, type BatchSnapshot, type PurchaseCheckRow } from './reconciliation.js';
 
 const account = (patch: Partial<AccountCheckRow> = {}): AccountCheckRow => ({
   customerId: 'cus_a', balance: 1000, held: 200, version: 2, entriesTotal: 1000, entryCount: 2, maxVersion: 2, holdsTotal: 200, holdCount: 1, ...patch,

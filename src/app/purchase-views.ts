@@ -1,6 +1,6 @@
 /** Database rows → API contracts for purchases and refunds. */
-import type { Purchase, PurchaseWithRefunds, Refund } from '../../contracts/purchases.js';
-import type { PurchaseRow, RefundRow } from '../../db/schema.js';
+import type { Purchase, PurchaseWithRefunds, Refund } from '../contracts/purchases.js';
+import type { PurchaseRow, RefundRow } from '../db/schema.js';
 
 export function toPurchase(row: PurchaseRow): Purchase {
   return {
