@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { encodeCursor } from '../src/api/cursor.js';
-import { REPO_ROOT, findTemporalCli, freePort, startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { REPO_ROOT, findTemporalCli, freePort, startDevServer, type DevServer } from '../src/dev/temporal-server.js';
 import { cpuBetween, findDescendant, machine, machineBusyMs, snapshot, type CpuSnapshot } from './lib/cpu.js';
 import { sampleTimelines, type TimelineSummary } from './lib/history.js';
 import { checkInvariants, type InvariantReport } from './lib/invariants.js';

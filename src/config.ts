@@ -2,9 +2,12 @@
  * Every setting of the service, read from the environment once and validated with zod.
  * No other module reads `process.env`; entrypoints and tests pass a `Config` around.
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { TemporalTls } from './temporal/connection.js';
 
 export type Role = 'storefront' | 'support' | 'admin';
 
@@ -61,6 +64,12 @@ const EnvSchema = z.object({
   TEMPORAL_DEV_PORT: intFromEnv(7233),
   TEMPORAL_UI_PORT: intFromEnv(8233),
   TEMPORAL_UI_URL: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   PLATFORM_API_URL: z.string().url().optional(),
   PLATFORM_PORT: intFromEnv(4010),
   PLATFORM_TIMEOUT_MS: intFromEnv(3000),
@@ -111,6 +120,10 @@ export interface Config {
     readonly uiPort: number;
     /** Base URL of the Temporal Web UI, for links from the API and the internal app. */
     readonly uiUrl: string | undefined;
+    /** TLS towards `address` (client and worker alike); null: plain text. */
+    readonly tls: TemporalTls | null;
+    /** Temporal Cloud API key (sent as a bearer token; TLS is then always on). */
+    readonly apiKey: string | undefined;
   };
   readonly platform: {
     /** Unset: platform-mock is started on `port`. */
@@ -176,6 +189,67 @@ export interface Config {
   };
 }
 
+type TemporalEnv = Pick<z.infer<typeof EnvSchema>, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH' | 'TEMPORAL_TLS_CA_PATH' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'>;
+
+function readPem(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    throw new Error(`${variable}: cannot read ${file} (${reason})`);
+  }
+}
+
+function certificate(variable: string, file: string, pem: Buffer): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    throw new Error(`${variable}: ${file} is not a PEM certificate`);
+  }
+}
+
+/**
+ * TLS towards Temporal, read and checked at start-up so that a wrong path, a key that does
+ * not belong to its certificate or an API key without TLS stops the process with a message
+ * that names the variable, instead of a plain-text connection or a handshake error later.
+ */
+function temporalTls(e: TemporalEnv): TemporalTls | null {
+  const { TEMPORAL_TLS_CERT_PATH: certPath, TEMPORAL_TLS_KEY_PATH: keyPath, TEMPORAL_TLS_CA_PATH: caPath, TEMPORAL_TLS_SERVER_NAME: serverName } = e;
+  const anyTls = Boolean(certPath || keyPath || caPath || serverName);
+  if ((anyTls || e.TEMPORAL_API_KEY || e.TEMPORAL_TLS === 'true') && !e.TEMPORAL_ADDRESS) {
+    throw new Error('TEMPORAL_TLS_*, TEMPORAL_API_KEY and TEMPORAL_TLS need TEMPORAL_ADDRESS (without it a local plain-text dev server is started)');
+  }
+  if (keyPath && !certPath) throw new Error('TEMPORAL_TLS_KEY_PATH is set without TEMPORAL_TLS_CERT_PATH: mTLS needs both');
+  if (certPath && !keyPath) throw new Error('TEMPORAL_TLS_CERT_PATH is set without TEMPORAL_TLS_KEY_PATH: mTLS needs both');
+  if (e.TEMPORAL_TLS === 'false') {
+    if (anyTls) throw new Error('TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* settings');
+    if (e.TEMPORAL_API_KEY) throw new Error('TEMPORAL_API_KEY is never sent over plain text: remove TEMPORAL_TLS=false');
+    return null;
+  }
+  if (!anyTls && !e.TEMPORAL_API_KEY && e.TEMPORAL_TLS !== 'true') return null;
+
+  let clientCert: TemporalTls['clientCert'];
+  if (certPath && keyPath) {
+    const crt = readPem('TEMPORAL_TLS_CERT_PATH', certPath);
+    const key = readPem('TEMPORAL_TLS_KEY_PATH', keyPath);
+    const x509 = certificate('TEMPORAL_TLS_CERT_PATH', certPath, crt);
+    let privateKey;
+    try {
+      privateKey = createPrivateKey(key);
+    } catch {
+      throw new Error(`TEMPORAL_TLS_KEY_PATH: ${keyPath} is not a PEM private key`);
+    }
+    if (!x509.checkPrivateKey(privateKey)) throw new Error(`TEMPORAL_TLS_KEY_PATH: ${keyPath} is not the private key of the certificate in ${certPath}`);
+    clientCert = { crt, key };
+  }
+  let ca: Buffer | undefined;
+  if (caPath) {
+    ca = readPem('TEMPORAL_TLS_CA_PATH', caPath);
+    certificate('TEMPORAL_TLS_CA_PATH', caPath, ca);
+  }
+  return { serverName, ca, clientCert };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -210,6 +284,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,
+      tls: temporalTls(e),
+      apiKey: e.TEMPORAL_API_KEY,
     },
     platform: {
       url: e.PLATFORM_API_URL, port: e.PLATFORM_PORT, timeoutMs: e.PLATFORM_TIMEOUT_MS,

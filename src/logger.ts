@@ -10,6 +10,7 @@ export type { Logger } from 'pino';
 export const REDACTED_PATHS = [
   'authorization', 'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
   '*.headers.authorization', '*.headers.cookie', 'token', '*.token', 'tokens', '*.tokens', 'apiTokens', 'API_TOKENS', '*.API_TOKENS',
+  'apiKey', '*.apiKey', 'TEMPORAL_API_KEY', '*.TEMPORAL_API_KEY',
 ];
 
 /** `destination` (default stdout) lets tests read the lines. */

@@ -4,12 +4,13 @@
  * file in ~100 ms), and one workflow bundle shared by every worker. All stopped and dropped
  * at the end, so nothing is left running.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { findTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+import { REPO_ROOT, findTemporalCli, startDevServer, type DevServer } from '../src/dev/temporal-server.js';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/temporal/worker.js';
 import { adminUrl, createDatabaseFromScratch, dropDatabase, dropDatabasesWithPrefix, testDatabasePrefix } from './support/databases.js';
 
@@ -67,11 +68,32 @@ function forgetServer(pid: number): void {
   writeFileSync(PID_FILE, rest.map((l) => `${l}\n`).join(''));
 }
 
-export async function setup(project: TestProject): Promise<void> {
-  killOrphanedServers();
+/** As `npm run dev` does: the CLI is installed into .tools/ on first use (a no-op when present). */
+function ensureTemporalCli(): void {
+  if (findTemporalCli()) return;
+  spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'setup.mjs')], { stdio: 'inherit' });
   if (!findTemporalCli()) {
-    throw new Error('No temporal CLI found (TEMPORAL_CLI_PATH, PATH, .tools/bin/temporal). Run `npm run setup` first.');
+    throw new Error('no Temporal CLI (TEMPORAL_CLI_PATH, PATH, .tools/bin/temporal) and `npm run setup` could not install one (output above)');
   }
+}
+
+/**
+ * vitest reports a global setup that throws as "No test files found" (with the error below
+ * it): a failed setup says what failed in one line and ends the run itself instead.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  try {
+    await start(project);
+  } catch (error) {
+    await teardown().catch(() => undefined);
+    process.stderr.write(`\nThe integration tests cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+async function start(project: TestProject): Promise<void> {
+  killOrphanedServers();
+  ensureTemporalCli();
   await dropDatabasesWithPrefix(adminUrl(), testDatabasePrefix(), 60 * 60 * 1000);
   const [started, templateName, bundle] = await Promise.all([
     startDevServer({ port: 0, headless: true }),

@@ -2,7 +2,7 @@
  * Search attributes the workflows keep current, so operators can find executions in the
  * Temporal Web UI and CLI (e.g. `PurchaseStage = "shipping"`,
  * `ApprovalStatus = "pending"`). Registered with the dev server
- * by src/temporal/dev-server.ts and with a real cluster by the deployment (docker-compose).
+ * by src/dev/temporal-server.ts and with a real cluster by the deployment (docker-compose).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

@@ -46,7 +46,7 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel, 'baseline');
 const platformUrl = config.platform.url;
 if (!platformUrl) throw new Error('PLATFORM_API_URL must be set');
-const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
+const database = await openDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
 const { db } = database;
 
 function lookupError(error: unknown, code: 'customer_not_found' | 'product_not_found', id: string): Error {

@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createPlatformClient } from '../../src/platform/client.js';
-import { REPO_ROOT } from '../../src/temporal/dev-server.js';
+import { REPO_ROOT } from '../../src/dev/temporal-server.js';
 import type { PurchaseInput } from '../../workflows/purchase.js';
 import { cpuBetween, snapshot } from '../lib/cpu.js';
 import { summarize } from '../lib/stats.js';
@@ -50,7 +50,7 @@ const customer = process.env.BENCH_CUSTOMER ?? 'cus_bench_hot';
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'bench-driver');
 const platformUrl = config.platform.url ?? '';
-const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
+const database = await openDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
 const sql = postgres(config.databaseUrl ?? '', { max: 1, onnotice: () => undefined });
 
 const connection = await NativeConnection.connect({ address: config.temporal.address ?? '' });

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { REPO_ROOT, freePort, startDevServer } from '../../src/temporal/dev-server.js';
+import { REPO_ROOT, freePort, startDevServer } from '../../src/dev/temporal-server.js';
 import { findDescendant, machine } from '../lib/cpu.js';
 import { startNode, waitForExit, waitForHttp, type Service } from '../lib/processes.js';
 import { HOT_CUSTOMER, seedPurchasers } from '../lib/seed.js';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../src/temporal/dev-server.js';
+import { REPO_ROOT } from '../../src/dev/temporal-server.js';
 
 export interface Service {
   readonly name: string;

@@ -1,6 +1,7 @@
 /**
  * CLI entry: `npm run platform-mock`. Reads PLATFORM_PORT (default 4010), PLATFORM_HOST
- * (default 127.0.0.1) and PLATFORM_LATENCY_MS (default 0); stops on SIGTERM or SIGINT.
+ * (default 127.0.0.1), PLATFORM_LATENCY_MS (default 0) and PLATFORM_DATA_FILE (a JSON file
+ * that keeps the store across restarts; default: memory only); stops on SIGTERM or SIGINT.
  * platform-mock is a separate process with its own settings, so it reads its environment
  * here rather than through the service's config module.
  */
@@ -19,9 +20,10 @@ function intFromEnv(name: string, fallback: number, max: number): number {
 const port = intFromEnv('PLATFORM_PORT', 4010, 65_535);
 const host = process.env.PLATFORM_HOST?.trim() || '127.0.0.1';
 const latencyMs = intFromEnv('PLATFORM_LATENCY_MS', 0, 600_000);
+const dataFile = process.env.PLATFORM_DATA_FILE?.trim() || undefined;
 
-const mock = await startPlatformMock({ port, host, latencyMs });
-console.log(`platform-mock listening on ${mock.url}${latencyMs > 0 ? ` (latency ${latencyMs} ms)` : ''}`);
+const mock = await startPlatformMock({ port, host, latencyMs, ...(dataFile !== undefined && { dataFile }) });
+console.log(`platform-mock listening on ${mock.url}${latencyMs > 0 ? ` (latency ${latencyMs} ms)` : ''}${dataFile ? ` (store in ${dataFile})` : ''}`);
 
 async function stop(signal: NodeJS.Signals): Promise<void> {
   try {

@@ -522,6 +522,8 @@ export interface StartPlatformMockOptions {
   /** Default 127.0.0.1. */
   host?: string;
   latencyMs?: number;
+  /** Keep the store in this JSON file across restarts (see PlatformStore); unset: memory only. */
+  dataFile?: string;
 }
 
 export interface RunningPlatformMock {
@@ -537,7 +539,10 @@ export interface RunningPlatformMock {
 /** Starts platform-mock on `host:port` and resolves once it is listening. */
 export async function startPlatformMock(options: StartPlatformMockOptions = {}): Promise<RunningPlatformMock> {
   const host = options.host ?? '127.0.0.1';
-  const platform = createPlatformApp({ latencyMs: options.latencyMs });
+  const platform = createPlatformApp({
+    latencyMs: options.latencyMs,
+    ...(options.dataFile !== undefined && { store: new PlatformStore({ file: options.dataFile }) }),
+  });
   const server = createServer(platform.app);
 
   await new Promise<void>((resolve, reject) => {

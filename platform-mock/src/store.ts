@@ -1,18 +1,16 @@
 /**
- * The platform's in-memory state and its seed data. Every read returns a copy, so callers
- * (the HTTP layer, tests) cannot change the store behind its back.
+ * The platform's state and its seed data: in memory, and — when given a file (`npm run dev`
+ * passes one under DATA_DIR) — written through to a JSON snapshot after every change and
+ * loaded from it on start, so a restarted platform still knows the shipments it created.
+ * Every read returns a copy, so callers (the HTTP layer, tests) cannot change the store
+ * behind its back.
  */
 import { randomBytes } from 'node:crypto';
-import type {
-  Customer,
-  CustomerCreate,
-  CustomerUpdate,
-  Product,
-  ProductCreate,
-  ProductUpdate,
-  Shipment,
-  ShipmentCreate,
-} from './schemas.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { Customer, Product, Shipment } from './schemas.js';
+import type { CustomerCreate, CustomerUpdate, ProductCreate, ProductUpdate, ShipmentCreate } from './schemas.js';
 
 /** `updatedAt` of every seeded record. */
 export const SEED_UPDATED_AT = '2026-01-01T00:00:00.000Z';
@@ -149,7 +147,21 @@ export interface PlatformStoreOptions {
   seed?: boolean;
   /** Clock, for tests; defaults to the wall clock. */
   now?: () => Date;
+  /**
+   * A JSON file that keeps the store across restarts: loaded when it exists (the seed is not
+   * applied then), rewritten after every change. Unset: memory only (tests).
+   */
+  file?: string;
 }
+
+/** The file's format. A file that does not parse as this stops the start with a message. */
+const Snapshot = z.strictObject({
+  version: z.literal(1),
+  customers: z.array(Customer),
+  products: z.array(Product),
+  shipments: z.array(z.strictObject({ shipment: Shipment, requestFingerprint: z.string() })),
+});
+type Snapshot = z.infer<typeof Snapshot>;
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -197,11 +209,14 @@ export class PlatformStore {
   private readonly shipmentsByKey = new Map<string, string>();
   private readonly seedOnReset: boolean;
   private readonly now: () => Date;
+  private readonly file: string | undefined;
 
   constructor(options: PlatformStoreOptions = {}) {
     this.seedOnReset = options.seed ?? true;
     this.now = options.now ?? ((): Date => new Date());
-    this.reset();
+    this.file = options.file === undefined ? undefined : path.resolve(options.file);
+    if (this.file && existsSync(this.file)) this.load(this.file);
+    else this.reset();
   }
 
   /** Empties the store and reloads the seed data (unless constructed with `seed: false`). */
@@ -210,9 +225,42 @@ export class PlatformStore {
     this.products.clear();
     this.shipments.clear();
     this.shipmentsByKey.clear();
-    if (!this.seedOnReset) return;
-    for (const c of SEED_CUSTOMERS) this.customers.set(c.id, clone(c));
-    for (const p of SEED_PRODUCTS) this.products.set(p.id, clone(p));
+    if (this.seedOnReset) {
+      for (const c of SEED_CUSTOMERS) this.customers.set(c.id, clone(c));
+      for (const p of SEED_PRODUCTS) this.products.set(p.id, clone(p));
+    }
+    this.persist();
+  }
+
+  private load(file: string): void {
+    let snapshot: Snapshot;
+    try {
+      snapshot = Snapshot.parse(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (error) {
+      const reason = error instanceof z.ZodError ? 'not a platform-mock store' : error instanceof Error ? error.message : String(error);
+      throw new Error(`platform-mock: cannot load its store from ${file} (${reason}); delete the file to start again from the seed data`);
+    }
+    for (const c of snapshot.customers) this.customers.set(c.id, c);
+    for (const p of snapshot.products) this.products.set(p.id, p);
+    for (const s of snapshot.shipments) {
+      this.shipments.set(s.shipment.id, s);
+      this.shipmentsByKey.set(s.shipment.idempotencyKey, s.shipment.id);
+    }
+  }
+
+  /** Writes the whole store (small: a dev stack's records) to a temporary file, then renames it over the old one. */
+  private persist(): void {
+    if (!this.file) return;
+    const snapshot: Snapshot = {
+      version: 1,
+      customers: [...this.customers.values()],
+      products: [...this.products.values()],
+      shipments: [...this.shipments.values()],
+    };
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(snapshot));
+    renameSync(tmp, this.file);
   }
 
   // Customers
@@ -231,6 +279,7 @@ export class PlatformStore {
     if (this.customers.has(id)) return { ok: false, reason: 'exists' };
     const customer: Customer = { id, name: input.name, email: input.email, address: clone(input.address), updatedAt: this.timestamp() };
     this.customers.set(id, customer);
+    this.persist();
     return { ok: true, value: clone(customer) };
   }
 
@@ -245,6 +294,7 @@ export class PlatformStore {
       updatedAt: this.timestamp(current.updatedAt),
     };
     this.customers.set(id, next);
+    this.persist();
     return clone(next);
   }
 
@@ -271,6 +321,7 @@ export class PlatformStore {
       updatedAt: this.timestamp(),
     };
     this.products.set(id, product);
+    this.persist();
     return { ok: true, value: clone(product) };
   }
 
@@ -286,6 +337,7 @@ export class PlatformStore {
       updatedAt: this.timestamp(current.updatedAt),
     };
     this.products.set(id, next);
+    this.persist();
     return clone(next);
   }
 
@@ -317,6 +369,7 @@ export class PlatformStore {
     };
     this.shipments.set(shipment.id, { shipment, requestFingerprint: fingerprint });
     this.shipmentsByKey.set(idempotencyKey, shipment.id);
+    this.persist();
     return { kind: 'created', shipment: clone(shipment) };
   }
 
@@ -345,6 +398,7 @@ export class PlatformStore {
     if (stored.shipment.status === 'shipped') return { kind: 'conflict', shipment: clone(stored.shipment) };
     if (stored.shipment.status !== 'cancelled') {
       stored.shipment = { ...stored.shipment, status: 'cancelled', cancelledAt: this.timestamp(stored.shipment.createdAt) };
+      this.persist();
     }
     return { kind: 'ok', shipment: clone(stored.shipment) };
   }
@@ -359,6 +413,7 @@ export class PlatformStore {
     if (stored.shipment.status === 'cancelled') return { kind: 'conflict', shipment: clone(stored.shipment) };
     if (stored.shipment.status !== 'shipped') {
       stored.shipment = { ...stored.shipment, status: 'shipped', shippedAt: this.timestamp(stored.shipment.createdAt) };
+      this.persist();
     }
     return { kind: 'ok', shipment: clone(stored.shipment) };
   }

@@ -43,7 +43,7 @@ describe('postgres.js with terminated backends', () => {
     const app = `client-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const url = new URL(adminUrl());
     url.searchParams.set('application_name', app);
-    const database = await openDatabase({ url: url.toString(), dataDir: '.data', poolMax: 4 });
+    const database = await openDatabase({ url: url.toString(), poolMax: 4 });
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
     try {
       const inFlight = [

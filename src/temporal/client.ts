@@ -1,50 +1,39 @@
 /**
- * The Temporal connection the code uses: `TEMPORAL_ADDRESS` when set (any cluster, or
- * Temporal Cloud), otherwise a local dev server started on the spot (src/temporal/dev-server.ts).
+ * The Temporal client connection of the production entrypoints: `TEMPORAL_ADDRESS` (any
+ * cluster, or Temporal Cloud) with the configured TLS and API key. `npm run dev` starts a
+ * local dev server first (src/dev/) and connects through this same function.
  */
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
-import { startDevServer, type DevServer } from './dev-server.js';
+import { nativeConnectionOptions, type TemporalConnectionOptions } from './connection.js';
 
 export interface TemporalHandle {
   readonly client: Client;
   readonly connection: Connection;
   readonly address: string;
   readonly namespace: string;
+  /** TLS and API key, for the worker's own connection to the same endpoint. */
+  readonly connectionOptions: TemporalConnectionOptions;
   readonly uiUrl: string | null;
-  /** Set when this process started the server; stopping the handle stops it. */
-  readonly devServer: DevServer | null;
   close(): Promise<void>;
 }
 
-export async function connectTemporal(config: Config, log: (line: string) => void): Promise<TemporalHandle> {
-  let devServer: DevServer | null = null;
-  let address = config.temporal.address;
-  if (!address) {
-    devServer = await startDevServer({
-      cliPath: config.temporal.cliPath,
-      port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
-      dbFile: path.resolve(config.dataDir, 'temporal.db'),
-      namespace: config.temporal.namespace,
-      log,
-    });
-    address = devServer.address;
-  }
-  const connection = await Connection.connect({ address });
+/** The connection options of the configured endpoint (the worker uses the same). */
+export function temporalConnectionOptions(config: Config): TemporalConnectionOptions {
+  return { tls: config.temporal.tls, apiKey: config.temporal.apiKey };
+}
+
+export async function connectTemporal(config: Config, address: string, uiUrl: string | null = config.temporal.uiUrl ?? null): Promise<TemporalHandle> {
+  const connectionOptions = temporalConnectionOptions(config);
+  const connection = await Connection.connect({ address, ...nativeConnectionOptions(connectionOptions) });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const server = devServer;
   return {
     client,
     connection,
     address,
     namespace: config.temporal.namespace,
-    uiUrl: config.temporal.uiUrl ?? server?.uiUrl ?? null,
-    devServer: server,
-    close: async () => {
-      await connection.close();
-      await server?.stop();
-    },
+    connectionOptions,
+    uiUrl,
+    close: () => connection.close(),
   };
 }

@@ -1,17 +1,28 @@
 /** The worker: registers workflows (bundled from workflows/) and activities on one task queue. */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../logger.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { activityInterceptors } from './activity-interceptors.js';
-import { REPO_ROOT } from './dev-server.js';
+import { nativeConnectionOptions, type TemporalConnectionOptions } from './connection.js';
 
-export const WORKFLOWS_PATH = path.join(REPO_ROOT, 'workflows', 'index.ts');
+/**
+ * `workflows/` relative to this module, with this module's own extension: `.ts` when run
+ * from source (tsx), `.js` when run from compiled output laid out like the source.
+ */
+const self = fileURLToPath(import.meta.url);
+const workflowsDir = path.resolve(path.dirname(self), '..', '..', 'workflows');
+const ext = path.extname(self);
+
+export const WORKFLOWS_PATH = path.join(workflowsDir, `index${ext}`);
 /** Bundled with the workflows (pass to `bundleWorkflowCode` too): request ids on workflow logs and activity headers. */
-export const WORKFLOW_INTERCEPTOR_MODULES = [path.join(REPO_ROOT, 'workflows', 'interceptors.ts')];
+export const WORKFLOW_INTERCEPTOR_MODULES = [path.join(workflowsDir, `interceptors${ext}`)];
 
 export interface WorkerSetup {
   readonly address: string;
+  /** TLS and API key of the Temporal endpoint (config `temporal.tls`, `temporal.apiKey`); none: plain text. */
+  readonly connection?: TemporalConnectionOptions;
   readonly namespace: string;
   readonly taskQueue: string;
   readonly deps: ActivityDeps;
@@ -47,6 +58,10 @@ export function installRuntimeLogger(logger: Logger, options: RuntimeOptions = {
   runtimeInstalled = true;
   const level: LogLevel = logger.isLevelEnabled('debug') ? 'DEBUG' : logger.isLevelEnabled('info') ? 'INFO' : logger.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
   Runtime.install({
+    // The entrypoints own SIGINT/SIGTERM and shut the worker down once, in order (API first,
+    // then the worker, then the connections); the SDK's own handlers would shut it down a
+    // second time (IllegalStateError: Not running. Current state: DRAINING).
+    shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
       if (!logger.isLevelEnabled(PINO_LEVEL[entry.level])) return;
       // The task token is a capability to complete the activity: it stays out of the logs.
@@ -69,7 +84,7 @@ export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
   installRuntimeLogger(setup.deps.logger, {
     metricsBindAddress: config.metrics.temporalPort !== undefined ? `${config.host}:${config.metrics.temporalPort}` : undefined,
   });
-  const connection = await NativeConnection.connect({ address: setup.address });
+  const connection = await NativeConnection.connect({ address: setup.address, ...nativeConnectionOptions(setup.connection) });
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,

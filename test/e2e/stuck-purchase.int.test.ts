@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { CreditBalance, PurchaseAttempt, PurchasePending } from '../../src/contracts/index.js';
 import { holdIdFor } from '../../src/domain/purchase.js';
-import { findTemporalCli } from '../../src/temporal/dev-server.js';
+import { findTemporalCli } from '../../src/dev/temporal-server.js';
 import { statusQuery } from '../../workflows/index.js';
 import { http, newKey } from '../support/http.js';
 import type { PlatformControl } from '../support/platform.js';

@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { freePort, REPO_ROOT, startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { freePort, REPO_ROOT, startDevServer, type DevServer } from '../../src/dev/temporal-server.js';
 import { ping } from '../../workflows/index.js';
 import { adminUrl, cloneDatabase, databaseUrl, dropDatabase } from '../support/databases.js';
 import { startServiceProcess, type ServiceProcess } from '../support/processes.js';
@@ -102,7 +102,7 @@ export class Cluster {
   async start(): Promise<void> {
     this.dbName = await cloneDatabase(inject('templateDatabase'));
     // The harness's own connections are named, so killing the service's backends spares them.
-    this.database = await openDatabase({ url: `${databaseUrl(this.dbName)}?application_name=fault-harness`, dataDir: '.data', poolMax: 4 });
+    this.database = await openDatabase({ url: `${databaseUrl(this.dbName)}?application_name=fault-harness`, poolMax: 4 });
     this.temporalPort = await freePort();
     await this.startTemporal();
     await this.startPlatform();

@@ -12,7 +12,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../src/temporal/dev-server.js';
+import { REPO_ROOT } from '../../src/dev/temporal-server.js';
 import { http, newKey } from '../support/http.js';
 import { assertAllInvariants } from '../support/invariants.js';
 import { startStack, TOKENS, type TestStack } from '../support/stack.js';

@@ -34,7 +34,7 @@ async function withAdmin<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
 export async function createDatabaseFromScratch(): Promise<string> {
   const name = uniqueName('tmpl');
   await withAdmin((sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-  const database = await openDatabase({ url: databaseUrl(name), dataDir: '.data', poolMax: 1 });
+  const database = await openDatabase({ url: databaseUrl(name), poolMax: 1 });
   try {
     await migrateDatabase(database);
   } finally {

