@@ -1,5 +1,8 @@
 /** The configuration's security rules: production refuses the development tokens and weak ones. */
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificates, type TestCertificates } from '../test/support/tls.js';
 import { DEV_API_TOKENS, loadConfig } from './config.js';
 
 const PRODUCTION = {
@@ -63,5 +66,66 @@ describe('loadConfig', () => {
     expect(loadConfig({}).rateLimitMoneyPerMinute).toBe(12_000);
     expect(loadConfig({ RATE_LIMIT_MONEY_PER_MINUTE: '0' }).rateLimitMoneyPerMinute).toBe(0);
     expect(() => loadConfig({ RATE_LIMIT_MONEY_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_MONEY_PER_MINUTE/);
+  });
+});
+
+describe('Temporal TLS and API key', () => {
+  let certs: TestCertificates;
+  beforeAll(() => {
+    certs = makeCertificates();
+  });
+  afterAll(() => certs.remove());
+
+  const CLUSTER = { TEMPORAL_ADDRESS: 'temporal.internal:7233' };
+
+  it('is plain text by default (a local dev server or a cluster without TLS)', () => {
+    expect(loadConfig({}).temporal.tls).toBeNull();
+    expect(loadConfig(CLUSTER).temporal.tls).toBeNull();
+  });
+
+  it('mTLS: reads the client certificate, its key and the CA, and the server name', () => {
+    const config = loadConfig({
+      ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: certs.clientKey,
+      TEMPORAL_TLS_CA_PATH: certs.caCert, TEMPORAL_TLS_SERVER_NAME: 'temporal.example',
+    });
+    const tls = config.temporal.tls;
+    expect(tls?.serverName).toBe('temporal.example');
+    expect(tls?.ca?.toString()).toContain('BEGIN CERTIFICATE');
+    expect(tls?.clientCert?.crt.toString()).toContain('BEGIN CERTIFICATE');
+    expect(tls?.clientCert?.key.toString()).toContain('PRIVATE KEY');
+  });
+
+  it('an API key (Temporal Cloud) turns TLS on with the system roots; it is never sent in plain text', () => {
+    const config = loadConfig({ ...CLUSTER, TEMPORAL_API_KEY: 'cloud-key-123' });
+    expect(config.temporal.apiKey).toBe('cloud-key-123');
+    expect(config.temporal.tls).toEqual({ serverName: undefined, ca: undefined, clientCert: undefined });
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_API_KEY: 'cloud-key-123', TEMPORAL_TLS: 'false' })).toThrow(/TEMPORAL_API_KEY is never sent over plain text/);
+    expect(loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'true' }).temporal.tls).not.toBeNull();
+  });
+
+  it('refuses a key without a certificate, and a certificate without a key', () => {
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_KEY_PATH: certs.clientKey })).toThrow(/TEMPORAL_TLS_KEY_PATH is set without TEMPORAL_TLS_CERT_PATH/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert })).toThrow(/TEMPORAL_TLS_CERT_PATH is set without TEMPORAL_TLS_KEY_PATH/);
+  });
+
+  it('refuses unreadable files, files that are not PEM, and a key that is not the certificate\'s, naming the variable', () => {
+    const missing = path.join(certs.dir, 'nope.crt');
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: missing, TEMPORAL_TLS_KEY_PATH: certs.clientKey }))
+      .toThrow(`TEMPORAL_TLS_CERT_PATH: cannot read ${missing} (ENOENT)`);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_PATH: certs.dir })).toThrow(`TEMPORAL_TLS_CA_PATH: cannot read ${certs.dir} (EISDIR)`);
+    const garbage = path.join(certs.dir, 'garbage.pem');
+    writeFileSync(garbage, 'not a certificate');
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_PATH: garbage })).toThrow(`TEMPORAL_TLS_CA_PATH: ${garbage} is not a PEM certificate`);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: garbage }))
+      .toThrow(`TEMPORAL_TLS_KEY_PATH: ${garbage} is not a PEM private key`);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: certs.serverKey }))
+      .toThrow(`TEMPORAL_TLS_KEY_PATH: ${certs.serverKey} is not the private key of the certificate in ${certs.clientCert}`);
+  });
+
+  it('refuses TLS settings without TEMPORAL_ADDRESS (the local dev server is plain text) and contradictions', () => {
+    expect(() => loadConfig({ TEMPORAL_API_KEY: 'cloud-key-123' })).toThrow(/need TEMPORAL_ADDRESS/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CA_PATH: certs.caCert })).toThrow(/need TEMPORAL_ADDRESS/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_PATH: certs.caCert })).toThrow(/TEMPORAL_TLS=false contradicts/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'yes' })).toThrow(/TEMPORAL_TLS/);
   });
 });

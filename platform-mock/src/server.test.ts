@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OPENAPI_PATH, renderOpenApi } from '../scripts/write-openapi.js';
 import { startPlatformMock } from './server.js';
 import type { RunningPlatformMock } from './server.js';
-import { SEED_UPDATED_AT } from './store.js';
+import { PlatformStore, SEED_UPDATED_AT } from './store.js';
 
 interface Reply {
   status: number;
@@ -570,5 +572,82 @@ describe('latency and shutdown', () => {
     await other.close();
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await held).toBeInstanceOf(Error);
+  });
+});
+
+describe('a store kept in a file (npm run dev)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'platform-mock-store-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = async (base: string, route: string, method: string, json?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: { ...(json !== undefined && { 'content-type': 'application/json' }), ...headers },
+      ...(json !== undefined && { body: JSON.stringify(json) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  };
+
+  it('keeps customers, products and shipments (with their keys and statuses) across a restart', async () => {
+    const file = path.join(dir, 'nested', 'platform-mock.json');
+    const first = await startPlatformMock({ dataFile: file });
+    let shipmentId: string;
+    let cancelledId: string;
+    try {
+      expect(existsSync(file)).toBe(true);
+      expect((await send(first.url, '/customers', 'POST', { id: 'cus_kept', name: 'Kept', email: 'kept@example.com', address: goodAddress })).status).toBe(201);
+      expect((await send(first.url, '/products/prod_mouse', 'PATCH', { price: { amount: 3499, currency: 'USD' } })).status).toBe(200);
+      const created = await send(first.url, '/shipments', 'POST', shipmentBody, { 'Idempotency-Key': 'pur_kept' });
+      expect(created.status).toBe(201);
+      shipmentId = created.body.id as string;
+      const other = await send(first.url, '/shipments', 'POST', { ...shipmentBody, quantity: 1 }, { 'Idempotency-Key': 'pur_cancelled' });
+      cancelledId = other.body.id as string;
+      expect((await send(first.url, `/shipments/${cancelledId}/cancel`, 'POST')).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+
+    const second = await startPlatformMock({ dataFile: file });
+    try {
+      expect((await send(second.url, '/customers/cus_kept', 'GET')).body).toMatchObject({ name: 'Kept', email: 'kept@example.com' });
+      expect((await send(second.url, '/customers/cus_ada', 'GET')).status).toBe(200);
+      expect((await send(second.url, '/products/prod_mouse', 'GET')).body).toMatchObject({ price: { amount: 3499, currency: 'USD' } });
+      // A restarted platform still knows the shipment by its key (what reconciliation asks)...
+      const byKey = await send(second.url, '/shipments?idempotencyKey=pur_kept', 'GET');
+      expect(byKey.body).toMatchObject({ data: [{ id: shipmentId, status: 'created', idempotencyKey: 'pur_kept' }] });
+      expect((await send(second.url, `/shipments/${cancelledId}`, 'GET')).body).toMatchObject({ status: 'cancelled' });
+      // ...replays the same creation instead of shipping twice, and still tells a reused key.
+      const replay = await send(second.url, '/shipments', 'POST', shipmentBody, { 'Idempotency-Key': 'pur_kept' });
+      expect(replay).toMatchObject({ status: 200, body: { id: shipmentId } });
+      expect((await send(second.url, '/shipments', 'POST', { ...shipmentBody, quantity: 3 }, { 'Idempotency-Key': 'pur_kept' })).status).toBe(422);
+      // reset goes back to the seed, in the file too.
+      expect((await send(second.url, '/__control/reset', 'POST')).status).toBe(204);
+    } finally {
+      await second.close();
+    }
+    const third = new PlatformStore({ file });
+    expect(third.getCustomer('cus_kept')).toBeUndefined();
+    expect(third.listShipments()).toEqual([]);
+    expect(third.getProduct('prod_mouse')?.price.amount).toBe(2999);
+  });
+
+  it('without a file keeps everything in memory, and a restart brings back the seed', async () => {
+    const store = new PlatformStore();
+    store.createShipment('pur_mem', shipmentBody);
+    expect(new PlatformStore().listShipments()).toEqual([]);
+  });
+
+  it('refuses a file that is not its store, saying which file and what to do', () => {
+    const file = path.join(dir, 'platform-mock.json');
+    writeFileSync(file, '{"customers": 3}');
+    expect(() => new PlatformStore({ file })).toThrow(/cannot load its store from \S+platform-mock\.json \(not a platform-mock store\); delete the file/);
+    writeFileSync(file, 'not json');
+    expect(() => new PlatformStore({ file })).toThrow(/cannot load its store from .*platform-mock\.json/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
-import { nativeConnectionOptions, type TemporalConnectionOptions } from './connection.js';
+import { describeConnection, nativeConnectionOptions, type TemporalConnectionOptions } from './connection.js';
 
 export interface TemporalHandle {
   readonly client: Client;
@@ -25,7 +25,9 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
 
 export async function connectTemporal(config: Config, address: string, uiUrl: string | null = config.temporal.uiUrl ?? null): Promise<TemporalHandle> {
   const connectionOptions = temporalConnectionOptions(config);
-  const connection = await Connection.connect({ address, ...nativeConnectionOptions(connectionOptions) });
+  const connection = await Connection.connect({ address, ...nativeConnectionOptions(connectionOptions) }).catch((error: unknown) => {
+    throw new Error(`cannot connect to Temporal at ${address} (${describeConnection(connectionOptions)}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     client,

@@ -36,3 +36,14 @@ export function nativeConnectionOptions(options: TemporalConnectionOptions | und
   };
   return { tls, ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
 }
+
+/** For start-up errors and logs: how the connection was made, never the secrets. */
+export function describeConnection(options: TemporalConnectionOptions | undefined): string {
+  if (!options?.tls) return 'plain text';
+  const parts = ['TLS'];
+  if (options.tls.clientCert) parts.push('client certificate');
+  if (options.tls.ca) parts.push('own CA');
+  if (options.tls.serverName) parts.push(`server name ${options.tls.serverName}`);
+  if (options.apiKey) parts.push('API key');
+  return parts.join(', ');
+}

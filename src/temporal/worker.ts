@@ -5,7 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import type { Logger } from '../logger.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { activityInterceptors } from './activity-interceptors.js';
-import { nativeConnectionOptions, type TemporalConnectionOptions } from './connection.js';
+import { describeConnection, nativeConnectionOptions, type TemporalConnectionOptions } from './connection.js';
 
 /**
  * `workflows/` relative to this module, with this module's own extension: `.ts` when run
@@ -84,7 +84,9 @@ export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
   installRuntimeLogger(setup.deps.logger, {
     metricsBindAddress: config.metrics.temporalPort !== undefined ? `${config.host}:${config.metrics.temporalPort}` : undefined,
   });
-  const connection = await NativeConnection.connect({ address: setup.address, ...nativeConnectionOptions(setup.connection) });
+  const connection = await NativeConnection.connect({ address: setup.address, ...nativeConnectionOptions(setup.connection) }).catch((error: unknown) => {
+    throw new Error(`the worker cannot connect to Temporal at ${setup.address} (${describeConnection(setup.connection)}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,

@@ -16,6 +16,8 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { PlatformClient } from '../../src/platform/client.js';
 import { platformClientFactory } from '../../src/platform/factory.js';
+import { temporalConnectionOptions } from '../../src/temporal/client.js';
+import { nativeConnectionOptions } from '../../src/temporal/connection.js';
 import { createWorker, type RunningWorker } from '../../src/temporal/worker.js';
 import { startPlatformMock } from '../../platform-mock/src/server.js';
 import { adminUrl, cloneDatabase, databaseUrl, dropDatabase } from './databases.js';
@@ -76,7 +78,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const database = await openDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax });
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  // The run's dev server, unless the test points the stack elsewhere (TLS tests: a TLS proxy).
+  const temporalAddress = config.temporal.address ?? inject('temporalAddress');
+  const connectionOptions = temporalConnectionOptions(config);
+  const connection = await Connection.connect({ address: temporalAddress, ...nativeConnectionOptions(connectionOptions) });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const platform = platformClientFactory(config, mock.url, (result) => metrics.platformCache.inc({ result }));
   const app = createApp({ config, database, logger, temporal, platform, metrics, temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir });
@@ -89,7 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   let running: { worker: RunningWorker; done: Promise<void> } | null = null;
   const startWorker = async (): Promise<RunningWorker> => {
     const worker = await createWorker({
-      address: inject('temporalAddress'), namespace: config.temporal.namespace, taskQueue,
+      address: temporalAddress, connection: connectionOptions, namespace: config.temporal.namespace, taskQueue,
       deps: { config, database, logger, platform, temporal, metrics }, workflowBundle: bundle,
     });
     running = { worker, done: worker.worker.run() };
