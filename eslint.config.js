@@ -133,6 +133,20 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
   },
   {
+    // The production entrypoints and everything they import never reach dev-only orchestration
+    // (src/dev/: the Temporal dev server, platform-mock as a process, PGlite, tool installs).
+    files: ['src/**/*.ts', 'activities/**/*.ts'],
+    ignores: ['src/dev/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/dev/*', './dev/*', '../dev/*'], message: 'Production code must not import src/dev/ (development-only orchestration).' },
+          { group: ['@electric-sql/*', '@temporalio/testing', 'tsx', 'tsx/*', '**/platform-mock/**'], message: 'Development-only package: keep it in src/dev/ or tests.' },
+        ],
+      }],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node, database or HTTP.
     files: ['workflows/**/*.ts'],
     rules: {

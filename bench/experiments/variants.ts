@@ -1,7 +1,7 @@
 /**
  * Workflow variants for bench/experiments/temporal-cost.ts: the purchase saga's happy path
  * (load → reserve → ship → commit, the real activities with the saga's timeouts) shaped in the
- * ways the tuning list of issue 8 asks about, so that their Temporal cost can be measured
+ * ways bench/README.md lists for tuning, so that their Temporal cost can be measured
  * before anyone changes workflows/. Not a second saga: no validation, compensation or
  * status query — a failure simply fails the workflow. Deterministic code only.
  */

@@ -116,7 +116,7 @@ export function renderMarkdown(r: BenchResult): string {
   }
 
   if (r.goals.length > 0) {
-    out.push('', '## Goals (issue 8)', '');
+    out.push('', '## Goals', '');
     out.push(table(['goal', 'measured', 'met'], r.goals.map((g) => [g.goal, g.measured, g.met === null ? '–' : g.met ? 'yes' : '**no**'])));
   }
   if (r.invariants) {

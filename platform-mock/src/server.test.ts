@@ -637,7 +637,7 @@ describe('a store kept in a file (npm run dev)', () => {
     expect(third.getProduct('prod_mouse')?.price.amount).toBe(2999);
   });
 
-  it('without a file keeps everything in memory, and a restart brings back the seed', async () => {
+  it('without a file keeps everything in memory, and a restart brings back the seed', () => {
     const store = new PlatformStore();
     store.createShipment('pur_mem', shipmentBody);
     expect(new PlatformStore().listShipments()).toEqual([]);
