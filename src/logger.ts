@@ -23,3 +23,18 @@ export function createLogger(level: string, name = 'purchase-ledger', destinatio
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * A start-up failure for stderr: the stack, then each `cause` below it (a driver's "Failed
+ * query" says nothing without the TLS or connection error it wraps).
+ */
+export function describeFatal(error: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth += 1) {
+    const text = current instanceof Error ? current.stack ?? current.message : String(current);
+    lines.push(depth === 0 ? text : `caused by: ${text}`);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines.join('\n');
+}

@@ -7,7 +7,7 @@
  */
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { createLogger } from './logger.js';
+import { createLogger, describeFatal } from './logger.js';
 import { createMetrics, serveMetrics } from './metrics.js';
 import { Lifecycle, printBanner, startApi, startWorker } from './service.js';
 import { connectTemporal } from './temporal/client.js';
@@ -58,6 +58,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`fatal: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`fatal: ${describeFatal(error)}\n`);
   process.exit(1);
 });
