@@ -32,7 +32,7 @@ export function describeFatal(error: unknown): string {
   const lines: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 5; depth += 1) {
-    const text = current instanceof Error ? current.stack ?? current.message : String(current);
+    const text = current instanceof Error ? current.stack ?? current.message : typeof current === 'string' ? current : JSON.stringify(current);
     lines.push(depth === 0 ? text : `caused by: ${text}`);
     current = current instanceof Error ? current.cause : undefined;
   }
