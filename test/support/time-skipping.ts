@@ -13,7 +13,7 @@ import path from 'node:path';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { REPO_ROOT } from '../../src/temporal/dev-server.js';
+import { REPO_ROOT } from '../../src/dev/temporal-server.js';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../src/temporal/worker.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
