@@ -14,12 +14,13 @@ const nodeBuiltins = [...new Set(builtinModules.map((name) => name.replace(/^nod
  *   api → app → {db, platform, domain, contracts, workflows' client side};
  *   activities → {db, platform, domain, contracts}; workflows → {domain, contracts, activity types};
  *   domain and contracts → nothing of ours; src/dev (dev-only orchestration) → anything, and
- *   nothing in production imports it. src/temporal (worker and client bootstrap) and
- *   src/main.ts (the entrypoints) assemble the rest. Tests and bench may import anything.
+ *   nothing in production imports it. src/temporal (worker and client bootstrap),
+ *   src/service.ts (API server, worker, ordered stop) and src/main.ts (the entrypoints)
+ *   assemble the rest. Tests and bench may import anything.
  */
 const LAYERS = {
   api: 'src/api', app: 'src/app', db: 'src/db', platform: 'src/platform', temporal: 'src/temporal',
-  domain: 'src/domain', contracts: 'src/contracts', dev: 'src/dev', main: 'src/main.ts',
+  domain: 'src/domain', contracts: 'src/contracts', dev: 'src/dev', main: 'src/main.ts', service: 'src/service.ts',
   config: 'src/config.ts', logger: 'src/logger.ts', metrics: 'src/metrics.ts',
   workflows: 'workflows', activities: 'activities', platformMock: 'platform-mock', web: 'web', test: 'test', bench: 'bench', scripts: 'scripts',
 };
@@ -34,7 +35,9 @@ const MAY_IMPORT = {
   contracts: [],
   activities: ['db', 'platform', 'domain', 'contracts', 'config', 'logger', 'metrics'],
   workflows: ['domain', 'contracts', 'activities'],
-  main: ['api', 'app', 'db', 'platform', 'temporal', 'domain', 'contracts', 'config', 'logger', 'metrics', 'workflows', 'activities'],
+  main: ['api', 'app', 'db', 'platform', 'temporal', 'domain', 'contracts', 'config', 'logger', 'metrics', 'workflows', 'activities', 'service'],
+  // The API server, the worker and the ordered stop that src/main.ts and src/dev/main.ts share.
+  service: ['api', 'app', 'db', 'platform', 'temporal', 'domain', 'contracts', 'config', 'logger', 'metrics', 'workflows', 'activities'],
   platformMock: ['scripts'],
   web: ['contracts'],
 };
