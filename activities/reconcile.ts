@@ -16,6 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { recordCheckpoints, verifyChains } from '../src/db/audit-repository.js';
 import { newId } from '../src/domain/ids.js';
 import { recordAttemptFailure, releaseCredit } from '../src/db/purchase-repository.js';
 import {
@@ -26,6 +27,7 @@ import {
 import type { ReconciliationCounts, ReconciliationRunRow, ReconciliationTrigger } from '../src/db/schema.js';
 import { ledgerFindings, orphanCancelBlocker, type Finding, type PurchaseCheckRow, type StaleHoldRow } from '../src/domain/reconciliation.js';
 import { problemBody } from '../src/domain/errors.js';
+import type { CheckpointFields } from '../src/domain/ledger-checkpoint.js';
 import { purchaseWorkflowId } from '../src/domain/purchase.js';
 import { PlatformError, type PlatformClient } from '../src/platform/client.js';
 import type { PlatformShipmentRecord } from '../src/platform/types.js';
@@ -259,6 +261,36 @@ export function createReconcileActivities(deps: ActivityDeps): ReconcileActiviti
     return cancelled;
   }
 
+  /**
+   * The hash chains of the batch's accounts, recomputed (src/db/audit-repository.ts, the same
+   * check as `POST /v1/ledger/verify`). Version gaps, balance_after breaks and heads are
+   * reported by the batch's own checks; this adds what only the hashes and the signed
+   * checkpoints show. Intact heads are signed as new checkpoints when a key is configured.
+   */
+  async function chainFindings(runId: string, after: string | null, through: string): Promise<Finding[]> {
+    const key = deps.config.ledgerCheckpointKey;
+    const heads: CheckpointFields[] = [];
+    const result = await verifyChains(db, {
+      after, through, checkpointKey: key,
+      onIntactHead: (head) => heads.push(head),
+      onProgress: () => Context.current().heartbeat(),
+    });
+    const findings: Finding[] = [];
+    for (const f of result.findings) {
+      if (f.kind !== 'hash_mismatch' && f.kind !== 'checkpoint_mismatch' && f.kind !== 'checkpoint_signature_invalid') continue;
+      findings.push({
+        severity: 'error',
+        kind: f.kind === 'hash_mismatch' ? 'hash_chain_broken' : f.kind,
+        entity: f.entryId ? `entry:${f.entryId}` : `account:${f.customerId}`,
+        expected: null,
+        actual: f.accountVersion,
+        detail: `${f.customerId}: ${f.detail}`,
+      });
+    }
+    if (key) await recordCheckpoints(db, key, heads, runId);
+    return findings;
+  }
+
   return {
     async beginReconciliation(input) {
       const run = await beginRun(db, {
@@ -278,6 +310,7 @@ export function createReconcileActivities(deps: ActivityDeps): ReconcileActiviti
       Context.current().heartbeat();
 
       const findings = ledgerFindings(snapshot);
+      findings.push(...(await chainFindings(runId, run.cursor, last.customerId)));
       const holdsReleased = await settleStaleHolds(snapshot.staleHolds, findings);
       const since = settings.shipmentLookbackMs > 0 ? Date.now() - settings.shipmentLookbackMs : null;
       const toShip = since === null ? snapshot.purchases : snapshot.purchases.filter((p) => p.createdAt.getTime() >= since);

@@ -18,6 +18,18 @@ export interface ApiToken {
   readonly token: string;
 }
 
+/** `keyId:secret` (secret of 32+ characters) → the checkpoint key; unset or empty → none. */
+function parseCheckpointKey(raw: string | undefined): { id: string; secret: string } | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const at = raw.indexOf(':');
+  const id = at > 0 ? raw.slice(0, at) : '';
+  const secret = at > 0 ? raw.slice(at + 1) : '';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id) || secret.length < 32) {
+    throw new Error('LEDGER_CHECKPOINT_KEY must be keyId:secret with a key id of letters, digits, _.- and a secret of 32+ characters (e.g. k1:$(openssl rand -hex 32))');
+  }
+  return { id, secret };
+}
+
 /** Documented development tokens; production refuses to start with these. */
 export const DEV_API_TOKENS = 'web:storefront:dev_storefront_token,alice:support:dev_support_token,root:admin:dev_admin_token';
 
@@ -93,6 +105,7 @@ const EnvSchema = z.object({
   RECONCILE_PLATFORM_CONCURRENCY: intFromEnv(8),
   RECONCILE_SHIPMENT_LOOKBACK_MS: intFromEnv(0),
   RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS: intFromEnv(7 * 24 * 60 * 60_000),
+  LEDGER_CHECKPOINT_KEY: z.string().optional(),
   TEMPORAL_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   WORKER_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
@@ -154,6 +167,11 @@ export interface Config {
   /** The built internal app served at `/` (default web/dist of this repository). */
   readonly webDistDir: string;
   readonly logLevel: string;
+  /**
+   * HMAC key of the signed hash-chain checkpoints reconciliation records (`keyId:secret`);
+   * null: no checkpoints are written and their signatures are not checked.
+   */
+  readonly ledgerCheckpointKey: { readonly id: string; readonly secret: string } | null;
   readonly reconcile: {
     /** How often the `reconcile-ledger` Temporal Schedule runs; 0 = no schedule is created. */
     readonly intervalMs: number;
@@ -301,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCurrency: e.DEFAULT_CURRENCY,
     webDistDir: e.WEB_DIST_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist'),
     logLevel: e.LOG_LEVEL,
+    ledgerCheckpointKey: parseCheckpointKey(e.LEDGER_CHECKPOINT_KEY),
     reconcile: {
       intervalMs: e.RECONCILE_INTERVAL_MS,
       scheduleId: e.RECONCILE_SCHEDULE_ID,

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { auditRouter } from './audit/routes.js';
 import { createAuthenticator } from './auth.js';
 import { approvalsRouter } from './approvals/routes.js';
 import { catalogRouter } from './catalog/routes.js';
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(express.json({ limit: '32kb', strict: true, type: ['application/json', 'application/*+json'] }));
   v1.use(sessionRouter(deps));
   v1.use(creditRouter(deps));
+  v1.use(auditRouter(deps));
   v1.use(catalogRouter(deps));
   v1.use(purchasesRouter(deps));
   v1.use(reconciliationRouter(deps));

@@ -6,6 +6,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registerApprovalPaths } from './approvals/openapi.js';
 import { enrichDocument } from './openapi-enrich.js';
+import { registerAuditPaths } from './audit/openapi.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
 import { registerCreditPaths } from './credit/openapi.js';
 import { registerPromoCodePaths } from './promo-codes/openapi.js';
@@ -28,6 +29,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerCreditPaths(registry);
   registerCatalogPaths(registry);
   registerPurchasePaths(registry);
+  registerAuditPaths(registry);
   registerReconciliationPaths(registry);
   registerPromoCodePaths(registry);
   registerApprovalPaths(registry);

@@ -1,5 +1,6 @@
 /** Database rows → API contracts for credit. */
 import type { CreditBalance, LedgerEntry } from '../contracts/credit.js';
+import type { BalanceAsOf } from '../db/audit-repository.js';
 import type { CreditAccountRow, LedgerEntryRow } from '../db/schema.js';
 
 export function toCreditBalance(customerId: string, account: CreditAccountRow | null, defaultCurrency: string): CreditBalance {
@@ -11,6 +12,15 @@ export function toCreditBalance(customerId: string, account: CreditAccountRow | 
     held: account.held,
     available: account.balance - account.held,
     updatedAt: account.updatedAt.toISOString(),
+  };
+}
+
+/** The balance at an instant; an account that did not exist yet has zeros. */
+export function toCreditBalanceAsOf(customerId: string, asOf: string, then: BalanceAsOf | null, defaultCurrency: string): CreditBalance {
+  if (!then) return { customerId, currency: defaultCurrency, balance: 0, held: 0, available: 0, updatedAt: null, asOf };
+  return {
+    customerId, currency: then.currency, balance: then.balance, held: then.held, available: then.balance - then.held,
+    updatedAt: then.lastEntryAt, asOf,
   };
 }
 

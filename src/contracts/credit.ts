@@ -19,7 +19,8 @@ export const CreditBalance = z.object({
   balance: NonNegativeAmount.meta({ description: 'Posted balance: the sum of all entries' }),
   held: NonNegativeAmount.meta({ description: 'Reserved by purchases still running' }),
   available: NonNegativeAmount.meta({ description: 'balance - held: what can be spent now' }),
-  updatedAt: Timestamp.nullable().meta({ description: 'Time of the last change; null for a customer with no history' }),
+  updatedAt: Timestamp.nullable().meta({ description: 'Time of the last change; null for a customer with no history. With `asOf`: the time of the last entry at or before it' }),
+  asOf: Timestamp.optional().meta({ description: 'Present when the balance was asked for an instant (`?asOf=`): that instant' }),
 }).meta({ id: 'CreditBalance' });
 export type CreditBalance = z.infer<typeof CreditBalance>;
 

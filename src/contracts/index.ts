@@ -7,3 +7,4 @@ export * from './session.js';
 export * from './promo-codes.js';
 export * from './reconciliation.js';
 export * from './approvals.js';
+export * from './audit.js';

@@ -53,10 +53,22 @@ export const ledgerEntries = pgTable('ledger_entries', {
   /** Globally unique per money movement (scope-prefixed), so a retried write books once. */
   idempotencyKey: text('idempotency_key').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+  /**
+   * SHA-256 (hex) of the previous entry's hash of the account and this entry's canonical
+   * fields (src/domain/ledger-chain.ts). Set by the BEFORE INSERT trigger
+   * `ledger_entries_chain` whatever the insert supplies; the empty default only lets inserts
+   * omit it, and the CHECK refuses a row the trigger did not fill.
+   */
+  hash: text('hash').notNull().default(''),
 }, (t) => [
   uniqueIndex('ledger_entries_idempotency_key_uq').on(t.idempotencyKey),
   uniqueIndex('ledger_entries_account_version_uq').on(t.customerId, t.accountVersion),
   index('ledger_entries_purchase_idx').on(t.purchaseId),
+  /** Balance at an instant and statements: one seek to the last entry at or before a time. */
+  index('ledger_entries_customer_created_idx').on(t.customerId, t.createdAt, t.accountVersion),
+  /** The finance export: every account's entries of a period in (created_at, id) order. */
+  index('ledger_entries_created_idx').on(t.createdAt, t.id),
+  check('ledger_entries_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
   check('ledger_entries_type', sql`${t.type} in ('grant','deduction','purchase','refund')`),
   check('ledger_entries_amount_sign', sql`(${t.type} in ('grant','refund') and ${t.amount} > 0) or (${t.type} in ('deduction','purchase') and ${t.amount} < 0)`),
   check('ledger_entries_balance_after_nonnegative', sql`${t.balanceAfter} >= 0`),
@@ -77,9 +89,18 @@ export const creditHolds = pgTable('credit_holds', {
   resolution: text('resolution'),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
   resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 6 }),
+  /**
+   * When the oldest hold of the account that was still pending at this hold's creation was
+   * created (this hold's own `created_at` if none). Set by the BEFORE INSERT trigger
+   * `credit_holds_open_since`. Bounds the holds a balance-at-an-instant query reads: every
+   * hold pending at an instant was created at or after the `open_since` of the last hold
+   * created at or before it.
+   */
+  openSince: timestamp('open_since', { withTimezone: true, precision: 6 }),
 }, (t) => [
   uniqueIndex('credit_holds_purchase_uq').on(t.purchaseId),
   index('credit_holds_pending_idx').on(t.customerId).where(sql`${t.status} = 'pending'`),
+  index('credit_holds_customer_created_idx').on(t.customerId, t.createdAt),
   check('credit_holds_amount_positive', sql`${t.amount} > 0`),
   check('credit_holds_status', sql`${t.status} in ('pending','captured','released')`),
   check('credit_holds_resolved', sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
@@ -101,6 +122,25 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
 }, (t) => [
   primaryKey({ columns: [t.scope, t.key] }),
   index('idempotency_keys_created_idx').on(t.createdAt),
+]);
+
+/**
+ * Signed heads of the per-account hash chains, recorded by reconciliation when
+ * LEDGER_CHECKPOINT_KEY is set: `signature` = HMAC-SHA256 under the key named by `key_id`
+ * (src/domain/ledger-checkpoint.ts). The key is not in the database, so these rows pin each
+ * account's history up to `account_version` against a rewrite by someone who can only write
+ * the database. A real deployment also ships them out (a log or WORM store).
+ */
+export const ledgerCheckpoints = pgTable('ledger_checkpoints', {
+  customerId: text('customer_id').notNull(),
+  accountVersion: integer('account_version').notNull(),
+  hash: text('hash').notNull(),
+  keyId: text('key_id').notNull(),
+  signature: text('signature').notNull(),
+  runId: text('run_id'),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
+}, (t) => [
+  primaryKey({ columns: [t.customerId, t.accountVersion] }),
 ]);
 
 export type CreditAccountRow = typeof creditAccounts.$inferSelect;

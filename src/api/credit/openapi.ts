@@ -1,7 +1,7 @@
 /** OpenAPI registration of the credit routes. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
-  ApprovalRequested, CreditBalance, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
+  ApprovalRequested, CreditBalance, CreditBalanceQuery, CreditMovementRequest, CreditMovementResponse, CustomerIdParam, LedgerEntryList, ListQuery,
 } from '../../contracts/index.js';
 import { IdempotencyHeaders, moneyProblems, problems } from '../openapi-parts.js';
 
@@ -12,12 +12,15 @@ export function registerCreditPaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/v1/customers/{customerId}/credit',
     tags: ['Credit'],
-    summary: 'Credit balance of a customer',
-    description: 'Role: storefront. `available = balance - held`. A customer with no history has zeros (in the default currency).',
-    request: { params: CustomerIdParam },
+    summary: 'Credit balance of a customer, now or at an instant',
+    description: [
+      'Role: storefront. `available = balance - held`. A customer with no history has zeros (in the default currency).',
+      'With `asOf`: the balance as it was at that instant, from the journal and the hold history — `balance` is the `balanceAfter` of the last entry created at or before `asOf`, `held` the sum of the holds created at or before it and not captured or released by then. One index seek per part, however long the account\'s history. An instant before the account\'s first movement gives zeros in its currency; an instant in the future is 400 `instant_in_future`.',
+    ].join('\n\n'),
+    request: { params: CustomerIdParam, query: CreditBalanceQuery },
     responses: {
       200: { description: 'The balance', content: { 'application/json': { schema: CreditBalance } } },
-      ...problems('customer_not_found', 'platform_unavailable'),
+      ...problems('customer_not_found', 'platform_unavailable', 'instant_in_future'),
     },
   });
   registry.registerPath({

@@ -6,9 +6,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
-  CreditMovementRequest, CustomerIdParam, ListQuery,
+  CreditBalanceQuery, CreditMovementRequest, CustomerIdParam, ListQuery,
   type CreditBalance, type LedgerEntryList,
 } from '../../contracts/index.js';
+import { creditBalanceAsOf } from '../../app/audit.js';
 import { approvalRoute, creditBalance, ledgerEntries, moveCredit, type MovementKind } from '../../app/credit.js';
 import { requestCreditApproval } from '../approvals/request.js';
 import { actorOf, requireRole } from '../auth.js';
@@ -26,7 +27,8 @@ export function creditRouter(deps: ApiDeps): Router {
 
   router.get('/customers/:customerId/credit', requireRole('storefront'), async (req: Request, res: Response<CreditBalance>) => {
     const { customerId } = parseParams(req, CustomerIdParam);
-    res.json(await creditBalance(deps, customerId, requestIdOf(req)));
+    const { asOf } = parseQuery(req, CreditBalanceQuery);
+    res.json(asOf === undefined ? await creditBalance(deps, customerId, requestIdOf(req)) : await creditBalanceAsOf(deps, customerId, asOf, requestIdOf(req)));
   });
 
   router.get('/customers/:customerId/credit/entries', requireRole('storefront'), async (req: Request, res: Response<LedgerEntryList>) => {
