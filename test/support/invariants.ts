@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { verifyChains } from '../../src/db/audit-repository.js';
 import type { Database } from '../../src/db/client.js';
 
 export interface Violation {
@@ -45,6 +46,10 @@ export async function ledgerViolations(database: Database): Promise<Violation[]>
       from ledger_entries window w as (partition by customer_id order by account_version)
     ) c where balance_after <> prev_balance + amount or account_version <> prev_version + 1`)) {
     violations.push({ invariant: 'I1', detail: `entry ${r.id} of ${r.customer_id} breaks the balance_after chain` });
+  }
+  // The hash chain, recomputed in TypeScript from the stored fields (what POST /v1/ledger/verify does).
+  for (const f of (await verifyChains(database.db)).findings) {
+    violations.push({ invariant: 'I1', detail: `${f.customerId}: ${f.kind} at ${f.entryId ?? 'the account'} (${f.detail})` });
   }
   return violations;
 }
