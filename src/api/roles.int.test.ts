@@ -76,6 +76,13 @@ const ROWS: readonly Row[] = [
     path: () => `/v1/purchases/${fixture.purchaseId}/refunds`, body: () => ({ amount: 1, reason: 'goodwill' }),
   },
   { method: 'GET', template: '/v1/purchases/{purchaseId}/refunds', role: 'storefront', path: () => `/v1/purchases/${fixture.purchaseId}/refunds` },
+  {
+    method: 'GET', template: '/v1/customers/{customerId}/credit/statement', role: 'support',
+    path: () => `/v1/customers/${fixture.customerId}/credit/statement?from=2026-01-01T00:00:00Z`,
+  },
+  // An empty period: the NDJSON body is then empty (the helper parses JSON bodies).
+  { method: 'GET', template: '/v1/ledger/entries/export', role: 'admin', path: () => '/v1/ledger/entries/export?to=2000-01-01T00:00:00Z' },
+  { method: 'POST', template: '/v1/ledger/verify', role: 'admin', path: () => '/v1/ledger/verify' },
   { method: 'GET', template: '/v1/reconciliation/runs', role: 'admin', path: () => '/v1/reconciliation/runs' },
   { method: 'POST', template: '/v1/reconciliation/runs', role: 'admin', path: () => '/v1/reconciliation/runs' },
   { method: 'GET', template: '/v1/reconciliation/runs/{runId}', role: 'admin', path: () => '/v1/reconciliation/runs/run_00000000000000000000000000' },
