@@ -127,7 +127,7 @@ describe('reconciliation', () => {
     }
   });
 
-  it('an edited balance_after: balance_chain_broken at that entry and the next', async () => {
+  it('an edited balance_after: balance_chain_broken at that entry and the next, hash_chain_broken at that entry', async () => {
     const customerId = await funded(10_000);
     await grant(customerId, 500);
     const [first, second] = await exec(sql`select id from ledger_entries where customer_id = ${customerId} order by account_version`);
@@ -138,6 +138,7 @@ describe('reconciliation', () => {
       const run = await reconcile();
       expect(about(run, `entry:${String(first?.id)}`)).toEqual([
         expect.objectContaining({ severity: 'error', kind: 'balance_chain_broken', expected: 10_000, actual: 10_007 }),
+        expect.objectContaining({ severity: 'error', kind: 'hash_chain_broken', actual: 1 }),
       ]);
       expect(about(run, `entry:${String(second?.id)}`)).toEqual([
         expect.objectContaining({ severity: 'error', kind: 'balance_chain_broken', expected: 10_507, actual: 10_500 }),
@@ -150,7 +151,7 @@ describe('reconciliation', () => {
     }
   });
 
-  it('a gap in the account versions: version_gap on the entry, version_mismatch on the account', async () => {
+  it('a gap in the account versions: version_gap and hash_chain_broken on the entry, version_mismatch on the account', async () => {
     const customerId = await funded(1_000);
     await grant(customerId, 1_000);
     const [, second] = await exec(sql`select id from ledger_entries where customer_id = ${customerId} order by account_version`);
@@ -161,6 +162,7 @@ describe('reconciliation', () => {
       const run = await reconcile();
       expect(about(run, `entry:${String(second?.id)}`)).toEqual([
         expect.objectContaining({ severity: 'error', kind: 'version_gap', expected: 2, actual: 3 }),
+        expect.objectContaining({ severity: 'error', kind: 'hash_chain_broken', actual: 3 }),
       ]);
       expect(about(run, `account:${customerId}`)).toEqual([
         expect.objectContaining({ severity: 'error', kind: 'version_mismatch', expected: 2, actual: 3 }),
