@@ -127,3 +127,33 @@ export async function apiRequest<S extends z.ZodType>(schema: S, path: string, o
   }
   return parsed.data;
 }
+
+/**
+ * A file from the API (a CSV statement): same token and problem handling as `apiRequest`, the
+ * body as a Blob and the file name from Content-Disposition.
+ */
+export async function apiDownload(path: string, query: RequestOptions['query'], accept: string): Promise<{ blob: Blob; fileName: string }> {
+  const token = storedToken();
+  const headers: Record<string, string> = { accept: `${accept}, application/problem+json` };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, query), { headers, cache: 'no-store' });
+  } catch {
+    throw new ApiError('network', 0, 'The service could not be reached.');
+  }
+  if (!response.ok) {
+    let json: unknown = null;
+    try {
+      json = await response.json();
+    } catch {
+      json = null;
+    }
+    const parsed = Problem.safeParse(json);
+    const problem = parsed.success ? parsed.data : null;
+    if (response.status === 401) onUnauthenticated?.();
+    throw new ApiError('problem', response.status, problem?.detail ?? `The service answered ${response.status} ${response.statusText}.`, problem);
+  }
+  const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'download';
+  return { blob: await response.blob(), fileName };
+}

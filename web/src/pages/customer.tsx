@@ -11,6 +11,7 @@ import { CreditMovementForm, type CreditMovementKind } from '../features/credit-
 import { LedgerTable } from '../features/ledger-table';
 import { PendingApprovals } from '../features/pending-approvals';
 import { PurchaseTable } from '../features/purchase-table';
+import { StatementDownload } from '../features/statement-download';
 import { formatDateTime } from '../lib/format';
 import { can, useSession } from '../session';
 import { useDocumentTitle } from '../lib/use-document-title';
@@ -121,6 +122,7 @@ function LedgerSection({ customerId }: { readonly customerId: string }): ReactEl
       {ledger.data && entries.length === 0 ? <EmptyState testId="ledger-empty">No ledger entries yet.</EmptyState> : null}
       {entries.length > 0 ? <LedgerTable entries={entries} busy={ledger.isFetching} /> : null}
       <Pager pages={pages} nextCursor={ledger.data?.nextCursor} busy={ledger.isFetching} testId="ledger-pager" label="Ledger" />
+      <StatementDownload customerId={customerId} />
     </section>
   );
 }
