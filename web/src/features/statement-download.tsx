@@ -57,18 +57,20 @@ export function StatementDownload({ customerId }: { readonly customerId: string 
   };
 
   return (
-    <form className="filters" onSubmit={(e) => void download(e)} aria-label="Download a statement" data-testid="statement-form">
-      <InputWrapper id="statement-from" label="Statement from (day, UTC)">
-        <input id="statement-from" className="native-input" type="date" value={fromDay} max={today()} onChange={(e) => setFromDay(e.target.value)} data-testid="statement-from" />
-      </InputWrapper>
-      <InputWrapper id="statement-to" label="To (day, inclusive)" error={rangeError ?? undefined}>
-        <input id="statement-to" className="native-input" type="date" value={toDay} max={today()} onChange={(e) => setToDay(e.target.value)} data-testid="statement-to" />
-      </InputWrapper>
-      <div className="filters-actions">
-        <Button htmlType="submit" type="secondary" iconLeft="download" label={busy ? 'Preparing…' : 'Download statement (CSV)'} disabled={busy || rangeError !== null} data-testid="statement-download" />
-      </div>
+    <div className="statement" data-testid="statement">
+      <form className="filters" onSubmit={(e) => void download(e)} aria-label="Download a statement" data-testid="statement-form">
+        <InputWrapper id="statement-from" label="Statement from (day, UTC)">
+          <input id="statement-from" className="native-input" type="date" value={fromDay} max={today()} onChange={(e) => setFromDay(e.target.value)} data-testid="statement-from" />
+        </InputWrapper>
+        <InputWrapper id="statement-to" label="To (day, inclusive)" error={rangeError ?? undefined}>
+          <input id="statement-to" className="native-input" type="date" value={toDay} max={today()} onChange={(e) => setToDay(e.target.value)} data-testid="statement-to" />
+        </InputWrapper>
+        <div className="filters-actions">
+          <Button htmlType="submit" type="secondary" iconLeft="download" label={busy ? 'Preparing…' : 'Download statement (CSV)'} disabled={busy || rangeError !== null} data-testid="statement-download" />
+        </div>
+      </form>
       {done ? <Text size="sm" color="muted" data-testid="statement-done">Downloaded {done}: opening balance, every entry, closing balance.</Text> : null}
       {error ? <ErrorMessage error={error} title="Could not download the statement" testId="statement-error" /> : null}
-    </form>
+    </div>
   );
 }
