@@ -24,13 +24,14 @@ import { checkInvariants, type InvariantReport } from './lib/invariants.js';
 import { startNode, waitForExit, waitForHttp, type Service } from './lib/processes.js';
 import { renderMarkdown } from './lib/report.js';
 import {
-  SCENARIOS, type BenchResult, type CpuGroup, type Goal, type MaxRateResult, type Options, type PhaseResult, type ScenarioGroup,
+  SCENARIOS, type BenchResult, type CpuGroup, type Goal, type MaxRateResult, type Options, type PhaseResult, type ScenarioGroup, type AuditFigures, type StreamFigure,
   type ScenarioSummary, type StepResult,
 } from './lib/results.js';
 import {
-  HOT_CUSTOMER, LEDGER_CUSTOMER, coldCustomers, listingCustomer, seedLedger, seedPurchasers, seedPurchases, vacuumAnalyze,
+  HOT_CUSTOMER, LEDGER_CUSTOMER, coldCustomers, ledgerEntryMicros, listingCustomer, seedLedger, seedPurchasers, seedPurchases, vacuumAnalyze,
   type SeedTiming,
 } from './lib/seed.js';
+import { formatMicros } from '../src/domain/ledger-chain.js';
 import { median, round } from './lib/stats.js';
 import type { LoadResult, LoadSpec } from './lib/types.js';
 
@@ -40,7 +41,7 @@ import type { LoadResult, LoadSpec } from './lib/types.js';
 const HELP = `npm run bench -- [options]
   --quick            one short run of everything (smoke test, ~8 min on 2 cores)
   --runs N           repetitions of each fixed-rate and read scenario (default 3); figures are medians
-  --only LIST        comma-separated subset of: reads,fixed,hotcold,max,sustained
+  --only LIST        comma-separated subset of: reads,fixed,hotcold,max,sustained,audit
   --max-rate R       upper bound of the throughput search (default 400/s)
   --entries N        ledger entries of the big account (default 1000000)
   --purchases N      seeded purchases for the listing (default 1000000)
@@ -163,6 +164,8 @@ interface Stack {
   readonly baseline: Service;
   readonly baselineUrl: string;
   readonly token: string;
+  /** An admin token of the API, for the audit phase (export, verification). */
+  readonly adminToken: string;
   readonly baselineToken: string;
   readonly settings: Record<string, string | number>;
 }
@@ -239,6 +242,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   const logDir = path.join(tmp, 'logs');
   mkdirSync(logDir);
   const token = `bench_${randomBytes(12).toString('hex')}`;
+  const adminToken = `bench_${randomBytes(12).toString('hex')}`;
   const baselineToken = `bench_${randomBytes(12).toString('hex')}`;
 
   // Temporal dev server (the CLI; state in a SQLite file of the temp dir).
@@ -311,7 +315,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   }, logDir);
   onTeardown('worker', () => worker.stop(30_000));
   const api = startNode('api', [...prof, path.join('src', 'main.ts'), 'api'], {
-    ...common, PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_POOL_MAX: String(API_POOL), API_TOKENS: `bench:storefront:${token}`,
+    ...common, PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_POOL_MAX: String(API_POOL), API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
   }, logDir);
   onTeardown('api', () => api.stop());
   const baselinePort = await freePort();
@@ -349,7 +353,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   };
   return {
     tmp, logDir, sql, dbName, temporal, temporalPid, client, platform, platformUrl, api, apiUrl, worker, baseline, baselineUrl,
-    token, baselineToken, settings,
+    token, adminToken, baselineToken, settings,
   };
 }
 
@@ -700,6 +704,95 @@ async function maxRate(ctx: Ctx, target: 'saga' | 'baseline'): Promise<MaxRateRe
 // ---------------------------------------------------------------------------------------------
 // Main
 
+/** The API process's memory, in MiB, from /proc/<pid>/status (`VmRSS` or `VmHWM`). */
+function memMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024;
+}
+
+/**
+ * One streamed request against the API, read to the end: wall time, lines, bytes, and the API
+ * process's memory while it streams (VmHWM reset through /proc/<pid>/clear_refs first, so the
+ * peak is this request's).
+ */
+async function streamFigure(ctx: Ctx, label: string, method: 'GET' | 'POST', path: string): Promise<StreamFigure> {
+  const { stack } = ctx;
+  await awaitQuiet(stack, quietWaitMs);
+  const pid = stack.api.pid;
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  const before = memMiB(pid, 'VmRSS');
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(round(memMiB(pid, 'VmRSS'))), 250);
+  const cpuBefore = await snapshotGroups(stack);
+  const started = performance.now();
+  let rows = 0;
+  let bytes = 0;
+  try {
+    const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${stack.adminToken}` } });
+    if (!res.ok || !res.body) throw new Error(`${label}: ${res.status} ${await res.text()}`);
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      for (const b of chunk) if (b === 10) rows += 1;
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const wallMs = performance.now() - started;
+  const cpuAfter = await snapshotGroups(stack);
+  const figure: StreamFigure = {
+    label, wallMs, rows, bytes,
+    rssMiB: { before, peak: memMiB(pid, 'VmHWM'), after: memMiB(pid, 'VmRSS'), samples },
+    foreignCores: foreignCores(cpuBefore, cpuAfter, 0),
+  };
+  log(`  ${label}: ${rows} lines, ${(bytes / 1e6).toFixed(1)} MB in ${(wallMs / 1000).toFixed(1)} s; API RSS ${before.toFixed(0)} → peak ${figure.rssMiB.peak.toFixed(0)} → ${figure.rssMiB.after.toFixed(0)} MiB${figure.foreignCores >= 0.1 ? ` [other processes: ${figure.foreignCores.toFixed(2)} cores]` : ''}`);
+  return figure;
+}
+
+/**
+ * The audit phase: the balance at an instant on the 1M-entry account (50 instants spread over
+ * its history) beside today's balance read, at the read rate; then the finance export of the
+ * whole ledger (NDJSON) and the verification of every chain, each with the API's memory.
+ */
+async function auditScenarios(ctx: Ctx): Promise<{ scenarios: ScenarioSummary[]; figures: AuditFigures }> {
+  const { options, durations, stack } = ctx;
+  const c = LEDGER_CUSTOMER;
+  log(`audit: balance at an instant vs today's balance (${options.entries} entries), export and verification`);
+  const instants = Array.from({ length: 50 }, (_, k) => formatMicros(ledgerEntryMicros(Math.floor(((k + 0.5) / 50) * options.entries)) + 250_000n));
+  const cases = [
+    { key: 'audit-balance', label: `balance read now (${options.entries} entries)`, paths: [`/v1/customers/${c}/credit`] },
+    { key: 'audit-asof', label: `balance at an instant, 50 instants over the history (${options.entries} entries)`, paths: instants.map((t) => `/v1/customers/${c}/credit?asOf=${encodeURIComponent(t)}`) },
+  ];
+  const scenarios: ScenarioSummary[] = [];
+  for (const rc of cases) {
+    await runLoad(stack, readSpec(ctx, `warm-${rc.key}`, rc.paths, { connections: 1 }, 2));
+    const runs: PhaseResult[] = [];
+    for (let i = 0; i < options.runs; i++) runs.push(await phase(stack, readSpec(ctx, rc.key, rc.paths, { rate: options.readRate }, durations.readLatency), false));
+    scenarios.push(summarizeRuns(rc.key, rc.label, 'api', runs));
+  }
+  // The balance-at-an-instant statement of src/db/audit-repository.ts (balanceAsOf), for EXPLAIN ANALYZE.
+  const asOfQuery = `
+    with account as (select currency from credit_accounts where customer_id = $1),
+    last_entry as (select balance_after, created_at from ledger_entries where customer_id = $1 and created_at <= $2::timestamptz
+                   order by created_at desc, account_version desc limit 1),
+    last_hold as (select coalesce(open_since, '-infinity'::timestamptz) as open_since from credit_holds
+                  where customer_id = $1 and created_at <= $2::timestamptz order by created_at desc limit 1)
+    select a.currency, coalesce((select balance_after from last_entry), 0) as balance,
+           coalesce((select sum(h.amount) from credit_holds h where h.customer_id = $1 and h.created_at >= (select open_since from last_hold)
+                     and h.created_at <= $2::timestamptz and (h.resolved_at is null or h.resolved_at > $2::timestamptz)), 0) as held
+    from account a`;
+  const dbMs = {
+    balance: await dbTime(stack.sql, 'select * from credit_accounts where customer_id = $1 limit 1', [c]),
+    asOf: await dbTime(stack.sql, asOfQuery, [c, instants[25] ?? '2025-01-02T00:00:00Z']),
+  };
+  log(`  Postgres time: balance ${ms2(dbMs.balance)} ms, balance at an instant ${ms2(dbMs.asOf)} ms`);
+  const streams = [
+    await streamFigure(ctx, `export of every entry (${options.entries} + purchasers), NDJSON`, 'GET', '/v1/ledger/entries/export'),
+    await streamFigure(ctx, 'export, CSV', 'GET', '/v1/ledger/entries/export?format=csv'),
+    await streamFigure(ctx, 'verification of every chain (POST /v1/ledger/verify)', 'POST', '/v1/ledger/verify'),
+  ];
+  return { scenarios, figures: { dbMs, streams } };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const durations = profile(options.quick);
@@ -758,6 +851,12 @@ async function main(): Promise<void> {
     (t && s ? { ...t, httpP50Ms: s.latencyMs.p50 } : t);
 
   if (options.only.has('reads')) scenarios.push(...await readScenarios(ctx));
+  let audit: AuditFigures | undefined;
+  if (options.only.has('audit')) {
+    const result = await auditScenarios(ctx);
+    scenarios.push(...result.scenarios);
+    audit = result.figures;
+  }
   if (options.only.has('fixed')) {
     scenarios.push(...await fixedRateScenarios(ctx));
     timelines['saga at 10/s'] = withHttp(await sampleTimelines(stack.client, await sagaIds('saga-10')), scenarios.find((s) => s.key === 'saga-10'));
@@ -822,6 +921,15 @@ async function main(): Promise<void> {
   }
   const balance = byKey('balance');
   if (balance) goals.push({ goal: 'balance read p99 < 2 ms (1M entries)', measured: `${fmt(balance.latencyMs.p99)} ms at ${balance.rate}/s`, met: balance.latencyMs.p99 < 2 });
+  const auditBalance = byKey('audit-balance');
+  const auditAsOf = byKey('audit-asof');
+  if (auditBalance && auditAsOf) {
+    goals.push({ goal: 'balance at an instant within the same order of time as the balance read (p50 ≤ 3×, 1M entries)', measured: `${fmt(auditAsOf.latencyMs.p50)} vs ${fmt(auditBalance.latencyMs.p50)} ms p50 (p99 ${fmt(auditAsOf.latencyMs.p99)} vs ${fmt(auditBalance.latencyMs.p99)})`, met: auditAsOf.latencyMs.p50 <= 3 * auditBalance.latencyMs.p50 });
+  }
+  const exportFigure = audit?.streams[0];
+  if (exportFigure) {
+    goals.push({ goal: 'export of every entry in flat memory (API peak RSS − RSS before < 100 MiB)', measured: `${exportFigure.rows} entries in ${(exportFigure.wallMs / 1000).toFixed(1)} s; RSS ${exportFigure.rssMiB.before.toFixed(0)} → peak ${exportFigure.rssMiB.peak.toFixed(0)} MiB`, met: exportFigure.rssMiB.peak - exportFigure.rssMiB.before < 100 });
+  }
   const page = byKey('ledger-first');
   if (page) goals.push({ goal: 'ledger page p99 < 5 ms (1M entries)', measured: `${fmt(page.latencyMs.p99)} ms at ${page.rate}/s`, met: page.latencyMs.p99 < 5 });
 
@@ -845,6 +953,7 @@ async function main(): Promise<void> {
     invariants,
     goals,
     notes,
+    ...(audit ? { audit } : {}),
   };
   const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const base = path.join(REPO_ROOT, 'bench', 'results', `${stamp}${options.quick ? '-quick' : ''}`);

@@ -15,6 +15,13 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** min / median / max of the RSS samples, and how many there were. */
+function summarizeSamples(samples: readonly number[]): string {
+  if (samples.length === 0) return '–';
+  const sorted = [...samples].sort((x, y) => x - y);
+  return `min ${n(sorted[0], 0)}, median ${n(sorted[Math.floor(sorted.length / 2)], 0)}, max ${n(sorted[sorted.length - 1], 0)} (${samples.length})`;
+}
+
 function load(s: ScenarioSummary): string {
   return s.rate !== null ? `${s.rate}/s` : `c=${s.connections ?? '?'}`;
 }
@@ -106,6 +113,15 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(table([...LATENCY_HEAD, 'DB ms', 'DB ms before the fix', 'CPU ms/read: api', 'postgres'],
       reads.map((s) => [...latencyRow(s), n(s.dbMs, 3), n(s.dbMsBeforeFix, 3), n(s.cpuPerRequestMs.api, 2), n(s.cpuPerRequestMs.postgres, 2)])));
     out.push('', 'Reads that take longer than half the interval between requests at the offered rate are measured one at a time (c=1): a fixed rate would only measure the queue they build. "DB ms before the fix": the listing query as it was before this change: ordered by `created_at DESC, id DESC` (NULLS FIRST, which the `… DESC NULLS LAST` indexes cannot give, so Postgres sorted every matching row) and with the keyset cursor as an OR (a filter, not an index condition). The API now orders NULLS LAST and compares `(created_at, id) < (…)`.');
+  }
+
+  if (r.audit) {
+    const a = r.audit;
+    out.push('', '## Audit: balance at an instant, export, verification', '');
+    out.push(`Postgres time (EXPLAIN ANALYZE, median): balance read ${n(a.dbMs.balance, 3)} ms, balance at an instant ${n(a.dbMs.asOf, 3)} ms (HTTP latencies in the reads table: \`audit-balance\`, \`audit-asof\`).`, '');
+    out.push(table(['stream', 'lines', 'MB', 'seconds', 'lines/s', 'API RSS before (MiB)', 'peak', 'after', 'RSS samples (every 250 ms, MiB)', 'other load (cores)'],
+      a.streams.map((f) => [f.label, String(f.rows), n(f.bytes / 1e6, 1), n(f.wallMs / 1000, 1), n(f.rows / (f.wallMs / 1000), 0),
+        n(f.rssMiB.before, 0), n(f.rssMiB.peak, 0), n(f.rssMiB.after, 0), summarizeSamples(f.rssMiB.samples), n(f.foreignCores, 2)])));
   }
 
   const timelines = timelineRows(r.timelines);

@@ -8,7 +8,7 @@ import type { InvariantReport } from './invariants.js';
 import type { SeedTiming } from './seed.js';
 import type { Latency, LoadResult } from './types.js';
 
-export const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained'] as const;
+export const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained', 'audit'] as const;
 export type ScenarioGroup = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -78,6 +78,22 @@ export interface Goal {
   readonly met: boolean | null;
 }
 
+export interface StreamFigure {
+  readonly label: string;
+  readonly wallMs: number;
+  readonly rows: number;
+  readonly bytes: number;
+  /** The API process's resident memory: before, the peak (VmHWM, reset before), after, and samples every 250 ms. */
+  readonly rssMiB: { readonly before: number; readonly peak: number; readonly after: number; readonly samples: readonly number[] };
+  readonly foreignCores: number;
+}
+
+export interface AuditFigures {
+  /** Postgres time (EXPLAIN ANALYZE, median) of today's balance read and of a balance at an instant. */
+  readonly dbMs: { readonly balance: number; readonly asOf: number };
+  readonly streams: readonly StreamFigure[];
+}
+
 export interface BenchResult {
   readonly version: 1;
   readonly startedAt: string;
@@ -96,4 +112,5 @@ export interface BenchResult {
   readonly invariants: InvariantReport | null;
   readonly goals: readonly Goal[];
   readonly notes: readonly string[];
+  readonly audit?: AuditFigures;
 }

@@ -9,7 +9,10 @@
  * Seeded purchases have no ledger entries, holds or refunds of their own: they exist to be
  * listed. The invariant check of the benchmark therefore looks only at the saga's customers.
  */
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import type postgres from 'postgres';
+import { chainHash, formatMicros, GENESIS_HASH } from '../../src/domain/ledger-chain.js';
 
 export const CURRENCY = 'USD';
 /** Credit of each purchasing customer: far more than any run can spend. */
@@ -86,24 +89,59 @@ export async function seedPurchasers(sql: postgres.Sql, customers: readonly stri
   }));
 }
 
-/** One account with `entries` entries (1,000,000 by default). */
+/** Seconds between the ledger account's holds; each is captured 3 s after it is created. */
+export const LEDGER_HOLD_EVERY_SEC = 10;
+
+/** The time of entry `i` of the ledger account: one a second from 2025-01-01. */
+export function ledgerEntryMicros(i: number): bigint {
+  return (BigInt(Date.parse('2025-01-01T00:00:00Z')) + BigInt(i) * 1000n) * 1000n;
+}
+
+/**
+ * One account with `entries` entries (1,000,000 by default), streamed in with COPY: the chain
+ * trigger is off for the bulk load (replica role), so the hash of each entry is computed here
+ * with the same function the verifier uses, entry after entry. The account also gets a hold
+ * history (one hold every 10 s, captured 3 s later) for the balance-at-an-instant queries.
+ */
 export async function seedLedger(sql: postgres.Sql, entries: number): Promise<SeedTiming> {
-  return timed(`ledger entries of ${LEDGER_CUSTOMER} (indexes rebuilt after)`, entries, () => sql.begin(async (tx) => {
+  return timed(`ledger entries of ${LEDGER_CUSTOMER} with their hash chain, and its holds (COPY; indexes rebuilt after)`, entries, () => sql.begin(async (tx) => {
     await bulkLoadSettings(tx);
     await tx`
       insert into credit_accounts (customer_id, currency, balance, held, version)
       values (${LEDGER_CUSTOMER}, ${CURRENCY}, ${ledgerBalanceAfter(entries)}, 0, ${entries})`;
-    await withoutSecondaryIndexes(tx, 'ledger_entries', () => tx`
-      insert into ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, note, actor, idempotency_key, created_at)
-      select 'ent_bench_l_' || lpad(i::text, 8, '0'), ${LEDGER_CUSTOMER}, i,
-             case when i % 10 = 0 then 'deduction' else 'grant' end,
-             case when i % 10 = 0 then -50 else 100 end,
-             ${CURRENCY},
-             100::bigint * i - 150::bigint * (i / 10),
-             case when i % 10 = 0 then 'correction' else 'goodwill' end,
-             null, 'bench', 'bench:ledger:' || i,
-             timestamptz '2025-01-01T00:00:00Z' + i * interval '1 second'
-      from generate_series(1, ${entries}::int) as i`);
+    await withoutSecondaryIndexes(tx, 'ledger_entries', async () => {
+      const copy = await tx`
+        copy ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, note, actor,
+                             purchase_id, refund_id, workflow_id, request_id, idempotency_key, created_at, hash) from stdin`.writable();
+      let previous = GENESIS_HASH;
+      let chunk: string[] = [];
+      const flush = async (): Promise<void> => {
+        if (chunk.length === 0) return;
+        if (!copy.write(chunk.join(''))) await once(copy, 'drain');
+        chunk = [];
+      };
+      for (let i = 1; i <= entries; i += 1) {
+        const deduction = i % 10 === 0;
+        const entry = {
+          id: `ent_bench_l_${String(i).padStart(8, '0')}`, customerId: LEDGER_CUSTOMER, accountVersion: i,
+          type: deduction ? 'deduction' : 'grant', amount: deduction ? -50 : 100, currency: CURRENCY, balanceAfter: ledgerBalanceAfter(i),
+          reason: deduction ? 'correction' : 'goodwill', note: null, actor: 'bench', purchaseId: null, refundId: null, workflowId: null,
+          requestId: null, idempotencyKey: `bench:ledger:${i}`, createdAtMicros: ledgerEntryMicros(i),
+        };
+        previous = chainHash(previous, entry);
+        chunk.push(`${entry.id}\t${LEDGER_CUSTOMER}\t${i}\t${entry.type}\t${entry.amount}\t${CURRENCY}\t${entry.balanceAfter}\t${entry.reason}\t\\N\tbench\t\\N\t\\N\t\\N\t\\N\t${entry.idempotencyKey}\t${formatMicros(entry.createdAtMicros)}\t${previous}\n`);
+        if (chunk.length >= 5000) await flush();
+      }
+      await flush();
+      copy.end();
+      await finished(copy);
+    });
+    await withoutSecondaryIndexes(tx, 'credit_holds', () => tx`
+      insert into credit_holds (id, customer_id, purchase_id, workflow_id, amount, currency, status, resolution, created_at, resolved_at, open_since)
+      select 'hold_bench_l_' || lpad(i::text, 8, '0'), ${LEDGER_CUSTOMER}, 'pur_bench_l_' || lpad(i::text, 8, '0'), null, 40, ${CURRENCY},
+             'captured', 'purchase_committed', t, t + interval '3 seconds', t
+      from generate_series(${LEDGER_HOLD_EVERY_SEC}::int, ${entries}::int, ${LEDGER_HOLD_EVERY_SEC}::int) as i,
+           lateral (select timestamptz '2025-01-01T00:00:00Z' + i * interval '1 second' + interval '500 milliseconds' as t) as x`);
   }));
 }
 

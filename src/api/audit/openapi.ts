@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { CustomerIdParam, ExportedEntry, ExportQuery, Statement, StatementQuery, VerifyResult } from '../../contracts/index.js';
 import { GENESIS_HASH } from '../../domain/ledger-chain.js';
-import { problems } from '../openapi.js';
+import { problems } from '../openapi-parts.js';
 
 /** The hash chain's definition, word for word the one the trigger and the verifier implement. */
 export const HASH_CHAIN_DESCRIPTION = [

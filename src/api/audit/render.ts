@@ -2,7 +2,7 @@
 import type { ExportedEntry, Statement } from '../../contracts/index.js';
 import type { ExportRow, StatementData } from '../../db/audit-repository.js';
 import { csvRow, csvText } from '../../domain/audit.js';
-import { toLedgerEntry } from '../credit/mappers.js';
+import { toLedgerEntry } from '../../app/credit-views.js';
 
 export function toStatement(customerId: string, from: string, to: string, data: StatementData): Statement {
   return {
