@@ -55,7 +55,7 @@ async function historyOf(customerId: string): Promise<History> {
     .map((r) => ({ micros: BigInt(String(r.t)), amount: Number(r.amount) }));
   const holds = (await exec(sql`select ${micros('created_at')} as c, case when resolved_at is null then null else ${micros('resolved_at')} end as r, amount::text as amount
                                  from credit_holds where customer_id = ${customerId}`))
-    .map((r) => ({ created: BigInt(String(r.c)), resolved: r.r === null ? null : BigInt(String(r.r)), amount: Number(r.amount) }));
+    .map((r) => ({ created: BigInt(String(r.c)), resolved: typeof r.r === 'string' ? BigInt(r.r) : null, amount: Number(r.amount) }));
   return { entries, holds };
 }
 
