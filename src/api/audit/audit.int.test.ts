@@ -211,6 +211,23 @@ describe('statements', () => {
     const empty = await http<Statement>('GET', url('/v1/customers/cus_alan/credit/statement?from=2026-01-01T00:00:00Z'), { token: TOKENS.support });
     expect(empty.body).toMatchObject({ openingBalance: 0, closingBalance: 0, entryCount: 0, entries: [] });
   });
+
+  it('a period of more than 10,000 entries is 422 statement_too_large, naming the count and the limit', async () => {
+    const customerId = await platform.newCustomer();
+    const from = new Date(Date.now() - 1000).toISOString();
+    // 10,001 grants appended in one statement (the chain trigger hashes each from the one before).
+    await stack.database.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into credit_accounts (customer_id, currency, balance, version) values (${customerId}, 'USD', 10001, 10001)`);
+      await tx.execute(sql`insert into ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, actor, idempotency_key)
+                           select 'ent_BULK' || lpad(i::text, 8, '0') || ${customerId}, ${customerId}, i, 'grant', 1, 'USD', i, 'goodwill', 'test', 'bulk:' || ${customerId} || ':' || i
+                           from generate_series(1, 10001) as i`);
+    });
+    const big = await http<Problem & { entryCount: number; limit: number }>('GET', url(`/v1/customers/${customerId}/credit/statement?from=${encodeURIComponent(from)}`), { token: TOKENS.support });
+    expect(big.status).toBe(422);
+    expect(big.body).toMatchObject({ code: 'statement_too_large', entryCount: 10_001, limit: 10_000 });
+    const balance = await asOf(customerId, new Date().toISOString());
+    expect(balance.balance).toBe(10_001);
+  });
 });
 
 async function exportLines(query: string, stopAfter = Infinity): Promise<ExportedEntry[]> {
