@@ -112,7 +112,7 @@ export async function seedLedger(sql: postgres.Sql, entries: number): Promise<Se
     await withoutSecondaryIndexes(tx, 'ledger_entries', async () => {
       const copy = await tx`
         copy ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, note, actor,
-                             purchase_id, refund_id, workflow_id, request_id, idempotency_key, created_at, hash) from stdin`.writable();
+                             approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key, created_at, hash) from stdin`.writable();
       let previous = GENESIS_HASH;
       let chunk: string[] = [];
       const flush = async (): Promise<void> => {
@@ -125,11 +125,11 @@ export async function seedLedger(sql: postgres.Sql, entries: number): Promise<Se
         const entry = {
           id: `ent_bench_l_${String(i).padStart(8, '0')}`, customerId: LEDGER_CUSTOMER, accountVersion: i,
           type: deduction ? 'deduction' : 'grant', amount: deduction ? -50 : 100, currency: CURRENCY, balanceAfter: ledgerBalanceAfter(i),
-          reason: deduction ? 'correction' : 'goodwill', note: null, actor: 'bench', purchaseId: null, refundId: null, workflowId: null,
+          reason: deduction ? 'correction' : 'goodwill', note: null, actor: 'bench', approvedBy: null, purchaseId: null, refundId: null, workflowId: null,
           requestId: null, idempotencyKey: `bench:ledger:${i}`, createdAtMicros: ledgerEntryMicros(i),
         };
         previous = chainHash(previous, entry);
-        chunk.push(`${entry.id}\t${LEDGER_CUSTOMER}\t${i}\t${entry.type}\t${entry.amount}\t${CURRENCY}\t${entry.balanceAfter}\t${entry.reason}\t\\N\tbench\t\\N\t\\N\t\\N\t\\N\t${entry.idempotencyKey}\t${formatMicros(entry.createdAtMicros)}\t${previous}\n`);
+        chunk.push(`${entry.id}\t${LEDGER_CUSTOMER}\t${i}\t${entry.type}\t${entry.amount}\t${CURRENCY}\t${entry.balanceAfter}\t${entry.reason}\t\\N\tbench\t\\N\t\\N\t\\N\t\\N\t\\N\t${entry.idempotencyKey}\t${formatMicros(entry.createdAtMicros)}\t${previous}\n`);
         if (chunk.length >= 5000) await flush();
       }
       await flush();

@@ -63,6 +63,7 @@ export const ExportedEntry = z.object({
   reason: z.string(),
   note: z.string().nullable(),
   actor: z.string(),
+  approvedBy: z.string().nullable().meta({ description: 'The admin who approved the entry (maker–checker), or null' }),
   purchaseId: z.string().nullable(),
   refundId: z.string().nullable(),
   workflowId: z.string().nullable(),

@@ -146,6 +146,7 @@ export interface ExportRow {
   readonly reason: string;
   readonly note: string | null;
   readonly actor: string;
+  readonly approvedBy: string | null;
   readonly purchaseId: string | null;
   readonly refundId: string | null;
   readonly workflowId: string | null;
@@ -177,7 +178,7 @@ export async function exportEntries(db: Db, range: ExportRange, batchSize: numbe
   if (range.afterId && !after) throw new DomainError('entry_not_found', `No ledger entry "${range.afterId}" to resume after.`, { entryId: range.afterId });
   const query = sql`
     select id, customer_id, account_version, type, amount::text as amount, currency, balance_after::text as balance_after,
-           reason, note, actor, purchase_id, refund_id, workflow_id, request_id, idempotency_key,
+           reason, note, actor, approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key,
            ${micros('created_at')} as created_at, hash
     from ledger_entries
     where created_at <= ${range.to}::timestamptz
@@ -187,7 +188,7 @@ export async function exportEntries(db: Db, range: ExportRange, batchSize: numbe
   await inSnapshot(db, (tx) => cursorIn(tx, query, batchSize, (rows) => onBatch(rows.map((r): ExportRow => ({
     id: String(r.id), customerId: String(r.customer_id), accountVersion: num(r.account_version), type: String(r.type) as EntryType,
     amount: num(r.amount), currency: String(r.currency), balanceAfter: num(r.balance_after), reason: String(r.reason),
-    note: textOrNull(r.note), actor: String(r.actor), purchaseId: textOrNull(r.purchase_id), refundId: textOrNull(r.refund_id),
+    note: textOrNull(r.note), actor: String(r.actor), approvedBy: textOrNull(r.approved_by), purchaseId: textOrNull(r.purchase_id), refundId: textOrNull(r.refund_id),
     workflowId: textOrNull(r.workflow_id), requestId: textOrNull(r.request_id), idempotencyKey: String(r.idempotency_key),
     createdAt: String(r.created_at), hash: String(r.hash),
   })))));
@@ -260,7 +261,7 @@ class AccountWalk {
     const stored = String(r.hash);
     const computed = chainHash(this.previousHash, {
       id, customerId: this.head.customerId, accountVersion: version, type: String(r.type), amount, currency: String(r.currency),
-      balanceAfter, reason: String(r.reason), note: textOrNull(r.note), actor: String(r.actor), purchaseId: textOrNull(r.purchase_id),
+      balanceAfter, reason: String(r.reason), note: textOrNull(r.note), actor: String(r.actor), approvedBy: textOrNull(r.approved_by), purchaseId: textOrNull(r.purchase_id),
       refundId: textOrNull(r.refund_id), workflowId: textOrNull(r.workflow_id), requestId: textOrNull(r.request_id),
       idempotencyKey: String(r.idempotency_key), createdAtMicros: BigInt(String(r.created_us)),
     });
@@ -346,7 +347,7 @@ export async function verifyChains(db: Db, options: VerifyOptions = {}): Promise
       const walks = new Map(heads.map((h) => [h.customerId, new AccountWalk(h, checkpoints.get(h.customerId) ?? null, findings)]));
       await cursorIn(tx, sql`
         select id, customer_id, account_version, type, amount::text as amount, currency, balance_after::text as balance_after,
-               reason, note, actor, purchase_id, refund_id, workflow_id, request_id, idempotency_key,
+               reason, note, actor, approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key,
                ((extract(epoch from created_at) * 1000000)::bigint)::text as created_us, hash
         from ledger_entries
         where customer_id >= ${first.customerId} and customer_id <= ${last.customerId}

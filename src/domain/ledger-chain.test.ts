@@ -10,18 +10,18 @@ import { csvRow, csvText } from './audit.js';
 
 const first: ChainEntry = {
   id: 'ent_1', customerId: 'cus_a', accountVersion: 1, type: 'grant', amount: 100, currency: 'USD', balanceAfter: 100,
-  reason: 'goodwill', note: null, actor: 'alice', purchaseId: null, refundId: null, workflowId: null, requestId: null,
+  reason: 'goodwill', note: null, actor: 'alice', approvedBy: 'root', purchaseId: null, refundId: null, workflowId: null, requestId: null,
   idempotencyKey: 'grant:k1:a', createdAtMicros: 1796083199_123456n,
 };
 const second: ChainEntry = {
   id: 'ent_2', customerId: 'cus_a', accountVersion: 2, type: 'purchase', amount: -100, currency: 'USD', balanceAfter: 0,
-  reason: 'purchase', note: '2 × Mousé', actor: 'web', purchaseId: 'pur_1', refundId: null, workflowId: 'purchase-pur_1', requestId: 'req_1',
+  reason: 'purchase', note: '2 × Mousé', actor: 'web', approvedBy: null, purchaseId: 'pur_1', refundId: null, workflowId: 'purchase-pur_1', requestId: 'req_1',
   idempotencyKey: 'purchase:pur_1', createdAtMicros: 1796083200_000001n,
 };
 
 describe('ledger hash chain', () => {
   it('serialises length-prefixed UTF-8 fields in the documented order, null as "-"', () => {
-    expect(canonicalEntry(first)).toBe('5:ent_15:cus_a1:15:grant3:1003:USD3:1008:goodwill-5:alice----10:grant:k1:a27:2026-11-30T23:59:59.123456Z');
+    expect(canonicalEntry(first)).toBe('5:ent_15:cus_a1:15:grant3:1003:USD3:1008:goodwill-5:alice4:root----10:grant:k1:a27:2026-11-30T23:59:59.123456Z');
     expect(canonicalEntry(second)).toContain('11:2 × Mousé');
     expect(canonicalEntry(second)).toContain('4:-100');
   });
@@ -29,8 +29,8 @@ describe('ledger hash chain', () => {
   it('matches the independently computed vectors, from the genesis value', () => {
     expect(GENESIS_HASH).toBe('0'.repeat(64));
     const h1 = chainHash(GENESIS_HASH, first);
-    expect(h1).toBe('8c7aa525467a490953e1cf609e3cf70ce1457c4f7a90d621a2f8ca4c8352e719');
-    expect(chainHash(h1, second)).toBe('3d1f972b16d303676ff32b8f316318f22d417c3fcfcb83e2f581c5aec127f736');
+    expect(h1).toBe('71146ef619ce7dd583f1f930707fe957383a5be73edac4405eddf182d550a908');
+    expect(chainHash(h1, second)).toBe('b4a75ec12f9029417144b68bb150b0e21d29ef0c35c2afa6383b4793ab33c272');
   });
 
   it('changes with any field, and with the previous hash', () => {

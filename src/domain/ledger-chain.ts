@@ -18,7 +18,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** The canonical fields, in hashing order (the column names of `ledger_entries`). */
 export const CANONICAL_FIELDS = [
   'id', 'customer_id', 'account_version', 'type', 'amount', 'currency', 'balance_after', 'reason', 'note',
-  'actor', 'purchase_id', 'refund_id', 'workflow_id', 'request_id', 'idempotency_key', 'created_at',
+  'actor', 'approved_by', 'purchase_id', 'refund_id', 'workflow_id', 'request_id', 'idempotency_key', 'created_at',
 ] as const;
 
 /** An entry as the chain sees it. `createdAtMicros`: microseconds since the Unix epoch, UTC. */
@@ -33,6 +33,7 @@ export interface ChainEntry {
   readonly reason: string;
   readonly note: string | null;
   readonly actor: string;
+  readonly approvedBy: string | null;
   readonly purchaseId: string | null;
   readonly refundId: string | null;
   readonly workflowId: string | null;
@@ -66,7 +67,7 @@ function integerText(value: number): string {
 export function canonicalEntry(e: ChainEntry): string {
   return [
     e.id, e.customerId, e.accountVersion, e.type, e.amount, e.currency, e.balanceAfter, e.reason, e.note,
-    e.actor, e.purchaseId, e.refundId, e.workflowId, e.requestId, e.idempotencyKey, formatMicros(e.createdAtMicros),
+    e.actor, e.approvedBy, e.purchaseId, e.refundId, e.workflowId, e.requestId, e.idempotencyKey, formatMicros(e.createdAtMicros),
   ].map(field).join('');
 }
 

@@ -279,7 +279,7 @@ describe('finance export', () => {
     const res = await fetch(url('/v1/ledger/entries/export?format=csv'), { headers: { authorization: `Bearer ${TOKENS.admin}` } });
     expect(res.headers.get('content-type')).toContain('text/csv');
     const rows = parseCsv(await res.text());
-    expect(rows[0]).toEqual(['id', 'customerId', 'accountVersion', 'type', 'amount', 'currency', 'balanceAfter', 'reason', 'note', 'actor', 'purchaseId', 'refundId', 'workflowId', 'requestId', 'idempotencyKey', 'createdAt', 'hash']);
+    expect(rows[0]).toEqual(['id', 'customerId', 'accountVersion', 'type', 'amount', 'currency', 'balanceAfter', 'reason', 'note', 'actor', 'approvedBy', 'purchaseId', 'refundId', 'workflowId', 'requestId', 'idempotencyKey', 'createdAt', 'hash']);
     const [{ n } = { n: 0 }] = await exec(sql`select count(*)::int as n from ledger_entries`);
     expect(rows.length - 1).toBeGreaterThanOrEqual(Number(n));
     const byAccept = await fetch(url('/v1/ledger/entries/export'), { headers: { authorization: `Bearer ${TOKENS.admin}`, accept: 'text/csv' } });

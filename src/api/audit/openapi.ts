@@ -9,7 +9,7 @@ import { problems } from '../openapi-parts.js';
 export const HASH_CHAIN_DESCRIPTION = [
   'Each ledger entry stores `hash` = lowercase hex of SHA-256(the previous entry\'s hash of the same account as 32 raw bytes ‖ the UTF-8 bytes of canonical(entry)).',
   `The first entry of an account (accountVersion 1) chains from the genesis value ${GENESIS_HASH} (32 zero bytes).`,
-  'canonical(entry) concatenates, in this order: id, customerId, accountVersion, type, amount, currency, balanceAfter, reason, note, actor, purchaseId, refundId, workflowId, requestId, idempotencyKey, createdAt — each written as `<number of UTF-8 bytes of the value>:<value>`, or `-` when it is null, with nothing between fields.',
+  'canonical(entry) concatenates, in this order: id, customerId, accountVersion, type, amount, currency, balanceAfter, reason, note, actor, approvedBy, purchaseId, refundId, workflowId, requestId, idempotencyKey, createdAt — each written as `<number of UTF-8 bytes of the value>:<value>`, or `-` when it is null, with nothing between fields.',
   'Integers are written in decimal, with a leading `-` when negative and no leading zeros; createdAt in UTC with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`.',
   'Example: an entry `{ id: "ent_1", customerId: "cus_a", accountVersion: 1, type: "grant", amount: 100, … , note: null, … }` starts `5:ent_15:cus_a1:15:grant3:100…` and has `-` where the note is.',
   'The database computes the hash in a BEFORE INSERT trigger; the verifier recomputes every hash from the stored fields, so an entry altered, removed, inserted or moved — even by a superuser with the triggers disabled — breaks the chain at that entry. The export carries every canonical field and the hash, so finance can recompute the chain itself.',
@@ -56,7 +56,7 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
         description: 'The entries, streamed',
         content: {
           'application/x-ndjson': { schema: ExportedEntry },
-          'text/csv': { schema: z.string().meta({ description: 'id,customerId,accountVersion,type,amount,currency,balanceAfter,reason,note,actor,purchaseId,refundId,workflowId,requestId,idempotencyKey,createdAt,hash' }) },
+          'text/csv': { schema: z.string().meta({ description: 'id,customerId,accountVersion,type,amount,currency,balanceAfter,reason,note,actor,approvedBy,purchaseId,refundId,workflowId,requestId,idempotencyKey,createdAt,hash' }) },
         },
       },
       ...problems('instant_in_future', 'entry_not_found'),

@@ -35,7 +35,7 @@ export function toExportedEntry(r: ExportRow): ExportedEntry {
 }
 
 export const EXPORT_COLUMNS = [
-  'id', 'customerId', 'accountVersion', 'type', 'amount', 'currency', 'balanceAfter', 'reason', 'note', 'actor',
+  'id', 'customerId', 'accountVersion', 'type', 'amount', 'currency', 'balanceAfter', 'reason', 'note', 'actor', 'approvedBy',
   'purchaseId', 'refundId', 'workflowId', 'requestId', 'idempotencyKey', 'createdAt', 'hash',
 ] as const satisfies readonly (keyof ExportedEntry)[];
 
@@ -44,5 +44,5 @@ export const EXPORT_COLUMNS = [
  * CSV is for reading; the NDJSON carries every value exactly as hashed.
  */
 export function exportCsvRow(r: ExportRow): string {
-  return csvRow(EXPORT_COLUMNS.map((c) => (c === 'note' || c === 'reason' || c === 'actor' ? csvText(r[c]) : r[c])));
+  return csvRow(EXPORT_COLUMNS.map((c) => (c === 'note' || c === 'reason' || c === 'actor' || c === 'approvedBy' ? csvText(r[c]) : r[c])));
 }

@@ -76,9 +76,9 @@ async function snapshot(customerId: string): Promise<() => Promise<void>> {
     await run(sql`delete from ledger_checkpoints where customer_id = ${customerId}`);
     for (const e of entries) {
       await run(sql`insert into ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, note, actor,
-                      purchase_id, refund_id, workflow_id, request_id, idempotency_key, created_at, hash)
+                      approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key, created_at, hash)
                     values (${e.id}, ${e.customer_id}, ${e.account_version}, ${e.type}, ${e.amount}, ${e.currency}, ${e.balance_after}, ${e.reason},
-                      ${e.note}, ${e.actor}, ${e.purchase_id}, ${e.refund_id}, ${e.workflow_id}, ${e.request_id}, ${e.idempotency_key},
+                      ${e.note}, ${e.actor}, ${e.approved_by}, ${e.purchase_id}, ${e.refund_id}, ${e.workflow_id}, ${e.request_id}, ${e.idempotency_key},
                       ${e.created_at}::timestamptz, ${e.hash})`);
     }
     for (const c of checkpoints) {
