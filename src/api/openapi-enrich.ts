@@ -45,6 +45,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Refunds: 'Full and partial refunds of purchases.',
   Reconciliation: 'Runs of the ledger reconciliation and their findings (admin).',
   'Promo codes': 'Discount codes and their audit trail (admin).',
+  Audit: 'Balances at an instant, statements, the finance export and the ledger\'s hash-chain verification.',
   Approvals: 'Large credit changes by support waiting for an admin\'s decision (maker–checker).',
 };
 
@@ -79,6 +80,9 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/promo-codes/{code}': 'getPromoCode',
   'PATCH /v1/promo-codes/{code}': 'updatePromoCode',
   'DELETE /v1/promo-codes/{code}': 'deletePromoCode',
+  'GET /v1/customers/{customerId}/credit/statement': 'getCreditStatement',
+  'GET /v1/ledger/entries/export': 'exportLedgerEntries',
+  'POST /v1/ledger/verify': 'verifyLedger',
   'GET /v1/approvals': 'listApprovals',
   'GET /v1/approvals/{approvalId}': 'getApproval',
   'POST /v1/approvals/{approvalId}/approve': 'approveCreditChange',

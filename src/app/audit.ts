@@ -10,7 +10,7 @@ import { ensureCustomer } from './credit.js';
 import { toCreditBalanceAsOf } from './credit-views.js';
 import type { AppDeps } from './deps.js';
 
-export { exportEntries, MAX_STATEMENT_ENTRIES, readStatement, verifyChains, type StatementData } from '../db/audit-repository.js';
+export { exportEntries, MAX_STATEMENT_ENTRIES, readStatement, verifyChains, type ExportRow, type StatementData } from '../db/audit-repository.js';
 export { ensureCustomer } from './credit.js';
 
 /** The balance, held and available as they were at `asOf` (RFC 3339, not in the future). */

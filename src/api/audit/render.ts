@@ -1,6 +1,6 @@
 /** Audit rows → API contracts and CSV. */
 import type { ExportedEntry, Statement } from '../../contracts/index.js';
-import type { ExportRow, StatementData } from '../../db/audit-repository.js';
+import type { ExportRow, StatementData } from '../../app/audit.js';
 import { csvRow, csvText } from '../../domain/audit.js';
 import { toLedgerEntry } from '../../app/credit-views.js';
 
