@@ -31,7 +31,7 @@ const url = new URL(adminUrl);
 url.pathname = `/${name}`;
 const mib = (n: number): number => Math.round((n / 1048576) * 10) / 10;
 try {
-  const database = await openDatabase({ url: url.toString(), dataDir: '.data', poolMax: 4 });
+  const database = await openDatabase({ url: url.toString(), poolMax: 4 });
   await migrateDatabase(database);
   const seedSql = postgres(url.toString(), { max: 1, onnotice: () => undefined });
   const seeded = await seedLedger(seedSql, entries);
