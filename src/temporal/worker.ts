@@ -1,4 +1,5 @@
 /** The worker: registers workflows (bundled from workflows/) and activities on one task queue. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
@@ -18,6 +19,12 @@ const ext = path.extname(self);
 export const WORKFLOWS_PATH = path.join(workflowsDir, `index${ext}`);
 /** Bundled with the workflows (pass to `bundleWorkflowCode` too): request ids on workflow logs and activity headers. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [path.join(workflowsDir, `interceptors${ext}`)];
+/**
+ * The workflow bundle `npm run build` writes beside the compiled code (`dist/workflow-bundle.js`,
+ * interceptors included). A compiled worker loads it instead of bundling workflows/ with webpack
+ * at every start; from source there is none, and the worker bundles workflows/ as before.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(self), '..', '..', 'workflow-bundle.js');
 
 export interface WorkerSetup {
   readonly address: string;
@@ -79,6 +86,21 @@ function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
+/**
+ * Where the workflow code comes from: the caller's bundle, the pre-built one, or workflows/
+ * bundled now. A bundle carries its workflow interceptors inside (the SDK ignores, with a
+ * warning, `interceptors.workflowModules` next to one), so they are passed only when bundling.
+ */
+function workflowSource(setup: WorkerSetup): Pick<WorkerOptions, 'interceptors' | 'workflowBundle' | 'workflowsPath'> {
+  const interceptors = { activity: [activityInterceptors(setup.deps)] };
+  if (setup.workflowBundle) return { interceptors, workflowBundle: setup.workflowBundle };
+  if (SOURCE_EXT === '.js' && existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
+    setup.deps.logger.info({ codePath: PREBUILT_WORKFLOW_BUNDLE }, 'workflows from the pre-built bundle');
+    return { interceptors, workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  }
+  return { interceptors: { ...interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES }, workflowsPath: WORKFLOWS_PATH };
+}
+
 export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
   const { config } = setup.deps;
   installRuntimeLogger(setup.deps.logger, {
@@ -94,8 +116,7 @@ export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
     activities: createActivities(setup.deps),
     // On shutdown, running activities get this long to finish before they are cancelled.
     shutdownGraceTime: config.shutdownTimeoutMs,
-    interceptors: { activity: [activityInterceptors(setup.deps)], workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowSource(setup),
     ...definedOnly(setup.tuning ?? config.worker),
   });
   return { worker, connection };
