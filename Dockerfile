@@ -31,7 +31,15 @@ RUN --mount=type=cache,target=/root/.npm \
     if [ -s /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi \
  && npm ci \
  && npm --prefix web ci
-COPY . .
+# What the build reads, least changed first (a README or test change rebuilds nothing).
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs scripts/build-web.mjs ./scripts/
+COPY drizzle ./drizzle
+COPY web ./web
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY platform-mock/src ./platform-mock/src
 RUN npm run build
 
 # ---- deps: production dependencies only (the postinstall patch included), trimmed of the

@@ -361,6 +361,12 @@ async function main(): Promise<number> {
       return `${info.type?.name ?? '?'} completed; found by CustomerId/ProductId/PurchaseStage (${listed} row${listed === 1 ? '' : 's'})`;
     }, (detail) => `(${detail})`);
 
+    await step('worker runs the pre-built workflow bundle', async () => {
+      const logs = await compose(['logs', '--no-color', 'worker']);
+      assert(logs.includes('workflows from the pre-built bundle'), 'the worker did not log "workflows from the pre-built bundle"');
+      assert(!logs.includes('"level":50') && !logs.includes('"level":60'), 'the worker logged an error');
+    }, () => '(dist/workflow-bundle.js; no error in its log)');
+
     await step('ledger invariants', async () => {
       const database = await openDatabase({ url: `postgres://postgres:${env.POSTGRES_PASSWORD}@127.0.0.1:${postgresPort}/ledger`, dataDir: path.join(ROOT, '.data'), poolMax: 2 });
       try {

@@ -160,16 +160,20 @@ function tablesOf(save: string): Map<string, string[]> {
 
 /** Rules and chains in `after` that `before` did not have, as `iptables` arguments to undo them. */
 function iptablesUndo(before: string, after: string): string[][] {
-  const parse = (text: string): { rules: Set<string>; chains: Set<string> } => {
+  const parse = (text: string): { rules: Set<string>; chains: Set<string>; policies: Map<string, string> } => {
     const rules = new Set<string>();
     const chains = new Set<string>();
+    const policies = new Map<string, string>();
     let table = '';
     for (const line of text.split('\n')) {
       if (line.startsWith('*')) table = line.slice(1).trim();
-      else if (line.startsWith(':')) chains.add(`${table} ${line.slice(1).split(' ')[0]}`);
-      else if (line.startsWith('-A ')) rules.add(`${table} ${line.slice(3)}`);
+      else if (line.startsWith(':')) {
+        const [name = '', policy = '-'] = line.slice(1).split(' ');
+        chains.add(`${table} ${name}`);
+        if (policy !== '-') policies.set(`${table} ${name}`, policy);
+      } else if (line.startsWith('-A ')) rules.add(`${table} ${line.slice(3)}`);
     }
-    return { rules, chains };
+    return { rules, chains, policies };
   };
   const b = parse(before);
   const a = parse(after);
@@ -183,6 +187,11 @@ function iptablesUndo(before: string, after: string): string[][] {
     const [table = 'filter', name = ''] = chain.split(' ');
     if (b.chains.has(chain) || BUILTIN_CHAINS.has(name)) continue;
     undo.push(['-t', table, '-F', name], ['-t', table, '-X', name]);
+  }
+  // dockerd sets FORWARD's policy to DROP; put back what was there.
+  for (const [chain, policy] of b.policies) {
+    const [table = 'filter', name = ''] = chain.split(' ');
+    if (a.policies.get(chain) !== policy) undo.push(['-t', table, '-P', name, policy]);
   }
   return undo;
 }
