@@ -75,7 +75,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs'],
+          allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs', 'scripts/compose/standins/*/*.mjs'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
