@@ -346,7 +346,12 @@ async function main(): Promise<number> {
     }, (status) => `(page 200; ${workflowId} listed, ${status})`);
 
     await step('Temporal CLI in the stack', async () => {
-      const temporal = (args: string[]): Promise<string> => compose(['exec', '-T', 'temporal', 'temporal', ...args, '--address', 'temporal:7233', '--namespace', 'default', '--output', 'json']);
+      const cli = (args: string[]): string[] => [...args, '--address', 'temporal:7233', '--namespace', 'default', '--output', 'json'];
+      // The server container's own CLI; a server image without one: the admin-tools image, on the stack's network.
+      const temporal = (args: string[]): Promise<string> => compose(['exec', '-T', 'temporal', 'temporal', ...cli(args)]).catch((error: unknown) => {
+        if (!(error instanceof Error) || !/executable file not found|not found in \$PATH/i.test(error.message)) throw error;
+        return compose(['run', '--rm', '--no-deps', '-T', '--entrypoint', 'temporal', 'temporal-admin', ...cli(args)]);
+      });
       const described = JSON.parse(await temporal(['workflow', 'describe', '--workflow-id', workflowId])) as { workflowExecutionInfo?: { status?: string; type?: { name?: string } } };
       const info = described.workflowExecutionInfo;
       assert(info?.status === 'WORKFLOW_EXECUTION_STATUS_COMPLETED', `workflow describe: status ${info?.status}`);
