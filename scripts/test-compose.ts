@@ -285,7 +285,7 @@ async function main(): Promise<number> {
 
     const customer = 'cus_ada';
     const before = (await http(CreditBalance, 'GET', `${api}/v1/customers/${customer}/credit`, { token: tokens.storefront, expect: [200] })).body;
-    const grantAmount = 50_000;
+    const grantAmount = 20_000; // below APPROVAL_THRESHOLD (50000): posted at once, no approval
     await step('grant (support)', async () => {
       const grant = await http(CreditMovementResponse, 'POST', `${api}/v1/customers/${customer}/credit/grants`, {
         token: tokens.support, key: `grant-${RUN_ID}`, body: { amount: grantAmount, currency: before.currency, reason: 'goodwill' }, expect: [201],
