@@ -373,7 +373,7 @@ async function main(): Promise<number> {
     }, () => '(dist/workflow-bundle.js; no error in its log)');
 
     await step('ledger invariants', async () => {
-      const database = await openDatabase({ url: `postgres://postgres:${env.POSTGRES_PASSWORD}@127.0.0.1:${postgresPort}/ledger`, dataDir: path.join(ROOT, '.data'), poolMax: 2 });
+      const database = await openDatabase({ url: `postgres://postgres:${env.POSTGRES_PASSWORD}@127.0.0.1:${postgresPort}/ledger`, poolMax: 2 });
       try {
         const violations = [...await ledgerViolations(database), ...await purchaseViolations({ database, platformUrl: `http://127.0.0.1:${platformPort}` })];
         if (violations.length > 0) throw new Error(violations.map((v) => `${v.invariant}: ${v.detail}`).join('\n'));

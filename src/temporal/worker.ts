@@ -94,7 +94,7 @@ function definedOnly<T extends object>(options: T): Partial<T> {
 function workflowSource(setup: WorkerSetup): Pick<WorkerOptions, 'interceptors' | 'workflowBundle' | 'workflowsPath'> {
   const interceptors = { activity: [activityInterceptors(setup.deps)] };
   if (setup.workflowBundle) return { interceptors, workflowBundle: setup.workflowBundle };
-  if (SOURCE_EXT === '.js' && existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
+  if (ext === '.js' && existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
     setup.deps.logger.info({ codePath: PREBUILT_WORKFLOW_BUNDLE }, 'workflows from the pre-built bundle');
     return { interceptors, workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
   }
