@@ -35,7 +35,7 @@ import type { Pricing, ProductFacts } from '../src/domain/purchase.js';
 import { applicationFailureOf, describe, extensionsOf, refusalOf } from './failures.js';
 import { cancelRefusal, chargedPricing, priceOrRefuse, PurchaseRefused } from './purchase-rules.js';
 import { currentSteps, stepsBeforeLocalActivities, type PurchaseSteps } from './purchase-steps.js';
-import { PurchaseStageKey } from './search-attributes.js';
+import { PurchaseOutcomeKey, PurchaseStageKey } from './search-attributes.js';
 
 export interface PurchaseInput {
   readonly purchaseId: string;
@@ -103,7 +103,7 @@ export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOut
     const { pricing, promoCode } = await reserve(saga, context.product, quoted);
     const shipment = await shipOrVerify(saga, context);
     await commit(saga, context, pricing, promoCode, shipment);
-    progress.set({ stage: 'completed', outcome: 'completed' });
+    progress.set({ stage: 'completed', outcome: 'completed' }, 'completed');
     return { status: 'completed', purchaseId: input.purchaseId };
   } catch (error) {
     return fail(saga, asRefusal(saga, error));
@@ -272,7 +272,7 @@ async function fail({ input, steps, progress, compensations }: Saga, refused: Pu
     }
     await steps.recordFailure({ purchaseId: input.purchaseId, problem: { ...error } }, progress.stage);
   });
-  progress.set({ stage: 'failed', outcome: 'failed', lastError: `${refusal.code}: ${refusal.detail}` });
+  progress.set({ stage: 'failed', outcome: 'failed', lastError: `${refusal.code}: ${refusal.detail}` }, refusal.code);
   return { status: 'failed', purchaseId: input.purchaseId, error };
 }
 
@@ -332,9 +332,14 @@ class PurchaseProgress {
     return this.current.stage;
   }
 
-  set(patch: Partial<PurchaseStatus>): void {
+  /**
+   * `outcome` (the final stage only): `PurchaseOutcome` — `completed` or the caller's problem
+   * code — rides in the same upsert as the final `PurchaseStage`, so the saga's commands, and
+   * the replay of older histories, are unchanged.
+   */
+  set(patch: Partial<PurchaseStatus>, outcome?: string): void {
     this.current = { ...this.current, ...patch };
-    if (patch.stage && (this.stageWrites === 'every_stage' || VISIBLE_STAGES.has(patch.stage))) this.writeStage(patch.stage);
+    if (patch.stage && (this.stageWrites === 'every_stage' || VISIBLE_STAGES.has(patch.stage))) this.writeStage(patch.stage, outcome);
   }
 
   /** A step keeps failing and is retried: show its stage to operators, with the error. */
@@ -343,7 +348,9 @@ class PurchaseProgress {
     this.writeStage(stage);
   }
 
-  private writeStage(stage: PurchaseStage): void {
-    upsertSearchAttributes([{ key: PurchaseStageKey, value: stage }]);
+  private writeStage(stage: PurchaseStage, outcome?: string): void {
+    upsertSearchAttributes(outcome === undefined
+      ? [{ key: PurchaseStageKey, value: stage }]
+      : [{ key: PurchaseStageKey, value: stage }, { key: PurchaseOutcomeKey, value: outcome }]);
   }
 }

@@ -18,7 +18,7 @@ until temporal operator namespace describe --namespace "$namespace" >/dev/null 2
   sleep 2
 done
 
-for name in CustomerId ProductId PurchaseStage ApprovalStatus; do
+for name in CustomerId ProductId PurchaseStage PurchaseOutcome ApprovalStatus; do
   if temporal operator search-attribute list --namespace "$namespace" | grep -qw "$name"; then
     echo "search attribute $name already registered"
   else

@@ -8,6 +8,7 @@ import { approvalsRouter } from './approvals/routes.js';
 import { catalogRouter } from './catalog/routes.js';
 import { creditRouter } from './credit/routes.js';
 import { promoCodesRouter } from './promo-codes/routes.js';
+import { purchaseAttemptsRouter } from './purchase-attempts/routes.js';
 import { purchasesRouter } from './purchases/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
 import type { ApiDeps } from './deps.js';
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(auditRouter(deps));
   v1.use(catalogRouter(deps));
   v1.use(purchasesRouter(deps));
+  v1.use(purchaseAttemptsRouter(deps));
   v1.use(reconciliationRouter(deps));
   v1.use(promoCodesRouter(deps));
   v1.use(approvalsRouter(deps));

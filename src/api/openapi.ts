@@ -10,6 +10,7 @@ import { registerAuditPaths } from './audit/openapi.js';
 import { registerCatalogPaths } from './catalog/openapi.js';
 import { registerCreditPaths } from './credit/openapi.js';
 import { registerPromoCodePaths } from './promo-codes/openapi.js';
+import { registerPurchaseAttemptPaths } from './purchase-attempts/openapi.js';
 import { registerPurchasePaths } from './purchases/openapi.js';
 import { registerReconciliationPaths } from './reconciliation/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
@@ -30,6 +31,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerCatalogPaths(registry);
   registerPurchasePaths(registry);
   registerAuditPaths(registry);
+  registerPurchaseAttemptPaths(registry);
   registerReconciliationPaths(registry);
   registerPromoCodePaths(registry);
   registerApprovalPaths(registry);

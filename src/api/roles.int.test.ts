@@ -71,6 +71,11 @@ const ROWS: readonly Row[] = [
   { method: 'GET', template: '/v1/purchases', role: 'storefront', path: () => `/v1/purchases?customerId=${fixture.customerId}` },
   { method: 'GET', template: '/v1/purchases/{purchaseId}', role: 'storefront', path: () => `/v1/purchases/${fixture.purchaseId}` },
   { method: 'GET', template: '/v1/purchase-attempts/{attemptId}', role: 'storefront', path: () => `/v1/purchase-attempts/${fixture.purchaseId}` },
+  { method: 'GET', template: '/v1/purchase-attempts', role: 'support', path: () => `/v1/purchase-attempts?customerId=${fixture.customerId}` },
+  {
+    method: 'POST', template: '/v1/purchase-attempts/{attemptId}/cancel', role: 'admin',
+    path: () => `/v1/purchase-attempts/${fixture.purchaseId}/cancel`, body: () => ({ reason: 'role matrix' }),
+  },
   {
     method: 'POST', template: '/v1/purchases/{purchaseId}/refunds', role: 'support', idempotent: true,
     path: () => `/v1/purchases/${fixture.purchaseId}/refunds`, body: () => ({ amount: 1, reason: 'goodwill' }),

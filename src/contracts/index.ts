@@ -8,3 +8,4 @@ export * from './promo-codes.js';
 export * from './reconciliation.js';
 export * from './approvals.js';
 export * from './audit.js';
+export * from './purchase-attempts.js';

@@ -198,6 +198,10 @@ export async function listRefunds(db: Executor, purchaseId: string): Promise<Ref
 }
 
 export interface PurchaseFilter {
+  /** Searches: the exact purchase id, the exact shipment id, or purchases that used a code. */
+  readonly purchaseId?: string | undefined;
+  readonly shipmentId?: string | undefined;
+  readonly promoCode?: string | undefined;
   readonly customerId?: string | undefined;
   readonly productId?: string | undefined;
   readonly status?: PurchaseStatusValue | undefined;
@@ -217,6 +221,9 @@ export interface PurchaseFilter {
  */
 export async function listPurchases(db: Executor, filter: PurchaseFilter): Promise<{ rows: PurchaseRow[]; hasMore: boolean }> {
   const conditions: (SQL | undefined)[] = [
+    filter.purchaseId ? eq(purchases.id, filter.purchaseId) : undefined,
+    filter.shipmentId ? eq(purchases.shipmentId, filter.shipmentId) : undefined,
+    filter.promoCode ? eq(purchases.promoCode, filter.promoCode) : undefined,
     filter.customerId ? eq(purchases.customerId, filter.customerId) : undefined,
     filter.productId ? eq(purchases.productId, filter.productId) : undefined,
     filter.status ? eq(purchases.status, filter.status) : undefined,

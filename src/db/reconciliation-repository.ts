@@ -175,7 +175,7 @@ const SHIPPING_FAILURE_CODES = ['shipment_failed', 'purchase_cancelled'] as cons
  * The failed attempts of a batch's customer range `(after, last]` (`last` null: open-ended, for
  * the final batch) created within `lookbackMs` that got as far as shipping, newest first, at
  * most `limit` (`truncated` when there are more). A range scan of
- * `purchase_attempts_customer_idx` (customer_id, created_at) per batch.
+ * `purchase_attempts_customer_created_idx` (customer_id, created_at, id) per batch.
  */
 export async function readFailedAttempts(
   db: Executor, range: { readonly after: string | null; readonly last: string | null }, lookbackMs: number, limit: number,

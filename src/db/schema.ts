@@ -186,6 +186,7 @@ export const purchases = pgTable('purchases', {
   index('purchases_product_created_idx').on(t.productId, t.createdAt.desc(), t.id.desc()),
   index('purchases_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
   uniqueIndex('purchases_shipment_uq').on(t.shipmentId),
+  index('purchases_promo_created_idx').on(t.promoCode, t.createdAt.desc(), t.id.desc()).where(sql`${t.promoCode} is not null`),
   check('purchases_quantity', sql`${t.quantity} between 1 and 100`),
   check('purchases_subtotal', sql`${t.subtotal} = ${t.unitPrice} * ${t.quantity}`),
   check('purchases_total', sql`${t.total} = ${t.subtotal} - ${t.discount} and ${t.total} >= 0 and ${t.discount} >= 0`),
@@ -235,9 +236,17 @@ export const purchaseAttempts = pgTable('purchase_attempts', {
   requestId: text('request_id'),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().default(sql`clock_timestamp()`),
   finishedAt: timestamp('finished_at', { withTimezone: true, precision: 6 }),
+  /** An admin's cancel of a stuck saga (`POST /v1/purchase-attempts/{id}/cancel`): who, why, when. */
+  cancelRequestedBy: text('cancel_requested_by'),
+  cancelReason: text('cancel_reason'),
+  cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true, precision: 6 }),
 }, (t) => [
-  index('purchase_attempts_customer_idx').on(t.customerId, t.createdAt.desc()),
+  // The support list (`GET /v1/purchase-attempts`): newest first per filter, keyset on (created_at, id).
+  index('purchase_attempts_customer_created_idx').on(t.customerId, t.createdAt.desc(), t.id.desc()),
+  index('purchase_attempts_created_idx').on(t.createdAt.desc(), t.id.desc()),
+  index('purchase_attempts_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
   index('purchase_attempts_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
+  check('purchase_attempts_cancel', sql`(${t.cancelRequestedBy} is null) = (${t.cancelRequestedAt} is null) and (${t.cancelRequestedBy} is null) = (${t.cancelReason} is null)`),
   check('purchase_attempts_status', sql`${t.status} in ('pending','completed','failed')`),
 ]);
 

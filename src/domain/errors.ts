@@ -26,6 +26,7 @@ export const ERROR_CATALOG = {
   price_changed: { status: 409, title: 'The price has changed' },
   purchase_fully_refunded: { status: 409, title: 'The purchase is already fully refunded' },
   purchase_cancelled: { status: 409, title: 'The purchase was cancelled before it completed' },
+  purchase_not_cancellable: { status: 409, title: 'The purchase cannot be cancelled now' },
   promo_code_exists: { status: 409, title: 'A promo code with this name already exists' },
   approval_not_pending: { status: 409, title: 'The approval has already been decided or has expired' },
   approval_rejected: { status: 409, title: 'The credit change was rejected by an admin' },

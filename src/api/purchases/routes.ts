@@ -11,6 +11,7 @@ import {
 import { attemptStatus, purchase, purchasesPage, purchaseWithRefunds, refundsOf } from '../../app/purchases.js';
 import { refund } from '../../app/refunds.js';
 import { actorOf, requireRole } from '../auth.js';
+import { normalizeCode } from '../../domain/promo.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
 import { idempotencyScope } from '../idempotency.js';
@@ -31,6 +32,9 @@ export function purchasesRouter(deps: ApiDeps): Router {
     const query = parseQuery(req, PurchaseListQuery);
     const cursor = decodeCursor(query.cursor, PurchaseCursor);
     const page = await purchasesPage(deps, {
+      purchaseId: query.purchaseId,
+      shipmentId: query.shipmentId,
+      promoCode: query.promoCode ? normalizeCode(query.promoCode) : undefined,
       customerId: query.customerId,
       productId: query.productId,
       status: query.status,

@@ -13,6 +13,7 @@ export function sessionRouter(deps: ApiDeps): Router {
       role: caller.role,
       temporalUiUrl: deps.temporalUiUrl,
       temporalNamespace: deps.config.temporal.namespace,
+      grantLimit: caller.role === 'support' ? deps.config.maxGrantAmount : null,
     });
   });
   return router;

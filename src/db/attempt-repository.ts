@@ -1,0 +1,80 @@
+/**
+ * Purchase attempts as customer service reads them: the list with what a pending attempt
+ * holds, and the record of an admin's cancel of a stuck saga.
+ */
+import { and, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from './client.js';
+import { creditHolds, purchaseAttempts, type AttemptStatus, type PurchaseAttemptRow } from './schema.js';
+
+export interface AttemptFilter {
+  readonly customerId?: string | undefined;
+  readonly status?: AttemptStatus | undefined;
+  readonly createdFrom?: Date | undefined;
+  readonly createdTo?: Date | undefined;
+  /** Keyset position: rows strictly older than (createdAt, id); `createdAt` as Postgres wrote it (microseconds). */
+  readonly before?: { readonly createdAt: string; readonly id: string } | null;
+  readonly limit: number;
+}
+
+export interface AttemptListRow {
+  readonly attempt: PurchaseAttemptRow;
+  /** The pending hold of the attempt, if it holds credit now. */
+  readonly holdAmount: number | null;
+  readonly holdCurrency: string | null;
+  /** `created_at` in full (microsecond) precision, for the cursor: a JS Date keeps milliseconds only. */
+  readonly cursorTime: string;
+}
+
+/**
+ * Newest first. Each filter walks one of the (filter, created_at, id) indexes
+ * (`purchase_attempts_customer_created_idx`, `_status_created_idx`, `_created_idx`); the
+ * keyset is a row comparison so it is an index condition (see `listPurchases`). The hold is
+ * one unique-index probe per row (`credit_holds_purchase_uq`).
+ */
+export async function listAttempts(db: Executor, filter: AttemptFilter): Promise<{ rows: AttemptListRow[]; hasMore: boolean }> {
+  const a = purchaseAttempts;
+  const conditions: (SQL | undefined)[] = [
+    filter.customerId ? eq(a.customerId, filter.customerId) : undefined,
+    filter.status ? eq(a.status, filter.status) : undefined,
+    filter.createdFrom ? gte(a.createdAt, filter.createdFrom) : undefined,
+    filter.createdTo ? lt(a.createdAt, filter.createdTo) : undefined,
+    filter.before ? sql`(${a.createdAt}, ${a.id}) < (${filter.before.createdAt}::timestamptz, ${filter.before.id})` : undefined,
+  ];
+  const rows = await db.select({
+    attempt: a,
+    holdAmount: creditHolds.amount,
+    holdCurrency: creditHolds.currency,
+    cursorTime: sql<string>`to_char(${a.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  })
+    .from(a)
+    .leftJoin(creditHolds, and(eq(creditHolds.purchaseId, a.id), eq(creditHolds.status, 'pending')))
+    .where(and(...conditions))
+    .orderBy(sql`${a.createdAt} desc nulls last`, sql`${a.id} desc nulls last`)
+    .limit(filter.limit + 1);
+  return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+}
+
+/** The held amount of one attempt, for the answer of a cancel. */
+export async function getAttemptRow(db: Executor, id: string): Promise<AttemptListRow | null> {
+  const rows = await db.select({
+    attempt: purchaseAttempts,
+    holdAmount: creditHolds.amount,
+    holdCurrency: creditHolds.currency,
+    cursorTime: sql<string>`to_char(${purchaseAttempts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  })
+    .from(purchaseAttempts)
+    .leftJoin(creditHolds, and(eq(creditHolds.purchaseId, purchaseAttempts.id), eq(creditHolds.status, 'pending')))
+    .where(eq(purchaseAttempts.id, id))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/**
+ * Records who asked to cancel the attempt's saga and why. The first request is the one the
+ * saga acts on (its update handler keeps the first), so the first one recorded stays.
+ */
+export async function recordCancelRequest(db: Executor, id: string, actor: string, reason: string): Promise<void> {
+  await db.update(purchaseAttempts)
+    .set({ cancelRequestedBy: actor, cancelReason: reason, cancelRequestedAt: sql`clock_timestamp()` })
+    .where(and(eq(purchaseAttempts.id, id), isNull(purchaseAttempts.cancelRequestedAt)));
+}
