@@ -1,7 +1,6 @@
 /**
  * The navigation, by section. Each item names the permission it needs; a section with no
- * visible item is not shown at all. Promo codes and reconciliation runs join the Admin
- * section as routes under /admin when their APIs exist.
+ * visible item is not shown at all.
  */
 import type { Permission } from './session';
 
@@ -12,6 +11,8 @@ export interface NavItem {
   readonly testId: string;
   /** A page served by the API rather than by this app (opens in a new tab). */
   readonly external?: boolean;
+  /** Active only on exactly this path, not on the pages below it (which have items of their own). */
+  readonly end?: boolean;
 }
 
 export interface NavSection {
@@ -34,7 +35,10 @@ export const NAVIGATION: readonly NavSection[] = [
     title: 'Admin',
     testId: 'nav-section-admin',
     items: [
-      { label: 'Administration', to: '/admin', permission: 'admin', testId: 'nav-admin' },
+      { label: 'Administration', to: '/admin', permission: 'admin', testId: 'nav-admin', end: true },
+      { label: 'Stuck purchases', to: '/admin/stuck-purchases', permission: 'admin', testId: 'nav-stuck-purchases' },
+      { label: 'Promo codes', to: '/admin/promo-codes', permission: 'admin', testId: 'nav-promo-codes' },
+      { label: 'Reconciliation', to: '/admin/reconciliation', permission: 'admin', testId: 'nav-reconciliation' },
       { label: 'API reference', to: '/docs', permission: 'admin', testId: 'nav-api-reference', external: true },
     ],
   },

@@ -66,7 +66,7 @@ export function setUnauthenticatedListener(listener: UnauthenticatedListener | n
 }
 
 export interface RequestOptions {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly query?: Readonly<Record<string, string | number | undefined | null>>;
   readonly body?: unknown;
   readonly idempotencyKey?: string;

@@ -9,6 +9,9 @@ import { apiRequest } from './client';
 export const PAGE_SIZE = 20;
 
 export interface PurchaseFilters {
+  readonly purchaseId?: string;
+  readonly shipmentId?: string;
+  readonly promoCode?: string;
   readonly customerId?: string;
   readonly productId?: string;
   readonly status?: PurchaseStatus;

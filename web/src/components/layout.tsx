@@ -39,7 +39,7 @@ export function Layout(): ReactElement {
                         {item.label} <span aria-hidden>↗</span><span className="visually-hidden"> (opens in a new tab)</span>
                       </a>
                     ) : (
-                      <NavLink className={({ isActive }) => `nav-link${isActive ? ' nav-link-active' : ''}`} to={item.to} data-testid={item.testId}>
+                      <NavLink className={({ isActive }) => `nav-link${isActive ? ' nav-link-active' : ''}`} to={item.to} end={item.end} data-testid={item.testId}>
                         {item.label}
                       </NavLink>
                     )}

@@ -21,6 +21,7 @@ import { ErrorMessage } from '../components/states';
 import { humanize } from '../lib/format';
 import { newIdempotencyKey } from '../lib/idempotency';
 import { formatMoney, parseAmount } from '../lib/money';
+import { useSession } from '../session';
 
 export type CreditMovementKind = 'grant' | 'deduction';
 
@@ -53,6 +54,9 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
   readonly onClose: () => void;
 }): ReactElement {
   const copy = COPY[kind];
+  // The role's limit per grant (support's MAX_GRANT_AMOUNT), said before the rep reviews, not after Confirm.
+  const { me } = useSession();
+  const grantLimit = kind === 'grant' ? (me?.grantLimit ?? null) : null;
   const queryClient = useQueryClient();
   const [idempotencyKey, setIdempotencyKey] = useState(() => newIdempotencyKey(kind));
   const [amountText, setAmountText] = useState('');
@@ -94,6 +98,9 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
     if (!reason) next.reason = 'Choose a reason.';
     const trimmedNote = note.trim();
     if (reason && NOTE_REQUIRED.includes(reason) && !trimmedNote) next.note = `A note is required when the reason is “${humanize(reason)}”.`;
+    if (amount.ok && grantLimit !== null && amount.minor > grantLimit) {
+      next.amount = `Your limit is ${formatMoney(grantLimit, credit.currency)} per grant; a larger grant needs an admin.`;
+    }
     if (amount.ok && kind === 'deduction' && amount.minor > credit.available) {
       next.amount = `Only ${formatMoney(credit.available, credit.currency)} is available to deduct.`;
     }
@@ -174,6 +181,11 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
           <Text size="sm" color="muted">
             Available now: <Money amount={credit.available} currency={credit.currency} /> · posted balance <Money amount={credit.balance} currency={credit.currency} />
           </Text>
+          {grantLimit !== null ? (
+            <Text size="sm" color="muted" data-testid="credit-grant-limit">
+              Your limit: <Money amount={grantLimit} currency={credit.currency} /> per grant. Larger grants need an admin.
+            </Text>
+          ) : null}
           <div className="form-actions">
             <Button htmlType="submit" type="primary" label="Review" data-testid="credit-review" />
             <Button type="secondary" label="Cancel" onClick={onClose} data-testid="credit-cancel" />

@@ -35,7 +35,7 @@ export function LedgerTable({ entries, busy }: { readonly entries: readonly Ledg
   return (
     <Table
       headers={[
-        { label: 'Time', width: '180px' },
+        { label: 'Time', width: '225px' },
         { label: 'Type', width: '100px' },
         { label: 'Amount', width: '110px' },
         { label: 'Balance after', width: '120px' },

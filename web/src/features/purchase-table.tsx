@@ -15,7 +15,7 @@ export function PurchaseTable({ purchases, busy, showCustomer = true, testId = '
   return (
     <Table
       headers={[
-        { label: 'Created', width: '180px' },
+        { label: 'Created', width: '225px' },
         { label: 'Purchase', width: '270px' },
         ...(showCustomer ? [{ label: 'Customer', width: '130px' }] : []),
         { label: 'Product' },

@@ -8,6 +8,7 @@ import { Money } from '../components/money';
 import { Pager, useCursorPages } from '../components/pager';
 import { EmptyState, ErrorMessage, Loading } from '../components/states';
 import { CreditMovementForm, type CreditMovementKind } from '../features/credit-form';
+import { CustomerAttempts } from '../features/customer-attempts';
 import { LedgerTable } from '../features/ledger-table';
 import { PendingApprovals } from '../features/pending-approvals';
 import { PurchaseTable } from '../features/purchase-table';
@@ -43,6 +44,7 @@ function CustomerDetails({ customerId }: { readonly customerId: string }): React
           <CreditSection customerId={customerId} customerName={name} />
           <LedgerSection customerId={customerId} />
           <CustomerPurchases customerId={customerId} />
+          <CustomerAttempts customerId={customerId} />
         </>
       )}
     </section>

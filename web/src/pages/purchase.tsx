@@ -1,21 +1,17 @@
 import { Button, Table, Text, Title } from '@clickhouse/click-ui';
 import { useEffect, useRef, useState, type ReactElement } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
-import type { Me, PurchaseWithRefunds } from '../../../src/contracts/index.js';
-import { usePurchase } from '../api/queries';
+import type { PurchaseWithRefunds } from '../../../src/contracts/index.js';
+import { useCustomer, usePurchase } from '../api/queries';
 import { PurchaseStatusBadge } from '../components/badges';
 import { Money } from '../components/money';
 import { EmptyState, ErrorMessage, Loading } from '../components/states';
 import { RefundForm, refundableOf } from '../features/refund-form';
 import { formatDateTime, humanize } from '../lib/format';
+import { temporalWorkflowUrl } from '../lib/temporal';
+import { isNotFound, ResourceNotFound } from './not-found';
 import { can, useSession } from '../session';
 import { useDocumentTitle } from '../lib/use-document-title';
-
-export function temporalWorkflowUrl(me: Me | null, workflowId: string): string | null {
-  if (!me?.temporalUiUrl) return null;
-  const base = me.temporalUiUrl.replace(/\/+$/, '');
-  return `${base}/namespaces/${encodeURIComponent(me.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
 
 export function PurchasePage(): ReactElement {
   const { purchaseId = '' } = useParams();
@@ -33,7 +29,15 @@ function PurchaseDetails({ purchaseId }: { readonly purchaseId: string }): React
         {purchase.data ? <PurchaseStatusBadge status={purchase.data.status} testId="purchase-status" /> : null}
       </div>
       {purchase.isPending ? <Loading what="purchase" /> : null}
-      {purchase.isError ? <ErrorMessage error={purchase.error} title="Could not load the purchase" onRetry={() => void purchase.refetch()} testId="purchase-error" /> : null}
+      {purchase.isError && isNotFound(purchase.error, 'purchase_not_found') ? (
+        <ResourceNotFound what="purchase" id={purchaseId}>
+          Check the id (it looks like <code>pur_01JD…</code>), or <Link to="/purchases">search purchases</Link> by purchase id, shipment id or promo code.
+          A purchase that failed never became a purchase: look for it under <Link to="/purchases?view=attempts">purchase attempts</Link>.
+        </ResourceNotFound>
+      ) : null}
+      {purchase.isError && !isNotFound(purchase.error, 'purchase_not_found')
+        ? <ErrorMessage error={purchase.error} title="Could not load the purchase" onRetry={() => void purchase.refetch()} testId="purchase-error" />
+        : null}
       {purchase.data ? <PurchaseBody purchase={purchase.data} /> : null}
     </section>
   );
@@ -47,6 +51,7 @@ function PurchaseBody({ purchase }: { readonly purchase: PurchaseWithRefunds }):
     setRefunding(false);
     setTimeout(() => refundsTitle.current?.focus(), 0);
   };
+  const customer = useCustomer(purchase.customerId);
   const refundable = refundableOf(purchase);
   const temporalUrl = temporalWorkflowUrl(me, purchase.workflowId);
   const address = purchase.shipment.address;
@@ -59,7 +64,13 @@ function PurchaseBody({ purchase }: { readonly purchase: PurchaseWithRefunds }):
   return (
     <>
       <dl className="facts" data-testid="purchase-overview">
-        <div><dt>Customer</dt><dd><Link to={`/customers/${encodeURIComponent(purchase.customerId)}`} data-testid="purchase-customer-link">{purchase.customerId}</Link></dd></div>
+        <div>
+          <dt>Customer</dt>
+          <dd>
+            <Link to={`/customers/${encodeURIComponent(purchase.customerId)}`} data-testid="purchase-customer-link">{customer.data?.name ?? purchase.customerId}</Link>
+            {customer.data ? <Text component="span" size="xs" color="muted"> <code>{purchase.customerId}</code></Text> : null}
+          </dd>
+        </div>
         <div><dt>Created</dt><dd><time dateTime={purchase.createdAt}>{formatDateTime(purchase.createdAt)}</time></dd></div>
         <div>
           <dt>Workflow</dt>
@@ -117,7 +128,7 @@ function PurchaseBody({ purchase }: { readonly purchase: PurchaseWithRefunds }):
         {refunding ? <RefundForm purchase={purchase} onClose={closeRefund} /> : null}
         {purchase.refunds.length === 0 ? <EmptyState testId="refunds-empty">No refunds yet.</EmptyState> : (
           <Table
-            headers={[{ label: 'Time', width: '180px' }, { label: 'Refund', width: '270px' }, { label: 'Amount', width: '120px' }, { label: 'Reason' }, { label: 'Note' }, { label: 'Actor', width: '110px' }]}
+            headers={[{ label: 'Time', width: '225px' }, { label: 'Refund', width: '270px' }, { label: 'Amount', width: '120px' }, { label: 'Reason' }, { label: 'Note' }, { label: 'Actor', width: '110px' }]}
             rows={purchase.refunds.map((refund) => ({
               id: refund.id,
               'data-testid': 'refund-row',

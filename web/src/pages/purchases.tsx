@@ -6,11 +6,15 @@ import { useProducts, usePurchases, type PurchaseFilters } from '../api/queries'
 import { Pager, useCursorPages } from '../components/pager';
 import { SelectField } from '../components/select-field';
 import { EmptyState, ErrorMessage, Loading } from '../components/states';
+import { AttemptsView, PurchasesViewSwitch } from '../features/attempts-view';
 import { PurchaseTable } from '../features/purchase-table';
-import { humanize } from '../lib/format';
+import { humanize, startOfDay } from '../lib/format';
 import { useDocumentTitle } from '../lib/use-document-title';
 
 interface Draft {
+  purchaseId: string;
+  shipmentId: string;
+  promoCode: string;
   customerId: string;
   productId: string;
   status: string;
@@ -18,10 +22,13 @@ interface Draft {
   to: string;
 }
 
-const FIELDS = ['customerId', 'productId', 'status', 'from', 'to'] as const;
+const FIELDS = ['purchaseId', 'shipmentId', 'promoCode', 'customerId', 'productId', 'status', 'from', 'to'] as const;
 
 function draftFrom(params: URLSearchParams): Draft {
   return {
+    purchaseId: params.get('purchaseId') ?? '',
+    shipmentId: params.get('shipmentId') ?? '',
+    promoCode: params.get('promoCode') ?? '',
     customerId: params.get('customerId') ?? '',
     productId: params.get('productId') ?? '',
     status: params.get('status') ?? '',
@@ -30,17 +37,12 @@ function draftFrom(params: URLSearchParams): Draft {
   };
 }
 
-/** A calendar day in the rep's time zone → the RFC 3339 instant it starts at. */
-function startOfDay(day: string, addDays = 0): string | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!match) return undefined;
-  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + addDays);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
 function filtersOf(draft: Draft): PurchaseFilters {
   const status = PurchaseStatus.safeParse(draft.status);
   return {
+    ...(draft.purchaseId.trim() ? { purchaseId: draft.purchaseId.trim() } : {}),
+    ...(draft.shipmentId.trim() ? { shipmentId: draft.shipmentId.trim() } : {}),
+    ...(draft.promoCode.trim() ? { promoCode: draft.promoCode.trim() } : {}),
     ...(draft.customerId.trim() ? { customerId: draft.customerId.trim() } : {}),
     ...(draft.productId ? { productId: draft.productId } : {}),
     ...(status.success ? { status: status.data } : {}),
@@ -51,6 +53,20 @@ function filtersOf(draft: Draft): PurchaseFilters {
 }
 
 export function PurchasesPage(): ReactElement {
+  const [params] = useSearchParams();
+  const view = params.get('view') === 'attempts' ? 'attempts' : 'purchases';
+  return (
+    <section className="page" aria-labelledby="purchases-title">
+      <div className="page-header">
+        <Title type="h1" size="lg" id="purchases-title">{view === 'attempts' ? 'Purchase attempts' : 'Purchases'}</Title>
+        <PurchasesViewSwitch view={view} />
+      </div>
+      {view === 'attempts' ? <AttemptsView /> : <PurchasesView />}
+    </section>
+  );
+}
+
+function PurchasesView(): ReactElement {
   useDocumentTitle('Purchases');
   const [params, setParams] = useSearchParams();
   const applied = useMemo(() => draftFrom(params), [params]);
@@ -88,12 +104,12 @@ export function PurchasesPage(): ReactElement {
   if (draft.productId && !productOptions.some((o) => o.value === draft.productId)) productOptions.push({ value: draft.productId, label: draft.productId });
 
   return (
-    <section className="page" aria-labelledby="purchases-title">
-      <div className="page-header">
-        <Title type="h1" size="lg" id="purchases-title">Purchases</Title>
-        <Text color="muted">Newest first. Filter by customer, product, status and dates.</Text>
-      </div>
+    <>
+      <Text color="muted">Completed purchases, newest first. Search by purchase id, shipment id or promo code; filter by customer, product, status and dates.</Text>
       <form className="filters" onSubmit={apply} aria-label="Purchase filters" data-testid="purchase-filters">
+        <TextField id="filter-purchase" label="Purchase id" placeholder="pur_…" value={draft.purchaseId} onChange={set('purchaseId')} data-testid="purchase-filter-purchase" />
+        <TextField id="filter-shipment" label="Shipment id" placeholder="shp_…" value={draft.shipmentId} onChange={set('shipmentId')} data-testid="purchase-filter-shipment" />
+        <TextField id="filter-promo" label="Promo code" placeholder="WELCOME10" value={draft.promoCode} onChange={set('promoCode')} data-testid="purchase-filter-promo" />
         <TextField id="filter-customer" label="Customer id" placeholder="cus_…" value={draft.customerId} onChange={set('customerId')} data-testid="purchase-filter-customer" />
         <SelectField id="filter-product" label="Product" value={draft.productId} onChange={set('productId')} options={productOptions} error={products.isError ? 'The product list could not be loaded.' : undefined} testId="purchase-filter-product" />
         <SelectField
@@ -120,6 +136,6 @@ export function PurchasesPage(): ReactElement {
       {purchases.data && rows.length === 0 ? <EmptyState testId="purchases-empty">{filtered ? 'No purchase matches these filters.' : 'No purchases yet.'}</EmptyState> : null}
       {rows.length > 0 ? <PurchaseTable purchases={rows} busy={purchases.isFetching} /> : null}
       <Pager pages={pages} nextCursor={purchases.data?.nextCursor} busy={purchases.isFetching} testId="purchases-pager" label="Purchases" />
-    </section>
+    </>
   );
 }
