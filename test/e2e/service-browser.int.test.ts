@@ -21,7 +21,7 @@ import { assertBrowserPrerequisites, expectText, launchBrowser, money, openApp, 
 let stack: TestStack;
 let platform: PlatformControl;
 useStack({
-  env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '1500', MAX_GRANT_AMOUNT: '100000', RECONCILE_HOLD_AGE_MS: '1500' },
+  env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '5000', MAX_GRANT_AMOUNT: '100000', RECONCILE_HOLD_AGE_MS: '1500' },
 }, (started, control) => {
   stack = started;
   platform = control;
@@ -94,8 +94,12 @@ describe('customer service in a browser', () => {
     expect(await page.locator('[data-testid="attempt-row"][data-attempt-status="completed"]').count()).toBe(1);
     // Times carry their zone; words in cells never break inside.
     expect(await row.locator('time').first().textContent()).toMatch(/UTC$/);
-    expect(await row.locator('td').last().evaluate('(td) => `${getComputedStyle(td).wordBreak} ${getComputedStyle(td).overflowWrap}`'))
-      .toBe('normal break-word');
+    expect(await row.locator('td').last().evaluate((td: unknown): string => {
+      // Runs in the page (the tests' TypeScript has no DOM types).
+      const win = globalThis as unknown as { getComputedStyle: (this: void, e: unknown) => { wordBreak: string; overflowWrap: string } };
+      const style = win.getComputedStyle(td);
+      return `${style.wordBreak} ${style.overflowWrap}`;
+    })).toBe('normal break-word');
     await page.getByTestId('customer-attempts').scrollIntoViewIfNeeded();
     await screenshot(page, 'cs-01-customer-attempts');
 

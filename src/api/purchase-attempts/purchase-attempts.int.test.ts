@@ -15,7 +15,7 @@ import { until } from '../../../test/support/wait.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-useStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '1500' } }, (started, control) => {
+useStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '4000', PLATFORM_TIMEOUT_MS: '10000' } }, (started, control) => {
   stack = started;
   platform = control;
 });
@@ -164,7 +164,7 @@ describe('purchase attempts for customer service', () => {
     expect(unknown.body).toMatchObject({ status: 404, code: 'purchase_attempt_not_found' });
 
     // A saga still loading (the platform holds GetCustomer) refuses: only a platform wait is cancellable.
-    await platform.fault({ operation: 'getCustomer', mode: 'timeout', delayMs: 4_000, times: 1 });
+    await platform.fault({ operation: 'getCustomer', mode: 'timeout', delayMs: 8_000, times: 1 });
     const slow = await http<PurchasePending>('POST', `${stack.apiUrl}/v1/purchases`, {
       token: TOKENS.storefront, idempotencyKey: newKey('slow'), body: { customerId, productId: 'prod_cable' },
     });
