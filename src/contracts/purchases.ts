@@ -96,9 +96,9 @@ export const PurchasePending = z.object({ id: z.string(), status: z.literal('pen
 export type PurchasePending = z.infer<typeof PurchasePending>;
 
 export const PurchaseListQuery = ListQuery.extend({
-  purchaseId: z.string().trim().min(1).max(64).optional().meta({ description: 'Exact purchase id (a search: at most one result)' }),
-  shipmentId: z.string().trim().min(1).max(128).optional().meta({ description: 'Exact platform shipment id (a search: at most one result)' }),
-  promoCode: z.string().trim().min(1).max(64).optional().meta({ description: 'Purchases that used this promo code (case-insensitive: codes are stored upper-case)' }),
+  purchaseId: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'a purchase id such as pur_01JD…').optional().meta({ description: 'Exact purchase id (a search: at most one result)' }),
+  shipmentId: ExternalId.optional().meta({ description: 'Exact platform shipment id (a search: at most one result)' }),
+  promoCode: z.string().regex(/^[A-Za-z0-9_-]{3,32}$/, '3–32 letters, digits, _ or -').optional().meta({ description: 'Purchases that used this promo code (case-insensitive: codes are stored upper-case)' }),
   customerId: ExternalId.optional(),
   productId: ExternalId.optional(),
   status: PurchaseStatus.optional(),
