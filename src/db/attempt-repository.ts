@@ -25,11 +25,25 @@ export interface AttemptListRow {
   readonly cursorTime: string;
 }
 
+/** Attempts with their pending hold joined (one unique-index probe per row, `credit_holds_purchase_uq`), newest first. */
+async function selectAttempts(db: Executor, where: SQL | undefined, limit: number): Promise<AttemptListRow[]> {
+  return db.select({
+    attempt: purchaseAttempts,
+    holdAmount: creditHolds.amount,
+    holdCurrency: creditHolds.currency,
+    cursorTime: sql<string>`to_char(${purchaseAttempts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  })
+    .from(purchaseAttempts)
+    .leftJoin(creditHolds, and(eq(creditHolds.purchaseId, purchaseAttempts.id), eq(creditHolds.status, 'pending')))
+    .where(where)
+    .orderBy(sql`${purchaseAttempts.createdAt} desc nulls last`, sql`${purchaseAttempts.id} desc nulls last`)
+    .limit(limit);
+}
+
 /**
  * Newest first. Each filter walks one of the (filter, created_at, id) indexes
  * (`purchase_attempts_customer_created_idx`, `_status_created_idx`, `_created_idx`); the
- * keyset is a row comparison so it is an index condition (see `listPurchases`). The hold is
- * one unique-index probe per row (`credit_holds_purchase_uq`).
+ * keyset is a row comparison so it is an index condition (see `listPurchases`).
  */
 export async function listAttempts(db: Executor, filter: AttemptFilter): Promise<{ rows: AttemptListRow[]; hasMore: boolean }> {
   const a = purchaseAttempts;
@@ -40,32 +54,13 @@ export async function listAttempts(db: Executor, filter: AttemptFilter): Promise
     filter.createdTo ? lt(a.createdAt, filter.createdTo) : undefined,
     filter.before ? sql`(${a.createdAt}, ${a.id}) < (${filter.before.createdAt}::timestamptz, ${filter.before.id})` : undefined,
   ];
-  const rows = await db.select({
-    attempt: a,
-    holdAmount: creditHolds.amount,
-    holdCurrency: creditHolds.currency,
-    cursorTime: sql<string>`to_char(${a.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-  })
-    .from(a)
-    .leftJoin(creditHolds, and(eq(creditHolds.purchaseId, a.id), eq(creditHolds.status, 'pending')))
-    .where(and(...conditions))
-    .orderBy(sql`${a.createdAt} desc nulls last`, sql`${a.id} desc nulls last`)
-    .limit(filter.limit + 1);
+  const rows = await selectAttempts(db, and(...conditions), filter.limit + 1);
   return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
 }
 
-/** The held amount of one attempt, for the answer of a cancel. */
+/** One attempt with its pending hold. */
 export async function getAttemptRow(db: Executor, id: string): Promise<AttemptListRow | null> {
-  const rows = await db.select({
-    attempt: purchaseAttempts,
-    holdAmount: creditHolds.amount,
-    holdCurrency: creditHolds.currency,
-    cursorTime: sql<string>`to_char(${purchaseAttempts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-  })
-    .from(purchaseAttempts)
-    .leftJoin(creditHolds, and(eq(creditHolds.purchaseId, purchaseAttempts.id), eq(creditHolds.status, 'pending')))
-    .where(eq(purchaseAttempts.id, id))
-    .limit(1);
+  const rows = await selectAttempts(db, eq(purchaseAttempts.id, id), 1);
   return rows[0] ?? null;
 }
 
