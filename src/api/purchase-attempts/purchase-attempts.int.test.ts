@@ -89,7 +89,7 @@ describe('purchase attempts for customer service', () => {
     expect((await attempts(`customerId=${customerId}&createdTo=${later}`)).body.data).toHaveLength(4);
 
     expect((await attempts('status=cancelled')).status).toBe(400);
-    expect((await attempts('cursor=not-a-cursor')).body).toMatchObject({ code: 'validation_failed' });
+    expect((await attempts('cursor=not-a-cursor')).body).toMatchObject({ status: 422, code: 'cursor_invalid' });
     expect((await attempts(`customerId=${customerId}`, TOKENS.storefront)).status).toBe(403);
 
     // Temporal: the failed saga is a Completed execution with its outcome code; the purchase "completed".
