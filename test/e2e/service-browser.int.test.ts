@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Purchase, PurchasePending } from '../../src/contracts/index.js';
-import { newId } from '../../src/db/ids.js';
+import { newId } from '../../src/domain/ids.js';
 import { holdIdFor } from '../../src/domain/purchase.js';
 import { http, newKey } from '../support/http.js';
 import type { PlatformControl } from '../support/platform.js';
