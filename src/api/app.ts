@@ -48,7 +48,9 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
 
-  app.use(opsRouter(deps));
+  // One OpenAPI document: served by the ops routes and read by the 405 handler.
+  const document = buildOpenApiDocument();
+  app.use(opsRouter(deps, document));
   app.use(metricsRouter(metrics));
   // Authentication first, then the rate limit, then the body: a caller without a valid token
   // gets 401 whatever it sent, and no unauthenticated body is ever parsed.
@@ -67,7 +69,6 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(approvalsRouter(deps));
   // A documented path with an undocumented method: 405 with Allow — for the public paths
   // (health, readiness, this document) at once, for the others after authentication.
-  const document = buildOpenApiDocument();
   app.use(methodNotAllowedHandler(document, 'public'));
   v1.use(methodNotAllowedHandler(document));
   app.use('/v1', v1);

@@ -16,7 +16,7 @@ import { registerReconciliationPaths } from './reconciliation/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
 
-type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();

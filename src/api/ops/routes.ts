@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { ApiDeps } from '../deps.js';
-import { buildOpenApiDocument } from '../openapi.js';
+import type { OpenApiDocument } from '../openapi.js';
 import type { ReadyResponse } from './openapi.js';
 
 async function timed(check: () => Promise<void>): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
@@ -15,9 +15,9 @@ async function timed(check: () => Promise<void>): Promise<{ ok: boolean; latency
   }
 }
 
-export function opsRouter(deps: ApiDeps): Router {
+/** `document` is the served OpenAPI document, built once by the app's assembly. */
+export function opsRouter(deps: ApiDeps, document: OpenApiDocument): Router {
   const router = Router();
-  const document = buildOpenApiDocument();
 
   router.get('/v1/health', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
