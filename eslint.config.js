@@ -19,10 +19,26 @@ const nodeBuiltins = [...new Set(builtinModules.map((name) => name.replace(/^nod
  *   assemble the rest. Tests and bench may import anything.
  */
 const LAYERS = {
-  api: 'src/api', app: 'src/app', db: 'src/db', platform: 'src/platform', temporal: 'src/temporal',
-  domain: 'src/domain', contracts: 'src/contracts', dev: 'src/dev', main: 'src/main.ts', service: 'src/service.ts',
-  config: 'src/config.ts', logger: 'src/logger.ts', metrics: 'src/metrics.ts',
-  workflows: 'workflows', activities: 'activities', platformMock: 'platform-mock', web: 'web', test: 'test', bench: 'bench', scripts: 'scripts',
+  api: 'src/api',
+  app: 'src/app',
+  db: 'src/db',
+  platform: 'src/platform',
+  temporal: 'src/temporal',
+  domain: 'src/domain',
+  contracts: 'src/contracts',
+  dev: 'src/dev',
+  main: 'src/main.ts',
+  service: 'src/service.ts',
+  config: 'src/config.ts',
+  logger: 'src/logger.ts',
+  metrics: 'src/metrics.ts',
+  workflows: 'workflows',
+  activities: 'activities',
+  platformMock: 'platform-mock',
+  web: 'web',
+  test: 'test',
+  bench: 'bench',
+  scripts: 'scripts',
 };
 /** @type {Record<string, (keyof typeof LAYERS)[]>} */
 const MAY_IMPORT = {
@@ -35,9 +51,36 @@ const MAY_IMPORT = {
   contracts: [],
   activities: ['db', 'platform', 'domain', 'contracts', 'config', 'logger', 'metrics'],
   workflows: ['domain', 'contracts', 'activities'],
-  main: ['api', 'app', 'db', 'platform', 'temporal', 'domain', 'contracts', 'config', 'logger', 'metrics', 'workflows', 'activities', 'service'],
+  main: [
+    'api',
+    'app',
+    'db',
+    'platform',
+    'temporal',
+    'domain',
+    'contracts',
+    'config',
+    'logger',
+    'metrics',
+    'workflows',
+    'activities',
+    'service',
+  ],
   // The API server, the worker and the ordered stop that src/main.ts and src/dev/main.ts share.
-  service: ['api', 'app', 'db', 'platform', 'temporal', 'domain', 'contracts', 'config', 'logger', 'metrics', 'workflows', 'activities'],
+  service: [
+    'api',
+    'app',
+    'db',
+    'platform',
+    'temporal',
+    'domain',
+    'contracts',
+    'config',
+    'logger',
+    'metrics',
+    'workflows',
+    'activities',
+  ],
   platformMock: ['scripts'],
   web: ['contracts'],
 };
@@ -49,13 +92,16 @@ const MAY_IMPORT = {
 const APPROVALS = 'src/api/approvals';
 const approvalsZone = {
   target: `./${APPROVALS}`,
-  from: ['platform', 'temporal', 'activities', 'dev', 'main', 'platformMock', 'web', 'test', 'bench', 'scripts']
-    .map((other) => `./${LAYERS[/** @type {keyof typeof LAYERS} */ (other)]}`),
+  from: ['platform', 'temporal', 'activities', 'dev', 'main', 'platformMock', 'web', 'test', 'bench', 'scripts'].map(
+    (other) => `./${LAYERS[/** @type {keyof typeof LAYERS} */ (other)]}`,
+  ),
   message: `${APPROVALS} may import src/api, src/app, src/db, src/domain, src/contracts, workflows (until it moves into src/app).`,
 };
 const dependencyZones = Object.entries(MAY_IMPORT).map(([layer, allowed]) => {
   const own = /** @type {keyof typeof LAYERS} */ (layer);
-  const forbidden = Object.keys(LAYERS).filter((other) => other !== own && !allowed.includes(/** @type {keyof typeof LAYERS} */ (other)));
+  const forbidden = Object.keys(LAYERS).filter(
+    (other) => other !== own && !allowed.includes(/** @type {keyof typeof LAYERS} */ (other)),
+  );
   return {
     target: `./${LAYERS[own]}`,
     from: forbidden.map((other) => `./${LAYERS[/** @type {keyof typeof LAYERS} */ (other)]}`),
@@ -67,7 +113,16 @@ const dependencyZones = Object.entries(MAY_IMPORT).map(([layer, allowed]) => {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', '.data/**', '.tools/**', 'web/dist/**', 'drizzle/**', 'bench/results/**', 'coverage/**'],
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.data/**',
+      '.tools/**',
+      'web/dist/**',
+      'drizzle/**',
+      'bench/results/**',
+      'coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -85,7 +140,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/explicit-module-boundary-types': 'error',
-      '@typescript-eslint/explicit-function-return-type': ['error', { allowExpressions: true, allowTypedFunctionExpressions: true }],
+      '@typescript-eslint/explicit-function-return-type': [
+        'error',
+        { allowExpressions: true, allowTypedFunctionExpressions: true },
+      ],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -102,7 +160,12 @@ export default tseslint.config(
       'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
       'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'web/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: ['tsconfig.json', 'web/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
@@ -143,35 +206,61 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'activities/**/*.ts'],
     ignores: ['src/dev/**', '**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/dev/*', './dev/*', '../dev/*'], message: 'Production code must not import src/dev/ (development-only orchestration).' },
-          { group: ['@electric-sql/*', '@temporalio/testing', 'tsx', 'tsx/*', '**/platform-mock/**'], message: 'Development-only package: keep it in src/dev/ or tests.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/dev/*', './dev/*', '../dev/*'],
+              message: 'Production code must not import src/dev/ (development-only orchestration).',
+            },
+            {
+              group: ['@electric-sql/*', '@temporalio/testing', 'tsx', 'tsx/*', '**/platform-mock/**'],
+              message: 'Development-only package: keep it in src/dev/ or tests.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node, database or HTTP.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [
-          ...nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node APIs.' })),
-          ...nodeBuiltins.map((name) => ({ name: `node:${name}`, message: 'Workflows must be deterministic: no Node APIs.' })),
-          { name: '@temporalio/activity', message: 'Import activity types only, with `import type`.' },
-          { name: '@temporalio/client', message: 'Workflows cannot use the Temporal client.' },
-          { name: '@temporalio/worker', message: 'Workflows cannot use the worker.' },
-        ],
-        patterns: [
-          { group: ['node:*'], message: 'Workflows must be deterministic: no Node APIs.' },
-          { group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', '@electric-sql/*', 'pino'], message: 'No database or logging libraries in workflows: use activities.' },
-          { group: ['express', 'undici', 'axios', 'node-fetch'], message: 'No HTTP in workflows: use activities.' },
-          { group: ['**/src/db/**', '**/src/api/**', '**/src/platform/**', '**/src/temporal/**', '**/src/config*'], message: 'Workflows may import only pure modules (src/domain, src/contracts) and activity types.' },
-          { group: ['**/activities/**', '../activities', '../activities/*'], allowTypeImports: true, message: 'Import activities with `import type` only.' },
-        ],
-      }],
-      'no-restricted-globals': ['error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node APIs.' })),
+            ...nodeBuiltins.map((name) => ({
+              name: `node:${name}`,
+              message: 'Workflows must be deterministic: no Node APIs.',
+            })),
+            { name: '@temporalio/activity', message: 'Import activity types only, with `import type`.' },
+            { name: '@temporalio/client', message: 'Workflows cannot use the Temporal client.' },
+            { name: '@temporalio/worker', message: 'Workflows cannot use the worker.' },
+          ],
+          patterns: [
+            { group: ['node:*'], message: 'Workflows must be deterministic: no Node APIs.' },
+            {
+              group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', '@electric-sql/*', 'pino'],
+              message: 'No database or logging libraries in workflows: use activities.',
+            },
+            { group: ['express', 'undici', 'axios', 'node-fetch'], message: 'No HTTP in workflows: use activities.' },
+            {
+              group: ['**/src/db/**', '**/src/api/**', '**/src/platform/**', '**/src/temporal/**', '**/src/config*'],
+              message: 'Workflows may import only pure modules (src/domain, src/contracts) and activity types.',
+            },
+            {
+              group: ['**/activities/**', '../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Import activities with `import type` only.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
         { name: 'fetch', message: 'No HTTP in workflows.' },
         { name: 'process', message: 'No process access in workflows.' },
       ],

@@ -6,7 +6,12 @@
  * whose type is the API error code; the workflow leaves the approval pending then.
  */
 import {
-  approveAndPost, expireApproval, insertApproval, rejectApproval, type DecisionInput, type NewApproval,
+  approveAndPost,
+  expireApproval,
+  insertApproval,
+  rejectApproval,
+  type DecisionInput,
+  type NewApproval,
 } from '../src/db/approval-repository.js';
 import type { ApprovalRow } from '../src/db/schema.js';
 import type { ApprovalKind, ApprovalStatus } from '../src/domain/approval.js';
@@ -65,13 +70,18 @@ export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities
   return {
     async recordApprovalRequest(input) {
       const { approvalId, expiresAt, ...request } = input;
-      const row = await db.transaction((tx) => insertApproval(tx, { ...request, id: approvalId, expiresAt: new Date(expiresAt) }));
+      const row = await db.transaction((tx) =>
+        insertApproval(tx, { ...request, id: approvalId, expiresAt: new Date(expiresAt) }),
+      );
       return toApprovalRecord(row);
     },
     async approveCreditChange(input) {
       const result = await refusingDomainErrors(() => db.transaction((tx) => approveAndPost(tx, input)));
       if (result.status === 'approved') {
-        deps.logger.info({ approvalId: input.approvalId, entryId: result.entry.id, decidedBy: input.decidedBy }, 'approval approved, entry posted');
+        deps.logger.info(
+          { approvalId: input.approvalId, entryId: result.entry.id, decidedBy: input.decidedBy },
+          'approval approved, entry posted',
+        );
       }
       return toApprovalRecord(result.approval);
     },

@@ -8,7 +8,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../src/domain/errors.js';
 
 export function refusal(error: DomainError): ApplicationFailure {
-  return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.extensions] });
+  return ApplicationFailure.create({
+    type: error.code,
+    message: error.message,
+    nonRetryable: true,
+    details: [error.extensions],
+  });
 }
 
 /** Runs `fn`, turning a DomainError into a non-retryable failure the workflow can read. */

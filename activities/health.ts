@@ -14,7 +14,9 @@ export interface HealthActivities {
 export function createHealthActivities(deps: ActivityDeps): HealthActivities {
   return {
     async pingDatabase(): Promise<WorkerPing> {
-      const result = await deps.database.db.execute<{ now: string }>(sql`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as now`);
+      const result = await deps.database.db.execute<{ now: string }>(
+        sql`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as now`,
+      );
       const rows = (Array.isArray(result) ? result : (result as { rows: { now: string }[] }).rows) as { now: string }[];
       return { databaseTime: rows[0]?.now ?? '', databaseKind: deps.database.kind };
     },

@@ -12,8 +12,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../src/domain/errors.js';
 import type { ProductFacts } from '../src/domain/purchase.js';
 import {
-  applyRefund, commitPurchase, recordAttemptFailure, releaseCredit, reserveCredit,
-  type CommitInput, type RefundInput, type Reservation, type ReserveInput,
+  applyRefund,
+  commitPurchase,
+  recordAttemptFailure,
+  releaseCredit,
+  reserveCredit,
+  type CommitInput,
+  type RefundInput,
+  type Reservation,
+  type ReserveInput,
 } from '../src/db/purchase-repository.js';
 import type { AddressSnapshot } from '../src/db/schema.js';
 import { PlatformError } from '../src/platform/client.js';
@@ -32,8 +39,20 @@ export interface ShipmentRef {
   readonly address?: AddressSnapshot;
 }
 
-function addressOf(address: { line1: string; line2?: string | null | undefined; city: string; postalCode: string; country: string }): AddressSnapshot {
-  return { line1: address.line1, line2: address.line2 ?? null, city: address.city, postalCode: address.postalCode, country: address.country };
+function addressOf(address: {
+  line1: string;
+  line2?: string | null | undefined;
+  city: string;
+  postalCode: string;
+  country: string;
+}): AddressSnapshot {
+  return {
+    line1: address.line1,
+    line2: address.line2 ?? null,
+    city: address.city,
+    postalCode: address.postalCode,
+    country: address.country,
+  };
 }
 
 export interface CreateShipmentInput {
@@ -46,7 +65,11 @@ export interface CreateShipmentInput {
 }
 
 export interface PurchaseActivities {
-  loadPurchaseContext(input: { customerId: string; productId: string; requestId: string | null }): Promise<PurchaseContext>;
+  loadPurchaseContext(input: {
+    customerId: string;
+    productId: string;
+    requestId: string | null;
+  }): Promise<PurchaseContext>;
   /** Reserves the promo redemption and the credit hold for the discounted total. */
   reserveCredit(input: ReserveInput): Promise<Reservation>;
   createShipment(input: CreateShipmentInput): Promise<ShipmentRef>;
@@ -57,13 +80,28 @@ export interface PurchaseActivities {
   applyRefund(input: RefundInput): Promise<{ refundId: string; amount: number }>;
 }
 
-function platformFailure(error: unknown, notFoundCode: 'customer_not_found' | 'product_not_found' | null, id: string): unknown {
+function platformFailure(
+  error: unknown,
+  notFoundCode: 'customer_not_found' | 'product_not_found' | null,
+  id: string,
+): unknown {
   if (!(error instanceof PlatformError)) return error;
   if (error.kind === 'not_found' && notFoundCode) {
-    return refusal(new DomainError(notFoundCode, `The platform knows no ${notFoundCode === 'customer_not_found' ? 'customer' : 'product'} "${id}".`, { [notFoundCode === 'customer_not_found' ? 'customerId' : 'productId']: id }));
+    return refusal(
+      new DomainError(
+        notFoundCode,
+        `The platform knows no ${notFoundCode === 'customer_not_found' ? 'customer' : 'product'} "${id}".`,
+        { [notFoundCode === 'customer_not_found' ? 'customerId' : 'productId']: id },
+      ),
+    );
   }
   // Transient (and malformed answers, which are the platform's bug and may clear): retry.
-  return ApplicationFailure.create({ type: `platform_${error.kind}`, message: error.message, nonRetryable: false, details: [{ status: error.status, operation: error.operation }] });
+  return ApplicationFailure.create({
+    type: `platform_${error.kind}`,
+    message: error.message,
+    nonRetryable: false,
+    details: [{ status: error.status, operation: error.operation }],
+  });
 }
 
 export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities {
@@ -76,12 +114,22 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
       // never served from a cache (the accuracy rule in the README).
       const platform = deps.platform(requestId ?? undefined);
       const [customer, product] = await Promise.all([
-        platform.getCustomer(customerId, { fresh: true }).catch((error: unknown) => { throw platformFailure(error, 'customer_not_found', customerId); }),
-        platform.getProduct(productId, { fresh: true }).catch((error: unknown) => { throw platformFailure(error, 'product_not_found', productId); }),
+        platform.getCustomer(customerId, { fresh: true }).catch((error: unknown) => {
+          throw platformFailure(error, 'customer_not_found', customerId);
+        }),
+        platform.getProduct(productId, { fresh: true }).catch((error: unknown) => {
+          throw platformFailure(error, 'product_not_found', productId);
+        }),
       ]);
       return {
         customer: { id: customer.id, address: addressOf(customer.address) },
-        product: { id: product.id, name: product.name, unitPrice: product.price.amount, currency: product.price.currency, active: product.active },
+        product: {
+          id: product.id,
+          name: product.name,
+          unitPrice: product.price.amount,
+          currency: product.price.currency,
+          active: product.active,
+        },
       };
     },
 
@@ -96,18 +144,32 @@ export function createPurchaseActivities(deps: ActivityDeps): PurchaseActivities
           customerId: input.customerId,
           productId: input.productId,
           quantity: input.quantity,
-          address: { line1: input.address.line1, ...(input.address.line2 ? { line2: input.address.line2 } : {}), city: input.address.city, postalCode: input.address.postalCode, country: input.address.country },
+          address: {
+            line1: input.address.line1,
+            ...(input.address.line2 ? { line2: input.address.line2 } : {}),
+            city: input.address.city,
+            postalCode: input.address.postalCode,
+            country: input.address.country,
+          },
         });
         return { id: shipment.id, status: shipment.status, address: addressOf(shipment.address) };
       } catch (error) {
         if (error instanceof PlatformError && (error.kind === 'rejected' || error.kind === 'not_found')) {
           // A 4xx: the platform refused this shipment; retrying the same request cannot help.
           throw ApplicationFailure.create({
-            type: 'shipment_rejected', message: error.message, nonRetryable: true,
-            details: [{ platformStatus: error.status, platformCode: error.platformCode, platformReason: error.message }],
+            type: 'shipment_rejected',
+            message: error.message,
+            nonRetryable: true,
+            details: [
+              { platformStatus: error.status, platformCode: error.platformCode, platformReason: error.message },
+            ],
           });
         }
-        log().warn('createShipment failed, will retry within the budget', { purchaseId: input.purchaseId, attempt, error: String(error) });
+        log().warn('createShipment failed, will retry within the budget', {
+          purchaseId: input.purchaseId,
+          attempt,
+          error: String(error),
+        });
         throw platformFailure(error, null, input.purchaseId);
       }
     },

@@ -25,7 +25,6 @@ import autocannon from 'autocannon';
 import { summarize } from './lib/stats.js';
 import type { LoadResult, LoadSpec } from './lib/types.js';
 
-
 function readSpec(): LoadSpec {
   const file = process.argv[2];
   if (!file) throw new Error('usage: load.ts <spec.json>');
@@ -34,11 +33,15 @@ function readSpec(): LoadSpec {
   if (url.hostname !== '127.0.0.1') throw new Error(`load.ts only targets 127.0.0.1, not ${url.hostname}`);
   if (spec.paths.length === 0) throw new Error('spec.paths is empty');
   if (!(spec.durationSec > 0 && spec.durationSec <= 600)) throw new Error('durationSec must be in (0, 600]');
-  if (spec.rate !== undefined && !(Number.isInteger(spec.rate) && spec.rate >= 1 && spec.rate <= 2000)) throw new Error('rate must be an integer in [1, 2000]');
+  if (spec.rate !== undefined && !(Number.isInteger(spec.rate) && spec.rate >= 1 && spec.rate <= 2000))
+    throw new Error('rate must be an integer in [1, 2000]');
   return spec;
 }
 
-function requestParts(spec: LoadSpec, n: number): { path: string; headers: Record<string, string>; body: string | undefined } {
+function requestParts(
+  spec: LoadSpec,
+  n: number,
+): { path: string; headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...spec.headers };
   if (spec.idempotencyPrefix) headers['idempotency-key'] = `${spec.idempotencyPrefix}-${n}`;
   let body: string | undefined;
@@ -79,11 +82,22 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
       const elapsedSec = (lastResponseAt - started) / 1000;
       const cpu = process.cpuUsage();
       resolve({
-        name: spec.name, targetRate: rate, connections: 0, elapsedSec, sent, completed,
-        incomplete: Math.max(0, sent - completed - errors - timeouts), cutOff,
-        ok: samples.length, badStatus, errors, timeouts,
+        name: spec.name,
+        targetRate: rate,
+        connections: 0,
+        elapsedSec,
+        sent,
+        completed,
+        incomplete: Math.max(0, sent - completed - errors - timeouts),
+        cutOff,
+        ok: samples.length,
+        badStatus,
+        errors,
+        timeouts,
         okPerSec: samples.length / Math.max(elapsedSec, spec.durationSec),
-        latencyMs: summarize(samples), sendLagMs: summarize(lags), cpuMs: (cpu.user + cpu.system) / 1000,
+        latencyMs: summarize(samples),
+        sendLagMs: summarize(lags),
+        cpuMs: (cpu.user + cpu.system) / 1000,
       });
     };
     const settle = (): void => {
@@ -94,21 +108,29 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
       const t0 = performance.now();
       lags.push(t0 - due);
       sent++;
-      const req = http.request({
-        host: url.hostname, port: url.port, method: spec.method, path: parts.path, headers: parts.headers, agent,
-      }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          const t1 = performance.now();
-          inFlight.delete(req);
-          completed++;
-          lastResponseAt = t1;
-          const status = res.statusCode ?? 0;
-          if (ok.has(status)) samples.push(t1 - t0);
-          else badStatus[String(status)] = (badStatus[String(status)] ?? 0) + 1;
-          settle();
-        });
-      });
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: spec.method,
+          path: parts.path,
+          headers: parts.headers,
+          agent,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const t1 = performance.now();
+            inFlight.delete(req);
+            completed++;
+            lastResponseAt = t1;
+            const status = res.statusCode ?? 0;
+            if (ok.has(status)) samples.push(t1 - t0);
+            else badStatus[String(status)] = (badStatus[String(status)] ?? 0) + 1;
+            settle();
+          });
+        },
+      );
       inFlight.add(req);
       req.setTimeout(spec.timeoutSec * 1000, () => {
         timeouts++;
@@ -128,10 +150,13 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
       else settle();
     };
     // A server that cannot keep up would stretch the phase without end.
-    const cutOffTimer = setTimeout(() => {
-      cutOff = inFlight.size > 0 || sent < total;
-      finish();
-    }, (spec.durationSec + 5) * 1000);
+    const cutOffTimer = setTimeout(
+      () => {
+        cutOff = inFlight.size > 0 || sent < total;
+        finish();
+      },
+      (spec.durationSec + 5) * 1000,
+    );
     tick();
   });
 }
@@ -142,7 +167,9 @@ function main(): Promise<void> {
     return openLoop(spec, spec.rate).then((result) => {
       writeFileSync(spec.outFile, JSON.stringify(result));
       const lag = result.sendLagMs;
-      process.stdout.write(`${spec.name}: ${result.ok} ok, ${result.completed - result.ok} bad, ${result.errors + result.timeouts} errors, ${result.incomplete} incomplete, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, send lag p99 ${lag ? lag.p99.toFixed(2) : '?'} ms\n`);
+      process.stdout.write(
+        `${spec.name}: ${result.ok} ok, ${result.completed - result.ok} bad, ${result.errors + result.timeouts} errors, ${result.incomplete} incomplete, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, send lag p99 ${lag ? lag.p99.toFixed(2) : '?'} ms\n`,
+      );
     });
   }
   const ok = new Set(spec.okStatus);
@@ -156,31 +183,42 @@ function main(): Promise<void> {
     path: spec.paths[0] ?? '/',
     setupRequest: (req: autocannon.Request): autocannon.Request => {
       const parts = requestParts(spec, counter++);
-      return { ...req, path: parts.path, headers: parts.headers, ...(parts.body !== undefined ? { body: parts.body } : {}) };
+      return {
+        ...req,
+        path: parts.path,
+        headers: parts.headers,
+        ...(parts.body !== undefined ? { body: parts.body } : {}),
+      };
     },
   };
 
   const started = performance.now();
   let lastResponseAt = started;
   return new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-      url: spec.baseUrl,
-      connections: Math.max(1, spec.connections ?? 1),
-      duration: spec.durationSec,
-      timeout: spec.timeoutSec,
-      requests: [request],
-    }, (error, result) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(result);
-    });
+    const instance = autocannon(
+      {
+        url: spec.baseUrl,
+        connections: Math.max(1, spec.connections ?? 1),
+        duration: spec.durationSec,
+        timeout: spec.timeoutSec,
+        requests: [request],
+      },
+      (error, result) => {
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve(result);
+      },
+    );
     // The instance re-emits each client's response with the client first (the typings
     // describe the client's own event, without it).
-    (instance as unknown as EventEmitter).on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-      completed++;
-      lastResponseAt = performance.now();
-      if (ok.has(status)) samples.push(ms);
-      else badStatus[String(status)] = (badStatus[String(status)] ?? 0) + 1;
-    });
+    (instance as unknown as EventEmitter).on(
+      'response',
+      (_client: unknown, status: number, _bytes: number, ms: number) => {
+        completed++;
+        lastResponseAt = performance.now();
+        if (ok.has(status)) samples.push(ms);
+        else badStatus[String(status)] = (badStatus[String(status)] ?? 0) + 1;
+      },
+    );
   }).then((run) => {
     const elapsedSec = (lastResponseAt - started) / 1000;
     const cpu = process.cpuUsage();
@@ -203,7 +241,9 @@ function main(): Promise<void> {
       cpuMs: (cpu.user + cpu.system) / 1000,
     };
     writeFileSync(spec.outFile, JSON.stringify(result));
-    process.stdout.write(`${spec.name}: ${result.ok} ok, ${completed - result.ok} bad, ${result.errors + result.timeouts} errors, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms\n`);
+    process.stdout.write(
+      `${spec.name}: ${result.ok} ok, ${completed - result.ok} bad, ${result.errors + result.timeouts} errors, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms\n`,
+    );
   });
 }
 
@@ -211,7 +251,10 @@ function main(): Promise<void> {
 process.stdin.on('end', () => process.exit(2));
 process.stdin.resume();
 
-main().then(() => process.exit(0), (error: unknown) => {
-  process.stderr.write(`load: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`load: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -24,11 +24,29 @@ import { checkInvariants, type InvariantReport } from './lib/invariants.js';
 import { startNode, waitForExit, waitForHttp, type Service } from './lib/processes.js';
 import { renderMarkdown } from './lib/report.js';
 import {
-  SCENARIOS, type BenchResult, type CpuGroup, type Goal, type MaxRateResult, type Options, type PhaseResult, type ScenarioGroup, type AuditFigures, type StreamFigure,
-  type ScenarioSummary, type StepResult,
+  SCENARIOS,
+  type BenchResult,
+  type CpuGroup,
+  type Goal,
+  type MaxRateResult,
+  type Options,
+  type PhaseResult,
+  type ScenarioGroup,
+  type AuditFigures,
+  type StreamFigure,
+  type ScenarioSummary,
+  type StepResult,
 } from './lib/results.js';
 import {
-  HOT_CUSTOMER, LEDGER_CUSTOMER, coldCustomers, ledgerEntryMicros, listingCustomer, seedLedger, seedPurchasers, seedPurchases, vacuumAnalyze,
+  HOT_CUSTOMER,
+  LEDGER_CUSTOMER,
+  coldCustomers,
+  ledgerEntryMicros,
+  listingCustomer,
+  seedLedger,
+  seedPurchasers,
+  seedPurchases,
+  vacuumAnalyze,
   type SeedTiming,
 } from './lib/seed.js';
 import { formatMicros } from '../src/domain/ledger-chain.js';
@@ -81,8 +99,12 @@ function parseOptions(): Options {
     process.exit(0);
   }
   const only = new Set<ScenarioGroup>();
-  for (const part of (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!(SCENARIOS as readonly string[]).includes(part)) throw new Error(`--only: unknown scenario group "${part}" (${SCENARIOS.join(', ')})`);
+  for (const part of (values.only ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!(SCENARIOS as readonly string[]).includes(part))
+      throw new Error(`--only: unknown scenario group "${part}" (${SCENARIOS.join(', ')})`);
     only.add(part as ScenarioGroup);
   }
   return {
@@ -100,7 +122,9 @@ function parseOptions(): Options {
 }
 
 /** Durations in seconds; --quick shortens everything and runs once. */
-function profile(quick: boolean): Record<'warmup' | 'fixed' | 'step' | 'sustained' | 'readLatency' | 'readThroughput' | 'hotCold', number> {
+function profile(
+  quick: boolean,
+): Record<'warmup' | 'fixed' | 'step' | 'sustained' | 'readLatency' | 'readThroughput' | 'hotCold', number> {
   return quick
     ? { warmup: 3, fixed: 8, step: 5, sustained: 15, readLatency: 4, readThroughput: 3, hotCold: 6 }
     : { warmup: 5, fixed: 15, step: 10, sustained: 60, readLatency: 5, readThroughput: 4, hotCold: 8 };
@@ -121,7 +145,10 @@ function teardown(): Promise<void> {
   tearingDown ??= (async () => {
     for (const { name, fn } of cleanups.reverse()) {
       try {
-        await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 20_000))]);
+        await Promise.race([
+          fn(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 20_000)),
+        ]);
       } catch (error) {
         log(`teardown of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -196,7 +223,9 @@ async function withAdmin<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
 /** Databases of benchmark runs that were killed before their teardown, older than 6 hours. */
 async function dropStaleDatabases(): Promise<void> {
   await withAdmin(async (sql) => {
-    const rows = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${DB_PREFIX + '%'}`;
+    const rows = await sql<
+      { datname: string }[]
+    >`select datname from pg_database where datname like ${DB_PREFIX + '%'}`;
     for (const { datname } of rows) {
       const created = parseInt(datname.slice(DB_PREFIX.length).split('_')[0] ?? '', 36);
       if (Number.isFinite(created) && Date.now() - created > 6 * 3600_000) {
@@ -216,7 +245,9 @@ async function createCustomersOnPlatform(platformUrl: string, ids: readonly stri
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          id, name: `Bench ${id.slice(10)}`, email: `${id}@bench.example`,
+          id,
+          name: `Bench ${id.slice(10)}`,
+          email: `${id}@bench.example`,
           address: { line1: '1 Bench Street', city: 'Testville', postalCode: '12345', country: 'US' },
         }),
         signal: AbortSignal.timeout(10_000),
@@ -232,7 +263,8 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   onTeardown('temp dir', () => {
     // After a failure the process logs stay for reading; the Temporal database goes either way.
     if (keepLogsOnFailure) {
-      for (const file of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm']) rmSync(path.join(tmp, file), { force: true });
+      for (const file of ['temporal.db', 'temporal.db-wal', 'temporal.db-shm'])
+        rmSync(path.join(tmp, file), { force: true });
       log(`logs kept in ${path.join(tmp, 'logs')}`);
     } else {
       rmSync(tmp, { recursive: true, force: true });
@@ -250,7 +282,12 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   if (!cli) throw new Error('no temporal CLI: run `npm run setup` (installs .tools/bin/temporal)');
   const temporalPort = await freePort();
   log(`starting Temporal dev server (${cli})`);
-  const temporal = await startDevServer({ cliPath: cli, port: temporalPort, headless: true, dbFile: path.join(tmp, 'temporal.db') });
+  const temporal = await startDevServer({
+    cliPath: cli,
+    port: temporalPort,
+    headless: true,
+    dbFile: path.join(tmp, 'temporal.db'),
+  });
   onTeardown('temporal dev server', () => temporal.stop());
   const temporalPid = findDescendant(process.pid, ['start-dev', String(temporalPort)]);
   const connection = await Connection.connect({ address: temporal.address });
@@ -259,7 +296,12 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
 
   // platform-mock.
   const platformPort = await freePort();
-  const platform = startNode('platform-mock', [path.join('platform-mock', 'src', 'main.ts')], { PLATFORM_PORT: String(platformPort) }, logDir);
+  const platform = startNode(
+    'platform-mock',
+    [path.join('platform-mock', 'src', 'main.ts')],
+    { PLATFORM_PORT: String(platformPort) },
+    logDir,
+  );
   onTeardown('platform-mock', () => platform.stop());
   const platformUrl = `http://127.0.0.1:${platformPort}`;
   await waitForHttp(`${platformUrl}/health`, 60_000, platform);
@@ -267,14 +309,25 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   // A fresh database, migrated by the service's own entrypoint.
   const dbName = `${DB_PREFIX}${Date.now().toString(36)}_${process.pid}`;
   await withAdmin((sql) => sql.unsafe(`create database "${dbName}"`));
-  onTeardown(`database ${dbName}`, () => withAdmin(async (sql) => {
-    await sql.unsafe(`drop database if exists "${dbName}" with (force)`);
-  }));
+  onTeardown(`database ${dbName}`, () =>
+    withAdmin(async (sql) => {
+      await sql.unsafe(`drop database if exists "${dbName}" with (force)`);
+    }),
+  );
   const dbUrl = databaseUrl(dbName);
-  const migrate = startNode('migrate', [path.join('src', 'main.ts'), 'migrate'], { DATABASE_URL: dbUrl, LOG_LEVEL }, logDir);
+  const migrate = startNode(
+    'migrate',
+    [path.join('src', 'main.ts'), 'migrate'],
+    { DATABASE_URL: dbUrl, LOG_LEVEL },
+    logDir,
+  );
   const migrateStarted = performance.now();
   if ((await waitForExit(migrate, 120_000)) !== 0) throw new Error(`migrate failed\n${migrate.tail()}`);
-  seedTimings.push({ step: 'migrate (tsx src/main.ts migrate)', rows: 0, ms: Math.round(performance.now() - migrateStarted) });
+  seedTimings.push({
+    step: 'migrate (tsx src/main.ts migrate)',
+    rows: 0,
+    ms: Math.round(performance.now() - migrateStarted),
+  });
   const sql = postgres(dbUrl, { max: 4, onnotice: () => undefined, connect_timeout: 10 });
   onTeardown('bench database connection', () => sql.end({ timeout: 5 }));
 
@@ -282,11 +335,22 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   log(`seeding: ${customers.length} purchasers, ${options.entries} ledger entries, ${options.purchases} purchases`);
   const customersStarted = performance.now();
   await createCustomersOnPlatform(platformUrl, customers);
-  seedTimings.push({ step: 'customers on platform-mock (HTTP)', rows: customers.length, ms: Math.round(performance.now() - customersStarted) });
+  seedTimings.push({
+    step: 'customers on platform-mock (HTTP)',
+    rows: customers.length,
+    ms: Math.round(performance.now() - customersStarted),
+  });
   seedTimings.push(await seedPurchasers(sql, customers));
   const seedStarted = performance.now();
-  const [ledger, listing] = await Promise.all([seedLedger(sql, options.entries), seedPurchases(sql, options.purchases)]);
-  seedTimings.push(ledger, listing, { step: 'ledger + purchases (concurrently, wall time)', rows: options.entries + options.purchases, ms: Math.round(performance.now() - seedStarted) });
+  const [ledger, listing] = await Promise.all([
+    seedLedger(sql, options.entries),
+    seedPurchases(sql, options.purchases),
+  ]);
+  seedTimings.push(ledger, listing, {
+    step: 'ledger + purchases (concurrently, wall time)',
+    rows: options.entries + options.purchases,
+    ms: Math.round(performance.now() - seedStarted),
+  });
   seedTimings.push(await vacuumAnalyze(sql));
   for (const s of seedTimings) log(`  ${s.step}: ${s.rows} rows in ${s.ms} ms`);
 
@@ -309,19 +373,48 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   const prof = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   // Worker options to try (`WORKER_MAX_CACHED_WORKFLOWS=… npm run bench`) pass through to the worker.
-  const workerTuning = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('WORKER_MAX_') && e[1] !== undefined));
-  const worker = startNode('worker', [...prof, path.join('src', 'main.ts'), 'worker'], {
-    ...common, DATABASE_POOL_MAX: String(WORKER_POOL), API_TOKENS: `bench:storefront:${token}`, ...workerTuning,
-  }, logDir);
+  const workerTuning = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[0].startsWith('WORKER_MAX_') && e[1] !== undefined,
+    ),
+  );
+  const worker = startNode(
+    'worker',
+    [...prof, path.join('src', 'main.ts'), 'worker'],
+    {
+      ...common,
+      DATABASE_POOL_MAX: String(WORKER_POOL),
+      API_TOKENS: `bench:storefront:${token}`,
+      ...workerTuning,
+    },
+    logDir,
+  );
   onTeardown('worker', () => worker.stop(30_000));
-  const api = startNode('api', [...prof, path.join('src', 'main.ts'), 'api'], {
-    ...common, PORT: String(apiPort), HOST: '127.0.0.1', DATABASE_POOL_MAX: String(API_POOL), API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
-  }, logDir);
+  const api = startNode(
+    'api',
+    [...prof, path.join('src', 'main.ts'), 'api'],
+    {
+      ...common,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      DATABASE_POOL_MAX: String(API_POOL),
+      API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
+    },
+    logDir,
+  );
   onTeardown('api', () => api.stop());
   const baselinePort = await freePort();
-  const baseline = startNode('baseline', [...prof, path.join('bench', 'baseline', 'server.ts')], {
-    ...common, PORT: String(baselinePort), DATABASE_POOL_MAX: String(BASELINE_POOL), API_TOKENS: `baseline:storefront:${baselineToken}`,
-  }, logDir);
+  const baseline = startNode(
+    'baseline',
+    [...prof, path.join('bench', 'baseline', 'server.ts')],
+    {
+      ...common,
+      PORT: String(baselinePort),
+      DATABASE_POOL_MAX: String(BASELINE_POOL),
+      API_TOKENS: `baseline:storefront:${baselineToken}`,
+    },
+    logDir,
+  );
   onTeardown('baseline', () => baseline.stop());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
@@ -333,27 +426,51 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
   for (;;) {
     if (worker.exited()) throw new Error(`worker exited during start-up\n${worker.tail()}`);
     try {
-      await client.workflow.execute('ping', { taskQueue: TASK_QUEUE, workflowId: `bench-ping-${Date.now()}`, args: ['bench'], workflowExecutionTimeout: '20s' });
+      await client.workflow.execute('ping', {
+        taskQueue: TASK_QUEUE,
+        workflowId: `bench-ping-${Date.now()}`,
+        args: ['bench'],
+        workflowExecutionTimeout: '20s',
+      });
       break;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`worker not ready: ${String(error)}\n${worker.tail()}`);
       await sleep(500);
     }
   }
-  log(`stack up: api ${apiUrl}, baseline ${baselineUrl}, platform ${platformUrl}, temporal ${temporal.address}, db ${dbName}; logs in ${logDir}`);
+  log(
+    `stack up: api ${apiUrl}, baseline ${baselineUrl}, platform ${platformUrl}, temporal ${temporal.address}, db ${dbName}; logs in ${logDir}`,
+  );
   const settings: Record<string, string | number> = {
     'API DATABASE_POOL_MAX': API_POOL,
     'worker DATABASE_POOL_MAX': WORKER_POOL,
     'baseline DATABASE_POOL_MAX': BASELINE_POOL,
     LOG_LEVEL,
     NODE_ENV: 'production',
-    'worker options': Object.keys(workerTuning).length > 0 ? JSON.stringify(workerTuning) : 'SDK defaults (no WORKER_MAX_* set)',
+    'worker options':
+      Object.keys(workerTuning).length > 0 ? JSON.stringify(workerTuning) : 'SDK defaults (no WORKER_MAX_* set)',
     'Temporal dev server': `${cli} start-dev --headless, SQLite file (WAL, synchronous=normal)`,
-    'PLATFORM_LATENCY_MS': 0,
+    PLATFORM_LATENCY_MS: 0,
   };
   return {
-    tmp, logDir, sql, dbName, temporal, temporalPid, client, platform, platformUrl, api, apiUrl, worker, baseline, baselineUrl,
-    token, adminToken, baselineToken, settings,
+    tmp,
+    logDir,
+    sql,
+    dbName,
+    temporal,
+    temporalPid,
+    client,
+    platform,
+    platformUrl,
+    api,
+    apiUrl,
+    worker,
+    baseline,
+    baselineUrl,
+    token,
+    adminToken,
+    baselineToken,
+    settings,
   };
 }
 
@@ -395,7 +512,8 @@ async function snapshotGroups(stack: Stack): Promise<GroupSnapshot> {
 
 /** CPU of processes that are not part of the benchmark, in cores, between two snapshots. */
 function foreignCores(before: GroupSnapshot, after: GroupSnapshot, extraMs: number): number {
-  const ours = Object.values(cpuDelta(before, after)).reduce((a, b) => a + b, 0) + (after.selfMs - before.selfMs) + extraMs;
+  const ours =
+    Object.values(cpuDelta(before, after)).reduce((a, b) => a + b, 0) + (after.selfMs - before.selfMs) + extraMs;
   return Math.max(0, (after.machineMs - before.machineMs - ours) / (after.at - before.at));
 }
 
@@ -443,7 +561,9 @@ async function drainSagas(stack: Stack, timeoutMs: number): Promise<number> {
   const started = performance.now();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const [row] = await stack.sql<{ n: string }[]>`select count(*) as n from purchase_attempts where status = 'pending'`;
+    const [row] = await stack.sql<
+      { n: string }[]
+    >`select count(*) as n from purchase_attempts where status = 'pending'`;
     if (Number(row?.n ?? 0) === 0) return Math.round(performance.now() - started);
     await sleep(250);
   }
@@ -464,13 +584,24 @@ async function phase(stack: Stack, spec: Omit<LoadSpec, 'outFile'>, drain: boole
   const cpuMs = { ...cpuDelta(before, after), load: load.cpuMs };
   const foreign = foreignCores(before, after, load.cpuMs);
   const l = load.latencyMs;
-  const bad = Object.entries(load.badStatus).map(([s, n]) => `${n}×${s}`).join(' ');
-  log(`  ${spec.name}${spec.rate ? ` @${spec.rate}/s` : ` c=${spec.connections}`}: ${load.ok} ok (${load.okPerSec.toFixed(1)}/s), `
-    + `p50 ${ms2(l.p50)} p95 ${ms2(l.p95)} p99 ${ms2(l.p99)} ms`
-    + `${bad ? `, bad ${bad}` : ''}${load.errors + load.timeouts ? `, ${load.errors} errors ${load.timeouts} timeouts` : ''}`
-    + `${load.incomplete ? `, ${load.incomplete} unanswered (cut off)` : ''}${drainMs > 500 ? `, drain ${drainMs} ms` : ''}`
-    + `${foreign >= 0.1 ? ` [other processes: ${foreign.toFixed(2)} cores]` : ''}`);
-  return { name: spec.name, load, cpuMs, wallSec: (performance.now() - started) / 1000, drainMs, foreignCores: foreign };
+  const bad = Object.entries(load.badStatus)
+    .map(([s, n]) => `${n}×${s}`)
+    .join(' ');
+  log(
+    `  ${spec.name}${spec.rate ? ` @${spec.rate}/s` : ` c=${spec.connections}`}: ${load.ok} ok (${load.okPerSec.toFixed(1)}/s), ` +
+      `p50 ${ms2(l.p50)} p95 ${ms2(l.p95)} p99 ${ms2(l.p99)} ms` +
+      `${bad ? `, bad ${bad}` : ''}${load.errors + load.timeouts ? `, ${load.errors} errors ${load.timeouts} timeouts` : ''}` +
+      `${load.incomplete ? `, ${load.incomplete} unanswered (cut off)` : ''}${drainMs > 500 ? `, drain ${drainMs} ms` : ''}` +
+      `${foreign >= 0.1 ? ` [other processes: ${foreign.toFixed(2)} cores]` : ''}`,
+  );
+  return {
+    name: spec.name,
+    load,
+    cpuMs,
+    wallSec: (performance.now() - started) / 1000,
+    drainMs,
+    foreignCores: foreign,
+  };
 }
 
 function errorsOf(r: LoadResult): number {
@@ -479,13 +610,22 @@ function errorsOf(r: LoadResult): number {
 
 const ms2 = (v: number | null): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(2) : '–');
 
-function summarizeRuns(key: string, label: string, target: ScenarioSummary['target'], runs: PhaseResult[], dbMs?: number): ScenarioSummary {
+function summarizeRuns(
+  key: string,
+  label: string,
+  target: ScenarioSummary['target'],
+  runs: PhaseResult[],
+  dbMs?: number,
+): ScenarioSummary {
   const groups = new Set(runs.flatMap((r) => Object.keys(r.cpuMs))) as Set<CpuGroup>;
   const cpuPerRequestMs: Partial<Record<CpuGroup, number>> = {};
-  for (const g of groups) cpuPerRequestMs[g] = median(runs.map((r) => (r.load.ok > 0 ? (r.cpuMs[g] ?? 0) / r.load.ok : Number.NaN)));
+  for (const g of groups)
+    cpuPerRequestMs[g] = median(runs.map((r) => (r.load.ok > 0 ? (r.cpuMs[g] ?? 0) / r.load.ok : Number.NaN)));
   const first = runs[0]?.load;
   return {
-    key, label, target,
+    key,
+    label,
+    target,
     rate: first?.targetRate ?? null,
     connections: first && first.targetRate === null ? first.connections : null,
     runs,
@@ -510,7 +650,9 @@ async function dbTime(sql: postgres.Sql, query: string, params: (string | number
   const until = Date.now() + 5000;
   for (let i = 0; i < 7 && (i < 1 || Date.now() < until); i++) {
     const rows = await sql.unsafe(`explain (analyze, format json) ${query}`, params);
-    const plan = (rows[0] as { 'QUERY PLAN': { 'Planning Time': number; 'Execution Time': number }[] } | undefined)?.['QUERY PLAN'][0];
+    const plan = (rows[0] as { 'QUERY PLAN': { 'Planning Time': number; 'Execution Time': number }[] } | undefined)?.[
+      'QUERY PLAN'
+    ][0];
     if (plan) times.push(plan['Planning Time'] + plan['Execution Time']);
   }
   return median(times);
@@ -527,7 +669,14 @@ interface Ctx {
   readonly runStamp: string;
 }
 
-function purchaseSpec(ctx: Ctx, name: string, target: 'saga' | 'baseline', customers: readonly string[], rate: number, durationSec: number): Omit<LoadSpec, 'outFile'> {
+function purchaseSpec(
+  ctx: Ctx,
+  name: string,
+  target: 'saga' | 'baseline',
+  customers: readonly string[],
+  rate: number,
+  durationSec: number,
+): Omit<LoadSpec, 'outFile'> {
   const { stack } = ctx;
   return {
     name,
@@ -544,7 +693,13 @@ function purchaseSpec(ctx: Ctx, name: string, target: 'saga' | 'baseline', custo
   };
 }
 
-function readSpec(ctx: Ctx, name: string, paths: string[], mode: { rate: number } | { connections: number }, durationSec: number): Omit<LoadSpec, 'outFile'> {
+function readSpec(
+  ctx: Ctx,
+  name: string,
+  paths: string[],
+  mode: { rate: number } | { connections: number },
+  durationSec: number,
+): Omit<LoadSpec, 'outFile'> {
   return {
     name,
     baseUrl: ctx.stack.apiUrl,
@@ -577,7 +732,10 @@ function beforeFix(query: string): string | null {
   if (!query.includes('order by created_at desc nulls last, id desc nulls last')) return null;
   return query
     .replace('order by created_at desc nulls last, id desc nulls last', 'order by created_at desc, id desc')
-    .replace('(created_at, id) < ($1::timestamptz, $2)', '(created_at < $1::timestamptz or (created_at = $1::timestamptz and id < $2))');
+    .replace(
+      '(created_at, id) < ($1::timestamptz, $2)',
+      '(created_at < $1::timestamptz or (created_at = $1::timestamptz and id < $2))',
+    );
 }
 
 function readCases(): ReadCase[] {
@@ -585,15 +743,78 @@ function readCases(): ReadCase[] {
   const customer = listingCustomer(42);
   const cols = 'select * from';
   return [
-    { key: 'health', label: 'GET /v1/health (no auth, no database: the HTTP floor)', path: '/v1/health', query: '', params: [], throughput: true },
-    { key: 'balance', label: 'balance read (account with 1M entries)', path: `/v1/customers/${c}/credit`, query: `${cols} credit_accounts where customer_id = $1 limit 1`, params: [c], throughput: true },
-    { key: 'ledger-first', label: 'ledger page, newest 20 (1M entries)', path: `/v1/customers/${c}/credit/entries?limit=20`, query: `${cols} ledger_entries where customer_id = $1 order by account_version desc limit 21`, params: [c], throughput: true },
-    { key: 'ledger-mid', label: 'ledger page at entry 500,000 (cursor)', path: `/v1/customers/${c}/credit/entries?limit=20&cursor=${encodeCursor({ v: 500_000 })}`, query: `${cols} ledger_entries where customer_id = $1 and account_version < $2 order by account_version desc limit 21`, params: [c, 500_000], throughput: false },
-    { key: 'list-all', label: 'purchases, no filter, newest 20 (1M)', path: '/v1/purchases?limit=20', query: `${cols} purchases order by created_at desc nulls last, id desc nulls last limit 21`, params: [], throughput: false },
-    { key: 'list-deep', label: 'purchases, no filter, page 560,000 rows deep (cursor)', path: `/v1/purchases?limit=20&cursor=${encodeCursor({ t: '2025-06-15T00:00:00.000Z', id: 'pur_~' })}`, query: `${cols} purchases where (created_at, id) < ($1::timestamptz, $2) order by created_at desc nulls last, id desc nulls last limit 21`, params: ['2025-06-15T00:00:00.000Z', 'pur_~'], throughput: false },
-    { key: 'list-customer', label: 'purchases of one customer (1M)', path: `/v1/purchases?limit=20&customerId=${customer}`, query: `${cols} purchases where customer_id = $1 order by created_at desc nulls last, id desc nulls last limit 21`, params: [customer], throughput: true },
-    { key: 'list-product-status', label: 'purchases by product + status=refunded (1M)', path: '/v1/purchases?limit=20&productId=prod_mouse&status=refunded', query: `${cols} purchases where product_id = $1 and status = $2 order by created_at desc nulls last, id desc nulls last limit 21`, params: ['prod_mouse', 'refunded'], throughput: false },
-    { key: 'list-customer-range', label: 'purchases of one customer in one week (1M)', path: `/v1/purchases?limit=20&customerId=${customer}&createdFrom=2025-06-01T00:00:00Z&createdTo=2025-06-08T00:00:00Z`, query: `${cols} purchases where customer_id = $1 and created_at >= $2 and created_at < $3 order by created_at desc nulls last, id desc nulls last limit 21`, params: [customer, '2025-06-01T00:00:00Z', '2025-06-08T00:00:00Z'], throughput: false },
+    {
+      key: 'health',
+      label: 'GET /v1/health (no auth, no database: the HTTP floor)',
+      path: '/v1/health',
+      query: '',
+      params: [],
+      throughput: true,
+    },
+    {
+      key: 'balance',
+      label: 'balance read (account with 1M entries)',
+      path: `/v1/customers/${c}/credit`,
+      query: `${cols} credit_accounts where customer_id = $1 limit 1`,
+      params: [c],
+      throughput: true,
+    },
+    {
+      key: 'ledger-first',
+      label: 'ledger page, newest 20 (1M entries)',
+      path: `/v1/customers/${c}/credit/entries?limit=20`,
+      query: `${cols} ledger_entries where customer_id = $1 order by account_version desc limit 21`,
+      params: [c],
+      throughput: true,
+    },
+    {
+      key: 'ledger-mid',
+      label: 'ledger page at entry 500,000 (cursor)',
+      path: `/v1/customers/${c}/credit/entries?limit=20&cursor=${encodeCursor({ v: 500_000 })}`,
+      query: `${cols} ledger_entries where customer_id = $1 and account_version < $2 order by account_version desc limit 21`,
+      params: [c, 500_000],
+      throughput: false,
+    },
+    {
+      key: 'list-all',
+      label: 'purchases, no filter, newest 20 (1M)',
+      path: '/v1/purchases?limit=20',
+      query: `${cols} purchases order by created_at desc nulls last, id desc nulls last limit 21`,
+      params: [],
+      throughput: false,
+    },
+    {
+      key: 'list-deep',
+      label: 'purchases, no filter, page 560,000 rows deep (cursor)',
+      path: `/v1/purchases?limit=20&cursor=${encodeCursor({ t: '2025-06-15T00:00:00.000Z', id: 'pur_~' })}`,
+      query: `${cols} purchases where (created_at, id) < ($1::timestamptz, $2) order by created_at desc nulls last, id desc nulls last limit 21`,
+      params: ['2025-06-15T00:00:00.000Z', 'pur_~'],
+      throughput: false,
+    },
+    {
+      key: 'list-customer',
+      label: 'purchases of one customer (1M)',
+      path: `/v1/purchases?limit=20&customerId=${customer}`,
+      query: `${cols} purchases where customer_id = $1 order by created_at desc nulls last, id desc nulls last limit 21`,
+      params: [customer],
+      throughput: true,
+    },
+    {
+      key: 'list-product-status',
+      label: 'purchases by product + status=refunded (1M)',
+      path: '/v1/purchases?limit=20&productId=prod_mouse&status=refunded',
+      query: `${cols} purchases where product_id = $1 and status = $2 order by created_at desc nulls last, id desc nulls last limit 21`,
+      params: ['prod_mouse', 'refunded'],
+      throughput: false,
+    },
+    {
+      key: 'list-customer-range',
+      label: 'purchases of one customer in one week (1M)',
+      path: `/v1/purchases?limit=20&customerId=${customer}&createdFrom=2025-06-01T00:00:00Z&createdTo=2025-06-08T00:00:00Z`,
+      query: `${cols} purchases where customer_id = $1 and created_at >= $2 and created_at < $3 order by created_at desc nulls last, id desc nulls last limit 21`,
+      params: [customer, '2025-06-01T00:00:00Z', '2025-06-08T00:00:00Z'],
+      throughput: false,
+    },
   ];
 }
 
@@ -607,17 +828,31 @@ async function readScenarios(ctx: Ctx): Promise<ScenarioSummary[]> {
     // A read that takes longer than the interval between requests would only measure the queue
     // it builds (and keep Postgres busy for the next scenarios): such reads run one at a time.
     const slow = !(warm.latencyMs.p50 < 1000 / options.readRate / 2) || warm.ok < 2;
-    if (slow) log(`  ${rc.key}: ${ms2(warm.latencyMs.p50)} ms per request, too slow for ${options.readRate}/s: measured one at a time`);
+    if (slow)
+      log(
+        `  ${rc.key}: ${ms2(warm.latencyMs.p50)} ms per request, too slow for ${options.readRate}/s: measured one at a time`,
+      );
     const mode = slow ? { connections: 1 } : { rate: options.readRate };
     const latencyRuns: PhaseResult[] = [];
-    for (let i = 0; i < options.runs; i++) latencyRuns.push(await phase(ctx.stack, readSpec(ctx, rc.key, [rc.path], mode, durations.readLatency), false));
+    for (let i = 0; i < options.runs; i++)
+      latencyRuns.push(await phase(ctx.stack, readSpec(ctx, rc.key, [rc.path], mode, durations.readLatency), false));
     const dbMs = rc.query ? await dbTime(ctx.stack.sql, rc.query, rc.params) : undefined;
     const oldQuery = beforeFix(rc.query);
     const dbMsBeforeFix = oldQuery ? await dbTime(ctx.stack.sql, oldQuery, rc.params) : undefined;
-    out.push({ ...summarizeRuns(rc.key, rc.label, 'api', latencyRuns, dbMs), ...(dbMsBeforeFix !== undefined ? { dbMsBeforeFix } : {}) });
+    out.push({
+      ...summarizeRuns(rc.key, rc.label, 'api', latencyRuns, dbMs),
+      ...(dbMsBeforeFix !== undefined ? { dbMsBeforeFix } : {}),
+    });
     if (rc.throughput && !slow) {
       const tpRuns: PhaseResult[] = [];
-      for (let i = 0; i < options.runs; i++) tpRuns.push(await phase(ctx.stack, readSpec(ctx, `${rc.key}-max`, [rc.path], { connections: 8 }, durations.readThroughput), false));
+      for (let i = 0; i < options.runs; i++)
+        tpRuns.push(
+          await phase(
+            ctx.stack,
+            readSpec(ctx, `${rc.key}-max`, [rc.path], { connections: 8 }, durations.readThroughput),
+            false,
+          ),
+        );
       out.push(summarizeRuns(`${rc.key}-max`, `${rc.label}, closed loop c=8`, 'api', tpRuns));
     }
   }
@@ -634,7 +869,9 @@ async function fixedRateScenarios(ctx: Ctx): Promise<ScenarioSummary[]> {
   const baseline: PhaseResult[] = [];
   for (let i = 0; i < options.runs; i++) {
     saga.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-10', 'saga', cold, 10, durations.fixed), true));
-    baseline.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-10', 'baseline', cold, 10, durations.fixed), false));
+    baseline.push(
+      await phase(ctx.stack, purchaseSpec(ctx, 'baseline-10', 'baseline', cold, 10, durations.fixed), false),
+    );
   }
   return [
     summarizeRuns('saga-10', 'purchase, saga, 10/s', 'saga', saga),
@@ -643,21 +880,64 @@ async function fixedRateScenarios(ctx: Ctx): Promise<ScenarioSummary[]> {
 }
 
 /** One hot account vs many cold ones, each target at its own rate (near its maximum, where contention shows). */
-async function hotColdScenarios(ctx: Ctx, rates: Readonly<Record<'saga' | 'baseline', number>>): Promise<ScenarioSummary[]> {
+async function hotColdScenarios(
+  ctx: Ctx,
+  rates: Readonly<Record<'saga' | 'baseline', number>>,
+): Promise<ScenarioSummary[]> {
   const { durations, options, cold } = ctx;
   log(`hot vs cold accounts: one customer vs ${cold.length}; saga at ${rates.saga}/s, baseline at ${rates.baseline}/s`);
-  const runs: Record<string, PhaseResult[]> = { 'saga-hot': [], 'saga-cold': [], 'baseline-hot': [], 'baseline-cold': [] };
+  const runs: Record<string, PhaseResult[]> = {
+    'saga-hot': [],
+    'saga-cold': [],
+    'baseline-hot': [],
+    'baseline-cold': [],
+  };
   for (let i = 0; i < options.runs; i++) {
-    runs['saga-hot']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-hot', 'saga', [HOT_CUSTOMER], rates.saga, durations.hotCold), true));
-    runs['saga-cold']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-cold', 'saga', cold, rates.saga, durations.hotCold), true));
-    runs['baseline-hot']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-hot', 'baseline', [HOT_CUSTOMER], rates.baseline, durations.hotCold), false));
-    runs['baseline-cold']?.push(await phase(ctx.stack, purchaseSpec(ctx, 'baseline-cold', 'baseline', cold, rates.baseline, durations.hotCold), false));
+    runs['saga-hot']?.push(
+      await phase(
+        ctx.stack,
+        purchaseSpec(ctx, 'saga-hot', 'saga', [HOT_CUSTOMER], rates.saga, durations.hotCold),
+        true,
+      ),
+    );
+    runs['saga-cold']?.push(
+      await phase(ctx.stack, purchaseSpec(ctx, 'saga-cold', 'saga', cold, rates.saga, durations.hotCold), true),
+    );
+    runs['baseline-hot']?.push(
+      await phase(
+        ctx.stack,
+        purchaseSpec(ctx, 'baseline-hot', 'baseline', [HOT_CUSTOMER], rates.baseline, durations.hotCold),
+        false,
+      ),
+    );
+    runs['baseline-cold']?.push(
+      await phase(
+        ctx.stack,
+        purchaseSpec(ctx, 'baseline-cold', 'baseline', cold, rates.baseline, durations.hotCold),
+        false,
+      ),
+    );
   }
   return [
     summarizeRuns('saga-hot', `purchase, saga, ${rates.saga}/s, one hot account`, 'saga', runs['saga-hot'] ?? []),
-    summarizeRuns('saga-cold', `purchase, saga, ${rates.saga}/s, ${cold.length} cold accounts`, 'saga', runs['saga-cold'] ?? []),
-    summarizeRuns('baseline-hot', `purchase, baseline, ${rates.baseline}/s, one hot account`, 'baseline', runs['baseline-hot'] ?? []),
-    summarizeRuns('baseline-cold', `purchase, baseline, ${rates.baseline}/s, ${cold.length} cold accounts`, 'baseline', runs['baseline-cold'] ?? []),
+    summarizeRuns(
+      'saga-cold',
+      `purchase, saga, ${rates.saga}/s, ${cold.length} cold accounts`,
+      'saga',
+      runs['saga-cold'] ?? [],
+    ),
+    summarizeRuns(
+      'baseline-hot',
+      `purchase, baseline, ${rates.baseline}/s, one hot account`,
+      'baseline',
+      runs['baseline-hot'] ?? [],
+    ),
+    summarizeRuns(
+      'baseline-cold',
+      `purchase, baseline, ${rates.baseline}/s, ${cold.length} cold accounts`,
+      'baseline',
+      runs['baseline-cold'] ?? [],
+    ),
   ];
 }
 
@@ -669,12 +949,17 @@ async function maxRate(ctx: Ctx, target: 'saga' | 'baseline'): Promise<MaxRateRe
   const { durations, options, cold } = ctx;
   const steps: StepResult[] = [];
   const tryRate = async (rate: number): Promise<boolean> => {
-    const result = await phase(ctx.stack, purchaseSpec(ctx, `${target}-step`, target, cold, rate, durations.step), target === 'saga');
+    const result = await phase(
+      ctx.stack,
+      purchaseSpec(ctx, `${target}-step`, target, cold, rate, durations.step),
+      target === 'saga',
+    );
     const l = result.load;
     const reasons: string[] = [];
     if (errorsOf(l) > 0) reasons.push(`${errorsOf(l)} errors`);
     if (!(l.latencyMs.p99 < 1000)) reasons.push(`p99 ${Math.round(l.latencyMs.p99)} ms`);
-    if (l.ok < rate * durations.step || l.elapsedSec > durations.step + 2) reasons.push(`fell behind: ${l.ok} of ${rate * durations.step} answered in ${l.elapsedSec.toFixed(1)} s`);
+    if (l.ok < rate * durations.step || l.elapsedSec > durations.step + 2)
+      reasons.push(`fell behind: ${l.ok} of ${rate * durations.step} answered in ${l.elapsedSec.toFixed(1)} s`);
     steps.push({ rate, passed: reasons.length === 0, why: reasons.join(', ') || 'ok', phase: result });
     return reasons.length === 0;
   };
@@ -706,7 +991,9 @@ async function maxRate(ctx: Ctx, target: 'saga' | 'baseline'): Promise<MaxRateRe
 
 /** The API process's memory, in MiB, from /proc/<pid>/status (`VmRSS` or `VmHWM`). */
 function memMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024;
 }
 
@@ -728,7 +1015,10 @@ async function streamFigure(ctx: Ctx, label: string, method: 'GET' | 'POST', pat
   let rows = 0;
   let bytes = 0;
   try {
-    const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${stack.adminToken}` } });
+    const res = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
     if (!res.ok || !res.body) throw new Error(`${label}: ${res.status} ${await res.text()}`);
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       bytes += chunk.byteLength;
@@ -740,11 +1030,16 @@ async function streamFigure(ctx: Ctx, label: string, method: 'GET' | 'POST', pat
   const wallMs = performance.now() - started;
   const cpuAfter = await snapshotGroups(stack);
   const figure: StreamFigure = {
-    label, wallMs, rows, bytes,
+    label,
+    wallMs,
+    rows,
+    bytes,
     rssMiB: { before, peak: memMiB(pid, 'VmHWM'), after: memMiB(pid, 'VmRSS'), samples },
     foreignCores: foreignCores(cpuBefore, cpuAfter, 0),
   };
-  log(`  ${label}: ${rows} lines, ${(bytes / 1e6).toFixed(1)} MB in ${(wallMs / 1000).toFixed(1)} s; API RSS ${before.toFixed(0)} → peak ${figure.rssMiB.peak.toFixed(0)} → ${figure.rssMiB.after.toFixed(0)} MiB${figure.foreignCores >= 0.1 ? ` [other processes: ${figure.foreignCores.toFixed(2)} cores]` : ''}`);
+  log(
+    `  ${label}: ${rows} lines, ${(bytes / 1e6).toFixed(1)} MB in ${(wallMs / 1000).toFixed(1)} s; API RSS ${before.toFixed(0)} → peak ${figure.rssMiB.peak.toFixed(0)} → ${figure.rssMiB.after.toFixed(0)} MiB${figure.foreignCores >= 0.1 ? ` [other processes: ${figure.foreignCores.toFixed(2)} cores]` : ''}`,
+  );
   return figure;
 }
 
@@ -757,16 +1052,29 @@ async function auditScenarios(ctx: Ctx): Promise<{ scenarios: ScenarioSummary[];
   const { options, durations, stack } = ctx;
   const c = LEDGER_CUSTOMER;
   log(`audit: balance at an instant vs today's balance (${options.entries} entries), export and verification`);
-  const instants = Array.from({ length: 50 }, (_, k) => formatMicros(ledgerEntryMicros(Math.floor(((k + 0.5) / 50) * options.entries)) + 250_000n));
+  const instants = Array.from({ length: 50 }, (_, k) =>
+    formatMicros(ledgerEntryMicros(Math.floor(((k + 0.5) / 50) * options.entries)) + 250_000n),
+  );
   const cases = [
-    { key: 'audit-balance', label: `balance read now (${options.entries} entries)`, paths: [`/v1/customers/${c}/credit`] },
-    { key: 'audit-asof', label: `balance at an instant, 50 instants over the history (${options.entries} entries)`, paths: instants.map((t) => `/v1/customers/${c}/credit?asOf=${encodeURIComponent(t)}`) },
+    {
+      key: 'audit-balance',
+      label: `balance read now (${options.entries} entries)`,
+      paths: [`/v1/customers/${c}/credit`],
+    },
+    {
+      key: 'audit-asof',
+      label: `balance at an instant, 50 instants over the history (${options.entries} entries)`,
+      paths: instants.map((t) => `/v1/customers/${c}/credit?asOf=${encodeURIComponent(t)}`),
+    },
   ];
   const scenarios: ScenarioSummary[] = [];
   for (const rc of cases) {
     await runLoad(stack, readSpec(ctx, `warm-${rc.key}`, rc.paths, { connections: 1 }, 2));
     const runs: PhaseResult[] = [];
-    for (let i = 0; i < options.runs; i++) runs.push(await phase(stack, readSpec(ctx, rc.key, rc.paths, { rate: options.readRate }, durations.readLatency), false));
+    for (let i = 0; i < options.runs; i++)
+      runs.push(
+        await phase(stack, readSpec(ctx, rc.key, rc.paths, { rate: options.readRate }, durations.readLatency), false),
+      );
     scenarios.push(summarizeRuns(rc.key, rc.label, 'api', runs));
   }
   // The balance-at-an-instant statement of src/db/audit-repository.ts (balanceAsOf), for EXPLAIN ANALYZE.
@@ -786,7 +1094,12 @@ async function auditScenarios(ctx: Ctx): Promise<{ scenarios: ScenarioSummary[];
   };
   log(`  Postgres time: balance ${ms2(dbMs.balance)} ms, balance at an instant ${ms2(dbMs.asOf)} ms`);
   const streams = [
-    await streamFigure(ctx, `export of every entry (${options.entries} + purchasers), NDJSON`, 'GET', '/v1/ledger/entries/export'),
+    await streamFigure(
+      ctx,
+      `export of every entry (${options.entries} + purchasers), NDJSON`,
+      'GET',
+      '/v1/ledger/entries/export',
+    ),
     await streamFigure(ctx, 'export, CSV', 'GET', '/v1/ledger/entries/export?format=csv'),
     await streamFigure(ctx, 'verification of every chain (POST /v1/ledger/verify)', 'POST', '/v1/ledger/verify'),
   ];
@@ -806,11 +1119,18 @@ async function main(): Promise<void> {
   hardLimit.unref();
 
   const m = machine();
-  const pgVersion = await withAdmin(async (sql) => (await sql<{ v: string }[]>`select current_setting('server_version') as v`)[0]?.v ?? '?');
-  const pgSettings = await withAdmin(async (sql) => (await sql<{ name: string; setting: string; unit: string | null }[]>`
-    select name, setting, unit from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'max_connections', 'work_mem')`));
+  const pgVersion = await withAdmin(
+    async (sql) => (await sql<{ v: string }[]>`select current_setting('server_version') as v`)[0]?.v ?? '?',
+  );
+  const pgSettings = await withAdmin(
+    async (sql) =>
+      await sql<{ name: string; setting: string; unit: string | null }[]>`
+    select name, setting, unit from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'max_connections', 'work_mem')`,
+  );
   const temporalCli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
-  const temporalVersion = temporalCli ? spawnSync(temporalCli, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout.trim() : 'none';
+  const temporalVersion = temporalCli
+    ? spawnSync(temporalCli, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout.trim()
+    : 'none';
   const machineInfo: Record<string, string | number> = {
     cores: os.availableParallelism(),
     cpu: m.cpuModel,
@@ -821,8 +1141,12 @@ async function main(): Promise<void> {
     temporal: temporalVersion,
     loadAvgAtStart: m.loadAvg,
   };
-  log(`machine: ${String(machineInfo.cores)} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${process.version}, Postgres ${pgVersion}, ${temporalVersion}, load average ${m.loadAvg}`);
-  log(`mode: ${options.quick ? 'quick (1 short run)' : `${options.runs} runs per figure`}; scenarios: ${[...options.only].join(', ')}`);
+  log(
+    `machine: ${String(machineInfo.cores)} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${process.version}, Postgres ${pgVersion}, ${temporalVersion}, load average ${m.loadAvg}`,
+  );
+  log(
+    `mode: ${options.quick ? 'quick (1 short run)' : `${options.runs} runs per figure`}; scenarios: ${[...options.only].join(', ')}`,
+  );
 
   await dropStaleDatabases();
   const cold = coldCustomers(options.cold);
@@ -843,14 +1167,17 @@ async function main(): Promise<void> {
   let sustained: ScenarioSummary | null = null;
   const notes: string[] = [];
   /** Completed sagas of the phases whose idempotency keys start with `${runStamp}-${name}-`. */
-  const sagaIds = async (name: string): Promise<string[]> => (await stack.sql<{ workflow_id: string }[]>`
+  const sagaIds = async (name: string): Promise<string[]> =>
+    (
+      await stack.sql<{ workflow_id: string }[]>`
     select a.workflow_id from purchase_attempts a join idempotency_keys k on k.resource_id = a.id
     where k.scope = 'bench' and k.key like ${`${ctx.runStamp}-${name}-%`} and a.status = 'completed'
-    order by random() limit 30`).map((r) => r.workflow_id);
+    order by random() limit 30`
+    ).map((r) => r.workflow_id);
   const withHttp = (t: TimelineSummary | null, s: ScenarioSummary | null | undefined): TimelineSummary | null =>
-    (t && s ? { ...t, httpP50Ms: s.latencyMs.p50 } : t);
+    t && s ? { ...t, httpP50Ms: s.latencyMs.p50 } : t;
 
-  if (options.only.has('reads')) scenarios.push(...await readScenarios(ctx));
+  if (options.only.has('reads')) scenarios.push(...(await readScenarios(ctx)));
   let audit: AuditFigures | undefined;
   if (options.only.has('audit')) {
     const result = await auditScenarios(ctx);
@@ -858,8 +1185,11 @@ async function main(): Promise<void> {
     audit = result.figures;
   }
   if (options.only.has('fixed')) {
-    scenarios.push(...await fixedRateScenarios(ctx));
-    timelines['saga at 10/s'] = withHttp(await sampleTimelines(stack.client, await sagaIds('saga-10')), scenarios.find((s) => s.key === 'saga-10'));
+    scenarios.push(...(await fixedRateScenarios(ctx)));
+    timelines['saga at 10/s'] = withHttp(
+      await sampleTimelines(stack.client, await sagaIds('saga-10')),
+      scenarios.find((s) => s.key === 'saga-10'),
+    );
   }
   if (options.only.has('max')) {
     maxRates.push(await maxRate(ctx, 'saga'));
@@ -871,24 +1201,46 @@ async function main(): Promise<void> {
       const found = maxRates.find((r) => r.target === target)?.maxRate;
       return found === undefined ? 5 : Math.max(2, Math.floor(found * 0.8));
     };
-    scenarios.push(...await hotColdScenarios(ctx, { saga: rateFor('saga'), baseline: rateFor('baseline') }));
+    scenarios.push(...(await hotColdScenarios(ctx, { saga: rateFor('saga'), baseline: rateFor('baseline') })));
   }
   if (options.only.has('sustained')) {
     const sagaMax = maxRates.find((r) => r.target === 'saga')?.maxRate;
     const rate = sagaMax === undefined || sagaMax >= 100 ? 100 : Math.max(1, sagaMax);
-    if (rate !== 100) notes.push(`The sustained run used ${rate}/s, the highest rate that passed the search, because the saga did not reach 100/s.`);
+    if (rate !== 100)
+      notes.push(
+        `The sustained run used ${rate}/s, the highest rate that passed the search, because the saga did not reach 100/s.`,
+      );
     log(`sustained: saga at ${rate}/s for ${durations.sustained} s`);
-    const result = await phase(stack, purchaseSpec(ctx, 'saga-sustained', 'saga', cold, rate, durations.sustained), true);
-    sustained = summarizeRuns(`saga-sustained-${rate}`, `purchase, saga, ${rate}/s for ${durations.sustained} s`, 'saga', [result]);
-    timelines[`saga at ${rate}/s (sustained)`] = withHttp(await sampleTimelines(stack.client, await sagaIds('saga-sustained')), sustained);
+    const result = await phase(
+      stack,
+      purchaseSpec(ctx, 'saga-sustained', 'saga', cold, rate, durations.sustained),
+      true,
+    );
+    sustained = summarizeRuns(
+      `saga-sustained-${rate}`,
+      `purchase, saga, ${rate}/s for ${durations.sustained} s`,
+      'saga',
+      [result],
+    );
+    timelines[`saga at ${rate}/s (sustained)`] = withHttp(
+      await sampleTimelines(stack.client, await sagaIds('saga-sustained')),
+      sustained,
+    );
   }
 
   let invariants: InvariantReport | null = null;
-  if (options.only.has('fixed') || options.only.has('hotcold') || options.only.has('max') || options.only.has('sustained')) {
+  if (
+    options.only.has('fixed') ||
+    options.only.has('hotcold') ||
+    options.only.has('max') ||
+    options.only.has('sustained')
+  ) {
     await drainSagas(stack, 120_000);
     log('checking the money invariants for the purchasing customers');
     invariants = await checkInvariants(stack.sql, [HOT_CUSTOMER, ...cold], stack.platformUrl);
-    log(`  ${invariants.purchases} purchases, ${invariants.failedAttempts} failed attempts, ${invariants.shipments} shipments: ${invariants.violations.length === 0 ? 'all invariants hold' : `${invariants.violations.length} violations`}`);
+    log(
+      `  ${invariants.purchases} purchases, ${invariants.failedAttempts} failed attempts, ${invariants.shipments} shipments: ${invariants.violations.length === 0 ? 'all invariants hold' : `${invariants.violations.length} violations`}`,
+    );
     for (const v of invariants.violations.slice(0, 10)) log(`    ${v}`);
   }
 
@@ -904,15 +1256,29 @@ async function main(): Promise<void> {
   const goals: Goal[] = [];
   const fmt = (v: number): string => String(round(v));
   if (ratios.p50SagaOverBaseline !== null && saga10 && base10) {
-    goals.push({ goal: 'saga p50 ≤ 3 × baseline p50 at 10/s', measured: `${fmt(saga10.latencyMs.p50)} / ${fmt(base10.latencyMs.p50)} ms = ${ratios.p50SagaOverBaseline.toFixed(2)}×`, met: ratios.p50SagaOverBaseline <= 3 });
+    goals.push({
+      goal: 'saga p50 ≤ 3 × baseline p50 at 10/s',
+      measured: `${fmt(saga10.latencyMs.p50)} / ${fmt(base10.latencyMs.p50)} ms = ${ratios.p50SagaOverBaseline.toFixed(2)}×`,
+      met: ratios.p50SagaOverBaseline <= 3,
+    });
   }
-  if (saga10) goals.push({ goal: 'saga p99 < 250 ms at 10/s', measured: `${fmt(saga10.latencyMs.p99)} ms`, met: saga10.latencyMs.p99 < 250 });
+  if (saga10)
+    goals.push({
+      goal: 'saga p99 < 250 ms at 10/s',
+      measured: `${fmt(saga10.latencyMs.p99)} ms`,
+      met: saga10.latencyMs.p99 < 250,
+    });
   if (sustained) {
     const run = sustained.runs[0];
     const ok = run ? run.load.ok : 0;
     const rate = sustained.rate ?? 0;
-    const met = rate >= 100 && sustained.errors === 0 && sustained.latencyMs.p99 < 1000 && ok >= rate * durations.sustained
-      && (invariants?.violations.length ?? 1) === 0 && !options.quick;
+    const met =
+      rate >= 100 &&
+      sustained.errors === 0 &&
+      sustained.latencyMs.p99 < 1000 &&
+      ok >= rate * durations.sustained &&
+      (invariants?.violations.length ?? 1) === 0 &&
+      !options.quick;
     goals.push({
       goal: '≥ 100 saga purchases/s for 60 s, no errors, invariants intact',
       measured: `${rate}/s offered for ${durations.sustained} s: ${ok} ok (${fmt(sustained.okPerSec)}/s), ${sustained.errors} errors, p99 ${fmt(sustained.latencyMs.p99)} ms, invariants ${invariants && invariants.violations.length === 0 ? 'intact' : 'violated'}${options.quick ? ' (quick run: not 60 s)' : ''}`,
@@ -920,18 +1286,36 @@ async function main(): Promise<void> {
     });
   }
   const balance = byKey('balance');
-  if (balance) goals.push({ goal: 'balance read p99 < 2 ms (1M entries)', measured: `${fmt(balance.latencyMs.p99)} ms at ${balance.rate}/s`, met: balance.latencyMs.p99 < 2 });
+  if (balance)
+    goals.push({
+      goal: 'balance read p99 < 2 ms (1M entries)',
+      measured: `${fmt(balance.latencyMs.p99)} ms at ${balance.rate}/s`,
+      met: balance.latencyMs.p99 < 2,
+    });
   const auditBalance = byKey('audit-balance');
   const auditAsOf = byKey('audit-asof');
   if (auditBalance && auditAsOf) {
-    goals.push({ goal: 'balance at an instant within the same order of time as the balance read (p50 ≤ 3×, 1M entries)', measured: `${fmt(auditAsOf.latencyMs.p50)} vs ${fmt(auditBalance.latencyMs.p50)} ms p50 (p99 ${fmt(auditAsOf.latencyMs.p99)} vs ${fmt(auditBalance.latencyMs.p99)})`, met: auditAsOf.latencyMs.p50 <= 3 * auditBalance.latencyMs.p50 });
+    goals.push({
+      goal: 'balance at an instant within the same order of time as the balance read (p50 ≤ 3×, 1M entries)',
+      measured: `${fmt(auditAsOf.latencyMs.p50)} vs ${fmt(auditBalance.latencyMs.p50)} ms p50 (p99 ${fmt(auditAsOf.latencyMs.p99)} vs ${fmt(auditBalance.latencyMs.p99)})`,
+      met: auditAsOf.latencyMs.p50 <= 3 * auditBalance.latencyMs.p50,
+    });
   }
   const exportFigure = audit?.streams[0];
   if (exportFigure) {
-    goals.push({ goal: 'export of every entry in flat memory (API peak RSS − RSS before < 100 MiB)', measured: `${exportFigure.rows} entries in ${(exportFigure.wallMs / 1000).toFixed(1)} s; RSS ${exportFigure.rssMiB.before.toFixed(0)} → peak ${exportFigure.rssMiB.peak.toFixed(0)} MiB`, met: exportFigure.rssMiB.peak - exportFigure.rssMiB.before < 100 });
+    goals.push({
+      goal: 'export of every entry in flat memory (API peak RSS − RSS before < 100 MiB)',
+      measured: `${exportFigure.rows} entries in ${(exportFigure.wallMs / 1000).toFixed(1)} s; RSS ${exportFigure.rssMiB.before.toFixed(0)} → peak ${exportFigure.rssMiB.peak.toFixed(0)} MiB`,
+      met: exportFigure.rssMiB.peak - exportFigure.rssMiB.before < 100,
+    });
   }
   const page = byKey('ledger-first');
-  if (page) goals.push({ goal: 'ledger page p99 < 5 ms (1M entries)', measured: `${fmt(page.latencyMs.p99)} ms at ${page.rate}/s`, met: page.latencyMs.p99 < 5 });
+  if (page)
+    goals.push({
+      goal: 'ledger page p99 < 5 ms (1M entries)',
+      measured: `${fmt(page.latencyMs.p99)} ms at ${page.rate}/s`,
+      met: page.latencyMs.p99 < 5,
+    });
 
   const finishedAt = new Date();
   machineInfo.loadAvgAtEnd = machine().loadAvg;
@@ -955,10 +1339,16 @@ async function main(): Promise<void> {
     notes,
     ...(audit ? { audit } : {}),
   };
-  const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const base = path.join(REPO_ROOT, 'bench', 'results', `${stamp}${options.quick ? '-quick' : ''}`);
   mkdirSync(path.dirname(base), { recursive: true });
-  writeFileSync(`${base}.json`, `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' ? round(v) : v), 2)}\n`);
+  writeFileSync(
+    `${base}.json`,
+    `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' ? round(v) : v), 2)}\n`,
+  );
   const markdown = renderMarkdown(result);
   writeFileSync(`${base}.md`, markdown);
   process.stdout.write(`\n${markdown}\n`);
@@ -967,9 +1357,12 @@ async function main(): Promise<void> {
 
 main()
   .then(() => teardown())
-  .then(() => process.exit(0), async (error: unknown) => {
-    log(`benchmark failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-    keepLogsOnFailure = true;
-    await teardown();
-    process.exit(1);
-  });
+  .then(
+    () => process.exit(0),
+    async (error: unknown) => {
+      log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      keepLogsOnFailure = true;
+      await teardown();
+      process.exit(1);
+    },
+  );

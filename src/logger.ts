@@ -8,9 +8,24 @@ export type { Logger } from 'pino';
  * Express and fetch name them, one or two levels deep), configuration, and the token itself.
  */
 export const REDACTED_PATHS = [
-  'authorization', 'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
-  '*.headers.authorization', '*.headers.cookie', 'token', '*.token', 'tokens', '*.tokens', 'apiTokens', 'API_TOKENS', '*.API_TOKENS',
-  'apiKey', '*.apiKey', 'TEMPORAL_API_KEY', '*.TEMPORAL_API_KEY',
+  'authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'token',
+  '*.token',
+  'tokens',
+  '*.tokens',
+  'apiTokens',
+  'API_TOKENS',
+  '*.API_TOKENS',
+  'apiKey',
+  '*.apiKey',
+  'TEMPORAL_API_KEY',
+  '*.TEMPORAL_API_KEY',
 ];
 
 /** `destination` (default stdout) lets tests read the lines. */
@@ -32,7 +47,12 @@ export function describeFatal(error: unknown): string {
   const lines: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 5; depth += 1) {
-    const text = current instanceof Error ? current.stack ?? current.message : typeof current === 'string' ? current : JSON.stringify(current);
+    const text =
+      current instanceof Error
+        ? (current.stack ?? current.message)
+        : typeof current === 'string'
+          ? current
+          : JSON.stringify(current);
     lines.push(depth === 0 ? text : `caused by: ${text}`);
     current = current instanceof Error ? current.cause : undefined;
   }

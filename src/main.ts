@@ -17,7 +17,10 @@ type Mode = (typeof MODES)[number];
 
 function modeOf(arg: string | undefined): Mode {
   const mode = MODES.find((m) => m === arg);
-  if (!mode) throw new Error(`unknown mode "${arg ?? ''}": use ${MODES.join(', ')} (the all-in-one for development is \`npm run dev\`)`);
+  if (!mode)
+    throw new Error(
+      `unknown mode "${arg ?? ''}": use ${MODES.join(', ')} (the all-in-one for development is \`npm run dev\`)`,
+    );
   return mode;
 }
 
@@ -39,7 +42,8 @@ async function main(): Promise<void> {
   // Outside production the entrypoints migrate on start; production runs `migrate` as a job.
   if (config.env !== 'production') await database.migrate();
 
-  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS must be set (only `npm run dev` starts a local Temporal dev server)');
+  if (!config.temporal.address)
+    throw new Error('TEMPORAL_ADDRESS must be set (only `npm run dev` starts a local Temporal dev server)');
   if (!config.platform.url) throw new Error('PLATFORM_API_URL must be set (only `npm run dev` starts platform-mock)');
   const temporal = await connectTemporal(config, config.temporal.address);
   lifecycle.add('temporal client', () => temporal.close());
@@ -54,7 +58,14 @@ async function main(): Promise<void> {
   } else {
     await startApi(parts, lifecycle);
   }
-  printBanner({ mode, api: mode === 'api', config, temporal, platformUrl: config.platform.url, database: 'Postgres (DATABASE_URL)' });
+  printBanner({
+    mode,
+    api: mode === 'api',
+    config,
+    temporal,
+    platformUrl: config.platform.url,
+    database: 'Postgres (DATABASE_URL)',
+  });
 }
 
 main().catch((error: unknown) => {

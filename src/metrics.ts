@@ -36,23 +36,68 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
   const registers = [registry];
   return {
     registry,
-    purchases: new Counter({ name: `${p}purchases_total`, help: 'Purchases that ended, by outcome and error code', labelNames: ['outcome', 'code'], registers }),
+    purchases: new Counter({
+      name: `${p}purchases_total`,
+      help: 'Purchases that ended, by outcome and error code',
+      labelNames: ['outcome', 'code'],
+      registers,
+    }),
     sagaDuration: new Histogram({
-      name: `${p}purchase_saga_duration_seconds`, help: 'Purchase saga duration from request to outcome', labelNames: ['outcome'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers,
+      name: `${p}purchase_saga_duration_seconds`,
+      help: 'Purchase saga duration from request to outcome',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
     }),
-    shipmentAttempts: new Counter({ name: `${p}shipment_attempts_total`, help: 'CreateShipment calls by result', labelNames: ['result'], registers }),
-    compensations: new Counter({ name: `${p}compensations_total`, help: 'Saga compensations (credit holds released) by reason', labelNames: ['reason'], registers }),
+    shipmentAttempts: new Counter({
+      name: `${p}shipment_attempts_total`,
+      help: 'CreateShipment calls by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    compensations: new Counter({
+      name: `${p}compensations_total`,
+      help: 'Saga compensations (credit holds released) by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
     refunds: new Counter({ name: `${p}refunds_total`, help: 'Refunds by outcome', labelNames: ['outcome'], registers }),
-    creditMovements: new Counter({ name: `${p}credit_movements_total`, help: 'Ledger entries written, by type', labelNames: ['type', 'currency'], registers }),
-    creditMovementAmount: new Counter({ name: `${p}credit_movement_amount_total`, help: 'Absolute amount of ledger entries written, minor units', labelNames: ['type', 'currency'], registers }),
-    platformCache: new Counter({ name: `${p}platform_cache_requests_total`, help: 'Platform reads by cache result', labelNames: ['result'], registers }),
-    httpDuration: new Histogram({
-      name: `${p}http_request_duration_seconds`, help: 'HTTP request latency', labelNames: ['method', 'route', 'status'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    creditMovements: new Counter({
+      name: `${p}credit_movements_total`,
+      help: 'Ledger entries written, by type',
+      labelNames: ['type', 'currency'],
+      registers,
     }),
-    reconciliationFindings: new Counter({ name: `${p}reconciliation_findings_total`, help: 'Reconciliation findings by severity and kind', labelNames: ['severity', 'kind'], registers }),
-    reconciliationHoldsReleased: new Counter({ name: `${p}reconciliation_holds_released_total`, help: 'Orphaned credit holds released by reconciliation', registers }),
+    creditMovementAmount: new Counter({
+      name: `${p}credit_movement_amount_total`,
+      help: 'Absolute amount of ledger entries written, minor units',
+      labelNames: ['type', 'currency'],
+      registers,
+    }),
+    platformCache: new Counter({
+      name: `${p}platform_cache_requests_total`,
+      help: 'Platform reads by cache result',
+      labelNames: ['result'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: `${p}http_request_duration_seconds`,
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    reconciliationFindings: new Counter({
+      name: `${p}reconciliation_findings_total`,
+      help: 'Reconciliation findings by severity and kind',
+      labelNames: ['severity', 'kind'],
+      registers,
+    }),
+    reconciliationHoldsReleased: new Counter({
+      name: `${p}reconciliation_holds_released_total`,
+      help: 'Orphaned credit holds released by reconciliation',
+      registers,
+    }),
   };
 }
 
@@ -63,15 +108,19 @@ export async function serveMetrics(metrics: Metrics, host: string, port: number)
       res.writeHead(404).end();
       return;
     }
-    metrics.registry.metrics().then((body) => {
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-    }, () => {
-      res.writeHead(500).end();
-    });
+    metrics.registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+      },
+      () => {
+        res.writeHead(500).end();
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
-  return () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 }

@@ -77,8 +77,14 @@ export interface ServiceParts {
 export async function startApi(parts: ServiceParts, lifecycle: Lifecycle): Promise<void> {
   const { config, logger, database, temporal, platformUrl, metrics } = parts;
   const app = createApp({
-    config, database, logger, temporal: temporal.client, temporalUiUrl: temporal.uiUrl, metrics,
-    platform: platformFactory(config, platformUrl, metrics), webDistDir: config.webDistDir,
+    config,
+    database,
+    logger,
+    temporal: temporal.client,
+    temporalUiUrl: temporal.uiUrl,
+    metrics,
+    platform: platformFactory(config, platformUrl, metrics),
+    webDistDir: config.webDistDir,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -90,7 +96,10 @@ export async function startApi(parts: ServiceParts, lifecycle: Lifecycle): Promi
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => {
-      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline: closing their connections');
+      logger.warn(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'requests still in flight at the shutdown deadline: closing their connections',
+      );
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     timer.unref();
@@ -107,7 +116,14 @@ export async function startWorker(parts: ServiceParts, lifecycle: Lifecycle): Pr
     connection: temporal.connectionOptions,
     namespace: temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { config, database, logger, platform: platformFactory(config, platformUrl, metrics), temporal: temporal.client, metrics },
+    deps: {
+      config,
+      database,
+      logger,
+      platform: platformFactory(config, platformUrl, metrics),
+      temporal: temporal.client,
+      metrics,
+    },
   });
   const done = running.worker.run();
   done.catch((error: unknown) => {
@@ -139,12 +155,16 @@ export function printBanner(banner: Banner): void {
   const lines = [
     '',
     `  purchase-ledger (${banner.mode}) is running`,
-    ...(banner.api ? [`  Internal app   ${apiUrl}/`, `  API            ${apiUrl}/v1`, `  API docs       ${apiUrl}/docs`] : []),
+    ...(banner.api
+      ? [`  Internal app   ${apiUrl}/`, `  API            ${apiUrl}/v1`, `  API docs       ${apiUrl}/docs`]
+      : []),
     `  Temporal       ${temporal.address} (namespace ${temporal.namespace}${config.temporal.tls ? ', TLS' : ''})`,
     ...(temporal.uiUrl ? [`  Temporal UI    ${temporal.uiUrl}`] : []),
     `  Platform       ${banner.platformUrl}`,
     `  Database       ${banner.database}`,
-    ...(config.usingDevTokens ? ['  Dev tokens     storefront: dev_storefront_token  support: dev_support_token  admin: dev_admin_token'] : []),
+    ...(config.usingDevTokens
+      ? ['  Dev tokens     storefront: dev_storefront_token  support: dev_support_token  admin: dev_admin_token']
+      : []),
     '  Ctrl-C stops everything.',
     '',
   ];

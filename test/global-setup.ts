@@ -12,7 +12,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT, findTemporalCli, startDevServer, type DevServer } from '../src/dev/temporal-server.js';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/temporal/worker.js';
-import { adminUrl, createDatabaseFromScratch, dropDatabase, dropDatabasesWithPrefix, testDatabasePrefix } from './support/databases.js';
+import {
+  adminUrl,
+  createDatabaseFromScratch,
+  dropDatabase,
+  dropDatabasesWithPrefix,
+  testDatabasePrefix,
+} from './support/databases.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -64,7 +70,9 @@ function killOrphanedServers(): void {
 
 function forgetServer(pid: number): void {
   if (!existsSync(PID_FILE)) return;
-  const rest = readFileSync(PID_FILE, 'utf8').split('\n').filter((l) => l.trim() && Number(l.split(' ')[0]) !== pid);
+  const rest = readFileSync(PID_FILE, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && Number(l.split(' ')[0]) !== pid);
   writeFileSync(PID_FILE, rest.map((l) => `${l}\n`).join(''));
 }
 
@@ -73,7 +81,9 @@ function ensureTemporalCli(): void {
   if (findTemporalCli()) return;
   spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'setup.mjs')], { stdio: 'inherit' });
   if (!findTemporalCli()) {
-    throw new Error('no Temporal CLI (TEMPORAL_CLI_PATH, PATH, .tools/bin/temporal) and `npm run setup` could not install one (output above)');
+    throw new Error(
+      'no Temporal CLI (TEMPORAL_CLI_PATH, PATH, .tools/bin/temporal) and `npm run setup` could not install one (output above)',
+    );
   }
 }
 
@@ -86,7 +96,9 @@ export async function setup(project: TestProject): Promise<void> {
     await start(project);
   } catch (error) {
     await teardown().catch(() => undefined);
-    process.stderr.write(`\nThe integration tests cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `\nThe integration tests cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
 }
@@ -98,7 +110,11 @@ async function start(project: TestProject): Promise<void> {
   const [started, templateName, bundle] = await Promise.all([
     startDevServer({ port: 0, headless: true }),
     createDatabaseFromScratch(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    }),
   ]);
   server = started;
   if (started.pid) writeFileSync(PID_FILE, `${started.pid} ${process.pid}\n`, { flag: 'a' });

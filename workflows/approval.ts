@@ -17,8 +17,16 @@
  * `WorkflowType = "creditApproval" AND ApprovalStatus = "pending"`.
  */
 import {
-  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate,
-  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ApprovalDecisionInput, ApprovalRecord, RecordApprovalInput } from '../activities/approval.js';
@@ -55,10 +63,19 @@ const steps = proxyActivities<Activities>({
 /** A decision has an admin waiting on it: a few tries, then the Update fails and the approval stays pending. */
 const decisions = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 4 },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 seconds',
+    maximumAttempts: 4,
+  },
 });
 
-function refusal(type: 'approval_self_decision' | 'approval_not_pending', message: string, details: Record<string, unknown>): ApplicationFailure {
+function refusal(
+  type: 'approval_self_decision' | 'approval_not_pending',
+  message: string,
+  details: Record<string, unknown>,
+): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
 }
 
@@ -66,10 +83,19 @@ function refusal(type: 'approval_self_decision' | 'approval_not_pending', messag
 function decisionFailure(error: unknown): ApplicationFailure {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure && cause.nonRetryable && cause.type) {
-    return ApplicationFailure.create({ type: cause.type, message: cause.message, nonRetryable: true, details: cause.details ?? [] });
+    return ApplicationFailure.create({
+      type: cause.type,
+      message: cause.message,
+      nonRetryable: true,
+      details: cause.details ?? [],
+    });
   }
   const message = cause instanceof Error ? cause.message : String(cause);
-  return ApplicationFailure.create({ type: 'service_unavailable', message: `The decision could not be recorded: ${message}`, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: 'service_unavailable',
+    message: `The decision could not be recorded: ${message}`,
+    nonRetryable: true,
+  });
 }
 
 export async function creditApproval(input: CreditApprovalInput): Promise<ApprovalRecord> {
@@ -93,11 +119,20 @@ export async function creditApproval(input: CreditApprovalInput): Promise<Approv
     }
   };
   const notPending = (current: ApprovalRecord): ApplicationFailure =>
-    refusal('approval_not_pending', `Approval ${input.approvalId} is ${current.status}: only a pending approval can be decided.`, { approvalId: input.approvalId, approvalStatus: current.status });
+    refusal(
+      'approval_not_pending',
+      `Approval ${input.approvalId} is ${current.status}: only a pending approval can be decided.`,
+      { approvalId: input.approvalId, approvalStatus: current.status },
+    );
   const validateDecision = (request: DecisionRequest): void => {
-    if (typeof request?.actor !== 'string' || request.actor === '') throw new Error('a decision needs the deciding admin as "actor"');
+    if (typeof request?.actor !== 'string' || request.actor === '')
+      throw new Error('a decision needs the deciding admin as "actor"');
     if (request.actor === input.requestedBy) {
-      throw refusal('approval_self_decision', `${request.actor} requested this change and may not decide it; another admin must.`, { approvalId: input.approvalId, requestedBy: input.requestedBy });
+      throw refusal(
+        'approval_self_decision',
+        `${request.actor} requested this change and may not decide it; another admin must.`,
+        { approvalId: input.approvalId, requestedBy: input.requestedBy },
+      );
     }
     if (record !== null && record.status !== 'pending') throw notPending(record);
   };
@@ -108,19 +143,26 @@ export async function creditApproval(input: CreditApprovalInput): Promise<Approv
     return record as unknown as ApprovalRecord;
   });
   /** Runs a decision activity; the Update fails unless this decision is the one recorded. */
-  const decide = (outcome: 'approved' | 'rejected', step: (input: ApprovalDecisionInput) => Promise<ApprovalRecord>) =>
-    (request: DecisionRequest): Promise<ApprovalRecord> => exclusively(async (current) => {
-      if (current.status !== 'pending') throw notPending(current);
-      let after: ApprovalRecord;
-      try {
-        after = await step({ approvalId: input.approvalId, decidedBy: request.actor, note: request.note ?? null, requestId: request.requestId ?? null });
-      } catch (error) {
-        throw decisionFailure(error);
-      }
-      settle(after);
-      if (after.status !== outcome || after.decidedBy !== request.actor) throw notPending(after);
-      return after;
-    });
+  const decide =
+    (outcome: 'approved' | 'rejected', step: (input: ApprovalDecisionInput) => Promise<ApprovalRecord>) =>
+    (request: DecisionRequest): Promise<ApprovalRecord> =>
+      exclusively(async (current) => {
+        if (current.status !== 'pending') throw notPending(current);
+        let after: ApprovalRecord;
+        try {
+          after = await step({
+            approvalId: input.approvalId,
+            decidedBy: request.actor,
+            note: request.note ?? null,
+            requestId: request.requestId ?? null,
+          });
+        } catch (error) {
+          throw decisionFailure(error);
+        }
+        settle(after);
+        if (after.status !== outcome || after.decidedBy !== request.actor) throw notPending(after);
+        return after;
+      });
   setHandler(approveUpdate, decide('approved', decisions.approveCreditChange), { validator: validateDecision });
   setHandler(rejectUpdate, decide('rejected', decisions.rejectCreditChange), { validator: validateDecision });
 

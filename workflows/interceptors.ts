@@ -14,30 +14,41 @@ let requestId: string | null = null;
 
 function requestIdOfArgs(args: readonly unknown[]): string | null {
   const first = args[0];
-  if (first && typeof first === 'object' && 'requestId' in first && typeof first.requestId === 'string') return first.requestId;
+  if (first && typeof first === 'object' && 'requestId' in first && typeof first.requestId === 'string')
+    return first.requestId;
   return null;
 }
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({
-  inbound: [{
-    execute(input, next) {
-      const header = input.headers[REQUEST_ID_HEADER];
-      const fromHeader = header ? defaultPayloadConverter.fromPayload<unknown>(header) : null;
-      requestId = typeof fromHeader === 'string' ? fromHeader : requestIdOfArgs(input.args);
-      return next(input);
+  inbound: [
+    {
+      execute(input, next) {
+        const header = input.headers[REQUEST_ID_HEADER];
+        const fromHeader = header ? defaultPayloadConverter.fromPayload<unknown>(header) : null;
+        requestId = typeof fromHeader === 'string' ? fromHeader : requestIdOfArgs(input.args);
+        return next(input);
+      },
     },
-  }],
-  outbound: [{
-    scheduleActivity(input, next) {
-      if (!requestId) return next(input);
-      return next({ ...input, headers: { ...input.headers, [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId) } });
+  ],
+  outbound: [
+    {
+      scheduleActivity(input, next) {
+        if (!requestId) return next(input);
+        return next({
+          ...input,
+          headers: { ...input.headers, [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId) },
+        });
+      },
+      scheduleLocalActivity(input, next) {
+        if (!requestId) return next(input);
+        return next({
+          ...input,
+          headers: { ...input.headers, [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId) },
+        });
+      },
+      getLogAttributes(input, next) {
+        return next(requestId ? { ...input, requestId } : input);
+      },
     },
-    scheduleLocalActivity(input, next) {
-      if (!requestId) return next(input);
-      return next({ ...input, headers: { ...input.headers, [REQUEST_ID_HEADER]: defaultPayloadConverter.toPayload(requestId) } });
-    },
-    getLogAttributes(input, next) {
-      return next(requestId ? { ...input, requestId } : input);
-    },
-  }],
+  ],
 });

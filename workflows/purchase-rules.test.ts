@@ -11,7 +11,25 @@ import { cancelRefusal, chargedPricing, priceOrRefuse, PurchaseRefused, pureStep
 
 const PRODUCT: ProductFacts = { id: 'prod_x', name: 'X', unitPrice: 1_250, currency: 'USD', active: true };
 
-const ODD_NUMBERS = [0, 1, 2, 3, 100, 101, -1, 1.5, 999, 1e11, 2 ** 52, Number.MAX_SAFE_INTEGER, 2 ** 53, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+const ODD_NUMBERS = [
+  0,
+  1,
+  2,
+  3,
+  100,
+  101,
+  -1,
+  1.5,
+  999,
+  1e11,
+  2 ** 52,
+  Number.MAX_SAFE_INTEGER,
+  2 ** 53,
+  2 ** 60,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+];
 const ODD_PRODUCTS: unknown[] = [
   ...ODD_NUMBERS.map((unitPrice) => ({ ...PRODUCT, unitPrice })),
   { ...PRODUCT, active: false },
@@ -70,12 +88,20 @@ describe('priceOrRefuse', () => {
 
   it('answers internal_error for a product it cannot read', () => {
     const result = outcomeOf(() => priceOrRefuse(null as unknown as ProductFacts, { quantity: 1 }));
-    expect('refused' in result && result.refused.refusal).toMatchObject({ code: 'internal_error', extensions: { step: 'be priced' } });
+    expect('refused' in result && result.refused.refusal).toMatchObject({
+      code: 'internal_error',
+      extensions: { step: 'be priced' },
+    });
   });
 
   it('prices a valid purchase exactly', () => {
     expect(priceOrRefuse(PRODUCT, { quantity: 3, expectedUnitPrice: 1_250 })).toEqual({
-      unitPrice: 1_250, quantity: 3, subtotal: 3_750, discount: 0, total: 3_750, currency: 'USD',
+      unitPrice: 1_250,
+      quantity: 3,
+      subtotal: 3_750,
+      discount: 0,
+      total: 3_750,
+      currency: 'USD',
     });
   });
 });
@@ -84,12 +110,17 @@ describe('chargedPricing', () => {
   it('charges the reserved terms or refuses, for any reservation a step could answer', () => {
     const reservations: unknown[] = [
       ...ODD_NUMBERS.flatMap((total) => [0, 100, -5, Number.NaN, 2 ** 60].map((discount) => ({ total, discount }))),
-      {}, null, undefined, { total: '100', discount: 0 },
+      {},
+      null,
+      undefined,
+      { total: '100', discount: 0 },
     ];
     let charged = 0;
     for (const reservation of reservations) {
       for (const quantity of [1, 2, 100]) {
-        const result = outcomeOf(() => chargedPricing(PRODUCT, quantity, reservation as { total: number; discount: number }));
+        const result = outcomeOf(() =>
+          chargedPricing(PRODUCT, quantity, reservation as { total: number; discount: number }),
+        );
         if ('value' in result) {
           expectAmounts(result.value);
           charged += 1;
@@ -101,9 +132,14 @@ describe('chargedPricing', () => {
     expect(charged).toBeGreaterThan(0);
   });
 
-  it('keeps the first reservation\'s terms when a re-executed step read another price', () => {
+  it("keeps the first reservation's terms when a re-executed step read another price", () => {
     expect(chargedPricing(PRODUCT, 2, { total: 1_700, discount: 300 })).toEqual({
-      unitPrice: 1_000, quantity: 2, subtotal: 2_000, discount: 300, total: 1_700, currency: 'USD',
+      unitPrice: 1_000,
+      quantity: 2,
+      subtotal: 2_000,
+      discount: 300,
+      total: 1_700,
+      currency: 'USD',
     });
   });
 });
@@ -112,10 +148,18 @@ describe('pureStep', () => {
   it('passes values and refusals through, and turns anything else thrown into internal_error', () => {
     expect(pureStep('add', 'r', () => 1 + 1)).toBe(2);
     const refusal = new PurchaseRefused({ code: 'price_changed', detail: 'x', extensions: {} }, 'validation_failed');
-    expect(() => pureStep('check', 'r', () => { throw refusal; })).toThrow(refusal);
+    expect(() =>
+      pureStep('check', 'r', () => {
+        throw refusal;
+      }),
+    ).toThrow(refusal);
     const throwers: (() => never)[] = [
-      () => { throw new RangeError('amount overflow'); },
-      () => { throw new TypeError('x is undefined'); },
+      () => {
+        throw new RangeError('amount overflow');
+      },
+      () => {
+        throw new TypeError('x is undefined');
+      },
       // Errors the runtime throws on its own, not only ours.
       () => JSON.parse('{') as never,
       () => ([] as number[]).reduce((a, b) => a + b) as never,
@@ -129,12 +173,24 @@ describe('pureStep', () => {
 });
 
 describe('cancelRefusal', () => {
-  const stages: PurchaseStage[] = ['started', 'loading', 'reserving', 'shipping', 'verifying_shipment', 'committing', 'compensating', 'completed', 'failed'];
+  const stages: PurchaseStage[] = [
+    'started',
+    'loading',
+    'reserving',
+    'shipping',
+    'verifying_shipment',
+    'committing',
+    'compensating',
+    'completed',
+    'failed',
+  ];
 
   it.each(stages)('in stage %s', (stage) => {
     const waitingOnPlatform = stage === 'shipping' || stage === 'verifying_shipment';
     expect(cancelRefusal(stage, { reason: 'platform outage', actor: 'ops' })).toBe(
-      waitingOnPlatform ? null : `purchase is in stage "${stage}": only a purchase waiting on shipping or verifying_shipment can be cancelled`,
+      waitingOnPlatform
+        ? null
+        : `purchase is in stage "${stage}": only a purchase waiting on shipping or verifying_shipment can be cancelled`,
     );
   });
 

@@ -9,14 +9,24 @@
  * `pureStep` turns any other throw into a refusal with `internal_error`.
  */
 import type { PurchaseStage } from '../src/contracts/purchases.js';
-import { checkPurchasable, priceOf, pricingOfReservation, type Pricing, type ProductFacts, type PurchaseRefusal } from '../src/domain/purchase.js';
+import {
+  checkPurchasable,
+  priceOf,
+  pricingOfReservation,
+  type Pricing,
+  type ProductFacts,
+  type PurchaseRefusal,
+} from '../src/domain/purchase.js';
 
 /**
  * A purchase that cannot go on: the caller's problem, and the reason recorded on the hold if
  * one must be released. Thrown by the saga's steps, caught once by the saga.
  */
 export class PurchaseRefused extends Error {
-  constructor(readonly refusal: PurchaseRefusal, readonly releaseReason: string) {
+  constructor(
+    readonly refusal: PurchaseRefusal,
+    readonly releaseReason: string,
+  ) {
     super(`${refusal.code}: ${refusal.detail}`);
     this.name = 'PurchaseRefused';
   }
@@ -29,7 +39,10 @@ export function pureStep<T>(step: string, releaseReason: string, run: () => T): 
   } catch (error) {
     if (error instanceof PurchaseRefused) throw error;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new PurchaseRefused({ code: 'internal_error', detail: `The purchase could not ${step}: ${message}`, extensions: { step } }, releaseReason);
+    throw new PurchaseRefused(
+      { code: 'internal_error', detail: `The purchase could not ${step}: ${message}`, extensions: { step } },
+      releaseReason,
+    );
   }
 }
 
@@ -52,12 +65,17 @@ export function priceOrRefuse(product: ProductFacts, request: PriceRequest): Pri
 }
 
 /** What the purchase charges once reserved: the reservation's terms (see `pricingOfReservation`). */
-export function chargedPricing(product: ProductFacts, quantity: number, reservation: { readonly total: number; readonly discount: number }): Pricing {
+export function chargedPricing(
+  product: ProductFacts,
+  quantity: number,
+  reservation: { readonly total: number; readonly discount: number },
+): Pricing {
   return pureStep('be priced from its reservation', 'pricing_failed', () => {
     const pricing = pricingOfReservation(priceOf(product, quantity, reservation.discount), reservation);
     const amounts = [pricing.unitPrice, pricing.subtotal, pricing.discount, pricing.total];
     // Commit would refuse them for good (and be retried forever): stop here, while it can be undone.
-    if (!amounts.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error(`the reserved terms are not amounts: ${JSON.stringify(reservation)}`);
+    if (!amounts.every((n) => Number.isSafeInteger(n) && n >= 0))
+      throw new Error(`the reserved terms are not amounts: ${JSON.stringify(reservation)}`);
     return pricing;
   });
 }

@@ -48,12 +48,26 @@ type Shipping = Pick<Activities, 'createShipment'>;
 type ShipmentLookup = Pick<Activities, 'findShipment'>;
 
 // A few tries of the platform reads, then the purchase fails with `platform_unavailable`.
-const LOAD_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 4 } as const;
+const LOAD_RETRY = {
+  initialInterval: '200 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '2 seconds',
+  maximumAttempts: 4,
+} as const;
 // Database steps: transient failures (connection reset, failover) retried without limit;
 // business refusals are non-retryable failures and surface at once.
-const LEDGER_RETRY = { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
+const LEDGER_RETRY = {
+  initialInterval: '100 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 seconds',
+} as const;
 // CreateShipment: transient failures retried with backoff inside the budget; a 4xx is final.
-const SHIPMENT_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['shipment_rejected'] };
+const SHIPMENT_RETRY = {
+  initialInterval: '500 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 seconds',
+  nonRetryableErrorTypes: ['shipment_rejected'],
+};
 
 // Never compensate without knowing: keep asking until the platform answers (a regular
 // activity in both shapes, so operators see it wait and can cancel it).
@@ -63,20 +77,33 @@ const shipmentLookup: ShipmentLookup = proxyActivities<Activities>({
 });
 
 function shippingWithin(budgetMs: number): Shipping {
-  return proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', scheduleToCloseTimeout: budgetMs, retry: SHIPMENT_RETRY });
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: budgetMs,
+    retry: SHIPMENT_RETRY,
+  });
 }
 
 // ---- v2: local first ------------------------------------------------------------------
 
-const platformReads: PlatformReads = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LOAD_RETRY });
+const platformReads: PlatformReads = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: LOAD_RETRY,
+});
 /** A database step's first tries; if they fail, the saga shows the stage and retries for good. */
 const ledgerQuickTries: LedgerWrites = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { ...LEDGER_RETRY, maximumInterval: '1 second', maximumAttempts: 3 },
 });
-const ledgerUntilDone: LedgerWrites = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LEDGER_RETRY });
+const ledgerUntilDone: LedgerWrites = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: LEDGER_RETRY,
+});
 /** CreateShipment's first attempt: past the platform client's timeout it fails and `shippingWithin` takes over. */
-const shippingFirstAttempt: Shipping = proxyLocalActivities<Activities>({ startToCloseTimeout: '15 seconds', retry: { maximumAttempts: 1 } });
+const shippingFirstAttempt: Shipping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { maximumAttempts: 1 },
+});
 
 export function currentSteps(showStage: ShowStage): PurchaseSteps {
   /** Quick local tries; on an infrastructure failure show the stage, then retry until done. A refusal is thrown at once. */
@@ -115,7 +142,10 @@ export function currentSteps(showStage: ShowStage): PurchaseSteps {
 
 // ---- v1: every step a regular activity (executions started before the patch) ----------
 
-const platformReadsV1: PlatformReads = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: LOAD_RETRY });
+const platformReadsV1: PlatformReads = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: LOAD_RETRY,
+});
 const ledgerV1: LedgerWrites = proxyActivities<Activities>({ startToCloseTimeout: '15 seconds', retry: LEDGER_RETRY });
 
 export function stepsBeforeLocalActivities(): PurchaseSteps {

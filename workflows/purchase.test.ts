@@ -10,7 +10,12 @@
  * that no workflow task failed: no input and no answer of a step may wedge a saga.
  */
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -22,10 +27,24 @@ import { holdIdFor } from '../src/domain/purchase.js';
 import { bundleWorkflows, startTimeSkippingEnvironment } from '../test/support/time-skipping.js';
 import { until } from '../test/support/wait.js';
 import {
-  cancelPurchaseUpdate, LOCAL_STEPS_PATCH, purchaseProduct, statusQuery, type PurchaseInput, type PurchaseOutcome,
+  cancelPurchaseUpdate,
+  LOCAL_STEPS_PATCH,
+  purchaseProduct,
+  statusQuery,
+  type PurchaseInput,
+  type PurchaseOutcome,
 } from './purchase.js';
 
-type Stubbed = Pick<Activities, 'loadPurchaseContext' | 'reserveCredit' | 'createShipment' | 'findShipment' | 'commitPurchase' | 'releaseCredit' | 'recordAttemptFailure'>;
+type Stubbed = Pick<
+  Activities,
+  | 'loadPurchaseContext'
+  | 'reserveCredit'
+  | 'createShipment'
+  | 'findShipment'
+  | 'commitPurchase'
+  | 'releaseCredit'
+  | 'recordAttemptFailure'
+>;
 type StubName = keyof Stubbed;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
@@ -39,7 +58,8 @@ const CONTEXT: PurchaseContext = {
 
 const DEFAULTS: Stubbed = {
   loadPurchaseContext: () => Promise.resolve(CONTEXT),
-  reserveCredit: (i) => Promise.resolve({ holdId: holdIdFor(i.purchaseId), discount: 0, total: i.subtotal, promoCode: i.promoCode }),
+  reserveCredit: (i) =>
+    Promise.resolve({ holdId: holdIdFor(i.purchaseId), discount: 0, total: i.subtotal, promoCode: i.promoCode }),
   createShipment: (i) => Promise.resolve({ id: `shp_${i.purchaseId}`, status: 'created', address: i.address }),
   findShipment: () => Promise.resolve(null),
   commitPurchase: (i) => Promise.resolve({ purchaseId: i.purchaseId }),
@@ -51,11 +71,16 @@ const DEFAULTS: Stubbed = {
 function refusal(code: string, message: string, extensions: Record<string, unknown> = {}): ApplicationFailure {
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [extensions] });
 }
-const platformDown = (): ApplicationFailure => ApplicationFailure.create({ type: 'platform_unavailable', message: 'HTTP 503', nonRetryable: false });
+const platformDown = (): ApplicationFailure =>
+  ApplicationFailure.create({ type: 'platform_unavailable', message: 'HTTP 503', nonRetryable: false });
 const databaseDown = (): Error => new Error('connection terminated unexpectedly');
 
 /** A stub that fails `times` times with `error()`, then does what `then` does. */
-function failing<A extends unknown[], R>(times: number, error: () => Error, then: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function failing<A extends unknown[], R>(
+  times: number,
+  error: () => Error,
+  then: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   let left = times;
   return (...args: A) => {
     if (left > 0) {
@@ -84,15 +109,19 @@ let sequence = 0;
 
 /** Every activity of the worker: the calling workflow's script, else the default. */
 function routedActivities(): Stubbed {
-  const route = (name: StubName) => (input: unknown): Promise<unknown> => {
-    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '(none)';
-    const run = runs.get(workflowId);
-    if (!run) return Promise.reject(ApplicationFailure.nonRetryable(`no script for workflow ${workflowId}`));
-    run.calls.push({ name, input });
-    const stub = (run.stubs[name] ?? DEFAULTS[name]) as (input: unknown) => Promise<unknown>;
-    return stub(input);
-  };
-  return Object.fromEntries((Object.keys(DEFAULTS) as StubName[]).map((name) => [name, route(name)])) as unknown as Stubbed;
+  const route =
+    (name: StubName) =>
+    (input: unknown): Promise<unknown> => {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '(none)';
+      const run = runs.get(workflowId);
+      if (!run) return Promise.reject(ApplicationFailure.nonRetryable(`no script for workflow ${workflowId}`));
+      run.calls.push({ name, input });
+      const stub = (run.stubs[name] ?? DEFAULTS[name]) as (input: unknown) => Promise<unknown>;
+      return stub(input);
+    };
+  return Object.fromEntries(
+    (Object.keys(DEFAULTS) as StubName[]).map((name) => [name, route(name)]),
+  ) as unknown as Stubbed;
 }
 
 beforeAll(async () => {
@@ -102,7 +131,12 @@ beforeAll(async () => {
   if (started.status === 'fulfilled') env = started.value; // torn down in afterAll, whatever fails next
   if (started.status === 'rejected') throw started.reason;
   if (bundle.status === 'rejected') throw bundle.reason;
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle.value, activities: routedActivities() });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: bundle.value,
+    activities: routedActivities(),
+  });
   running = worker.run();
   // A worker's first workflow task loads the bundle into its sandbox (about a second): here,
   // not in the first test's time.
@@ -121,7 +155,16 @@ function script(stubs: Partial<Stubbed>, input: Partial<PurchaseInput>): SagaRun
   const run: SagaRun = {
     purchaseId,
     workflowId: `purchase-${purchaseId}`,
-    input: { purchaseId, customerId: 'cus_stub', productId: 'prod_stub', quantity: 1, actor: 'web', requestId: null, shipmentBudgetMs: 60_000, ...input },
+    input: {
+      purchaseId,
+      customerId: 'cus_stub',
+      productId: 'prod_stub',
+      quantity: 1,
+      actor: 'web',
+      requestId: null,
+      shipmentBudgetMs: 60_000,
+      ...input,
+    },
     stubs,
     calls: [],
     handle: null,
@@ -132,7 +175,11 @@ function script(stubs: Partial<Stubbed>, input: Partial<PurchaseInput>): SagaRun
 
 async function startSaga(stubs: Partial<Stubbed> = {}, input: Partial<PurchaseInput> = {}): Promise<SagaRun> {
   const run = script(stubs, input);
-  run.handle = await env.client.workflow.start(purchaseProduct, { taskQueue: TASK_QUEUE, workflowId: run.workflowId, args: [run.input] });
+  run.handle = await env.client.workflow.start(purchaseProduct, {
+    taskQueue: TASK_QUEUE,
+    workflowId: run.workflowId,
+    args: [run.input],
+  });
   return run;
 }
 
@@ -162,8 +209,13 @@ async function finish(run: SagaRun): Promise<Finished> {
   expect(ofType(events, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'workflow tasks failed').toBe(0);
   const written = events
     .filter((e) => e.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
-    .flatMap((e) => Object.entries(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}))
-    .map(([key, payload]) => ({ key, value: payload.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown : null }));
+    .flatMap((e) =>
+      Object.entries(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+    )
+    .map(([key, payload]) => ({
+      key,
+      value: payload.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as unknown) : null,
+    }));
   return {
     outcome,
     events,
@@ -182,18 +234,62 @@ function failed(outcome: PurchaseOutcome): Extract<PurchaseOutcome, { status: 'f
 }
 
 async function stageIs(run: SagaRun, stage: string): Promise<void> {
-  await until(`stage ${stage}`, async () => ((await handleOf(run).query(statusQuery)).stage === stage ? true : null), 10_000, 10);
+  await until(
+    `stage ${stage}`,
+    async () => ((await handleOf(run).query(statusQuery)).stage === stage ? true : null),
+    10_000,
+    10,
+  );
 }
 
 describe('refusals: failed at once, the attempt recorded, nothing reserved or shipped that is not given back', () => {
   const cases: [string, Partial<Stubbed>, Partial<PurchaseInput>, string, number][] = [
-    ['customer not found', { loadPurchaseContext: always(() => refusal('customer_not_found', 'no such customer', { customerId: 'cus_stub' })) }, {}, 'customer_not_found', 404],
-    ['product not found', { loadPurchaseContext: always(() => refusal('product_not_found', 'no such product', { productId: 'prod_stub' })) }, {}, 'product_not_found', 404],
-    ['product unavailable', { loadPurchaseContext: () => Promise.resolve({ ...CONTEXT, product: { ...CONTEXT.product, active: false } }) }, {}, 'product_unavailable', 422],
+    [
+      'customer not found',
+      {
+        loadPurchaseContext: always(() =>
+          refusal('customer_not_found', 'no such customer', { customerId: 'cus_stub' }),
+        ),
+      },
+      {},
+      'customer_not_found',
+      404,
+    ],
+    [
+      'product not found',
+      {
+        loadPurchaseContext: always(() => refusal('product_not_found', 'no such product', { productId: 'prod_stub' })),
+      },
+      {},
+      'product_not_found',
+      404,
+    ],
+    [
+      'product unavailable',
+      { loadPurchaseContext: () => Promise.resolve({ ...CONTEXT, product: { ...CONTEXT.product, active: false } }) },
+      {},
+      'product_unavailable',
+      422,
+    ],
     ['price changed', {}, { expectedUnitPrice: 999 }, 'price_changed', 409],
     ['quantity out of bounds', {}, { quantity: 0 }, 'validation_failed', 400],
-    ['price × quantity past 2^53', { loadPurchaseContext: () => Promise.resolve({ ...CONTEXT, product: { ...CONTEXT.product, unitPrice: 5_000_000_000_000_000 } }) }, { quantity: 2 }, 'amount_out_of_range', 422],
-    ['platform unavailable while loading (4 quick tries)', { loadPurchaseContext: always(platformDown) }, {}, 'platform_unavailable', 503],
+    [
+      'price × quantity past 2^53',
+      {
+        loadPurchaseContext: () =>
+          Promise.resolve({ ...CONTEXT, product: { ...CONTEXT.product, unitPrice: 5_000_000_000_000_000 } }),
+      },
+      { quantity: 2 },
+      'amount_out_of_range',
+      422,
+    ],
+    [
+      'platform unavailable while loading (4 quick tries)',
+      { loadPurchaseContext: always(platformDown) },
+      {},
+      'platform_unavailable',
+      503,
+    ],
   ];
   it.each(cases)('before reserving: %s', async (_name, stubs, input, code, status) => {
     const run = await startSaga(stubs, input);
@@ -207,30 +303,64 @@ describe('refusals: failed at once, the attempt recorded, nothing reserved or sh
   });
 
   it('the overflow refusal names the price and the bound', async () => {
-    const run = await startSaga({ loadPurchaseContext: () => Promise.resolve({ ...CONTEXT, product: { ...CONTEXT.product, unitPrice: Number.MAX_SAFE_INTEGER } }) }, { quantity: 3 });
+    const run = await startSaga(
+      {
+        loadPurchaseContext: () =>
+          Promise.resolve({ ...CONTEXT, product: { ...CONTEXT.product, unitPrice: Number.MAX_SAFE_INTEGER } }),
+      },
+      { quantity: 3 },
+    );
     expect(failed((await finish(run)).outcome)).toMatchObject({
-      code: 'amount_out_of_range', status: 422, quantity: 3, maxAmount: Number.MAX_SAFE_INTEGER, unitPrice: { amount: Number.MAX_SAFE_INTEGER, currency: 'USD' },
+      code: 'amount_out_of_range',
+      status: 422,
+      quantity: 3,
+      maxAmount: Number.MAX_SAFE_INTEGER,
+      unitPrice: { amount: Number.MAX_SAFE_INTEGER, currency: 'USD' },
     });
   });
 
   const reserveRefusals: [string, ApplicationFailure, string, number][] = [
-    ['insufficient credit', refusal('insufficient_credit', 'Available credit 10 is less than the 1000 required.', { available: 10, required: 1_000 }), 'insufficient_credit', 409],
-    ['currency mismatch', refusal('currency_mismatch', 'The customer\'s credit is kept in EUR.', { accountCurrency: 'EUR', currency: 'USD' }), 'currency_mismatch', 422],
-    ['promo code invalid', refusal('promo_code_invalid', 'The code is used up.', { reason: 'exhausted' }), 'promo_code_invalid', 422],
+    [
+      'insufficient credit',
+      refusal('insufficient_credit', 'Available credit 10 is less than the 1000 required.', {
+        available: 10,
+        required: 1_000,
+      }),
+      'insufficient_credit',
+      409,
+    ],
+    [
+      'currency mismatch',
+      refusal('currency_mismatch', "The customer's credit is kept in EUR.", {
+        accountCurrency: 'EUR',
+        currency: 'USD',
+      }),
+      'currency_mismatch',
+      422,
+    ],
+    [
+      'promo code invalid',
+      refusal('promo_code_invalid', 'The code is used up.', { reason: 'exhausted' }),
+      'promo_code_invalid',
+      422,
+    ],
   ];
-  it.each(reserveRefusals)('when reserving: %s (no retry, nothing to release)', async (_name, failure, code, status) => {
-    const run = await startSaga({ reserveCredit: always(() => failure) }, { promoCode: 'TEN' });
-    const { outcome, stages } = await finish(run);
-    expect(failed(outcome)).toMatchObject({ code, status, ...(failure.details?.[0] as object) });
-    expect(callsOf(run, 'reserveCredit')).toHaveLength(1);
-    expect(callsOf(run, 'createShipment')).toEqual([]);
-    expect(callsOf(run, 'releaseCredit')).toEqual([]);
-    expect(callsOf(run, 'recordAttemptFailure')).toHaveLength(1);
-    expect(stages).toEqual(['failed']);
-  });
+  it.each(reserveRefusals)(
+    'when reserving: %s (no retry, nothing to release)',
+    async (_name, failure, code, status) => {
+      const run = await startSaga({ reserveCredit: always(() => failure) }, { promoCode: 'TEN' });
+      const { outcome, stages } = await finish(run);
+      expect(failed(outcome)).toMatchObject({ code, status, ...(failure.details?.[0] as object) });
+      expect(callsOf(run, 'reserveCredit')).toHaveLength(1);
+      expect(callsOf(run, 'createShipment')).toEqual([]);
+      expect(callsOf(run, 'releaseCredit')).toEqual([]);
+      expect(callsOf(run, 'recordAttemptFailure')).toHaveLength(1);
+      expect(stages).toEqual(['failed']);
+    },
+  );
 });
 
-describe('errors of the saga\'s own steps end it cleanly, never failing the workflow task', () => {
+describe("errors of the saga's own steps end it cleanly, never failing the workflow task", () => {
   it('an answer the pricing step cannot read: internal_error, nothing reserved', async () => {
     const malformed = { customer: CONTEXT.customer } as unknown as PurchaseContext;
     const run = await startSaga({ loadPurchaseContext: () => Promise.resolve(malformed) });
@@ -241,7 +371,9 @@ describe('errors of the saga\'s own steps end it cleanly, never failing the work
   });
 
   it('an unreadable reservation: internal_error, and the reservation is released', async () => {
-    const run = await startSaga({ reserveCredit: () => Promise.resolve(null as unknown as Awaited<ReturnType<Stubbed['reserveCredit']>>) });
+    const run = await startSaga({
+      reserveCredit: () => Promise.resolve(null as unknown as Awaited<ReturnType<Stubbed['reserveCredit']>>),
+    });
     const { outcome, stages } = await finish(run);
     expect(failed(outcome)).toMatchObject({ code: 'internal_error', status: 500 });
     expect(callsOf(run, 'createShipment')).toEqual([]);
@@ -261,11 +393,27 @@ describe('shipping', () => {
     expect(ofType(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(0);
     // The patch marker, and one marker per local activity: load, reserve, ship, commit.
     expect(ofType(events, EventType.EVENT_TYPE_MARKER_RECORDED)).toBe(5);
-    expect(callsOf(run, 'commitPurchase')).toEqual([expect.objectContaining({
-      purchaseId: run.purchaseId, quantity: 3, unitPrice: 1_000, subtotal: 3_000, discount: 0, total: 3_000, currency: 'USD',
-      shipmentId: `shp_${run.purchaseId}`, address: ADDRESS, workflowId: run.workflowId, actor: 'web',
-    })]);
-    expect(await handleOf(run).query(statusQuery)).toMatchObject({ stage: 'completed', outcome: 'completed', holdId: holdIdFor(run.purchaseId), total: 3_000 });
+    expect(callsOf(run, 'commitPurchase')).toEqual([
+      expect.objectContaining({
+        purchaseId: run.purchaseId,
+        quantity: 3,
+        unitPrice: 1_000,
+        subtotal: 3_000,
+        discount: 0,
+        total: 3_000,
+        currency: 'USD',
+        shipmentId: `shp_${run.purchaseId}`,
+        address: ADDRESS,
+        workflowId: run.workflowId,
+        actor: 'web',
+      }),
+    ]);
+    expect(await handleOf(run).query(statusQuery)).toMatchObject({
+      stage: 'completed',
+      outcome: 'completed',
+      holdId: holdIdFor(run.purchaseId),
+      total: 3_000,
+    });
   });
 
   it('failing three times, then created within the budget: shows "shipping", retried as a regular activity', async () => {
@@ -297,26 +445,38 @@ describe('shipping', () => {
     const run = await startSaga({ createShipment: always(platformDown), findShipment: () => Promise.resolve(found) });
     const { outcome, stages } = await finish(run);
     expect(outcome.status).toBe('completed');
-    expect(callsOf(run, 'commitPurchase')).toEqual([expect.objectContaining({ shipmentId: 'shp_found', address: found.address })]);
+    expect(callsOf(run, 'commitPurchase')).toEqual([
+      expect.objectContaining({ shipmentId: 'shp_found', address: found.address }),
+    ]);
     expect(callsOf(run, 'releaseCredit')).toEqual([]);
     expect(stages).toEqual(['shipping', 'verifying_shipment', 'completed']);
   });
 
   it('a look-up the platform does not answer is asked again until it does', async () => {
-    const run = await startSaga({ createShipment: always(platformDown), findShipment: failing(5, platformDown, DEFAULTS.findShipment) });
+    const run = await startSaga({
+      createShipment: always(platformDown),
+      findShipment: failing(5, platformDown, DEFAULTS.findShipment),
+    });
     const { outcome } = await finish(run);
     expect(failed(outcome).code).toBe('shipment_failed');
     expect(callsOf(run, 'findShipment')).toHaveLength(6);
   });
 
-  it('a 4xx is final: shipment_failed with the platform\'s reason, one attempt, no look-up, the hold released', async () => {
+  it("a 4xx is final: shipment_failed with the platform's reason, one attempt, no look-up, the hold released", async () => {
     const rejected = ApplicationFailure.create({
-      type: 'shipment_rejected', message: 'HTTP 400: invalid address', nonRetryable: true,
+      type: 'shipment_rejected',
+      message: 'HTTP 400: invalid address',
+      nonRetryable: true,
       details: [{ platformStatus: 400, platformCode: 'invalid_address', platformReason: 'HTTP 400: invalid address' }],
     });
     const run = await startSaga({ createShipment: always(() => rejected) });
     const { outcome, stages } = await finish(run);
-    expect(failed(outcome)).toMatchObject({ code: 'shipment_failed', status: 502, platformStatus: 400, platformCode: 'invalid_address' });
+    expect(failed(outcome)).toMatchObject({
+      code: 'shipment_failed',
+      status: 502,
+      platformStatus: 400,
+      platformCode: 'invalid_address',
+    });
     expect(callsOf(run, 'createShipment')).toHaveLength(1);
     expect(callsOf(run, 'findShipment')).toEqual([]);
     expect(callsOf(run, 'releaseCredit')).toEqual([{ purchaseId: run.purchaseId, reason: 'shipment_rejected' }]);
@@ -363,14 +523,17 @@ describe('database steps that keep failing: the stage is shown, the step retried
     expect((await handleOf(run).query(statusQuery)).outcome).toBe('pending');
   });
 
-  it('a step executed again after a worker died commits the reserved terms and the shipment\'s address', async () => {
+  it("a step executed again after a worker died commits the reserved terms and the shipment's address", async () => {
     const shippedTo = { ...ADDRESS, line1: '9 Old Rd' };
     const run = await startSaga({
-      reserveCredit: (i) => Promise.resolve({ holdId: holdIdFor(i.purchaseId), discount: 0, total: 800, promoCode: null }),
+      reserveCredit: (i) =>
+        Promise.resolve({ holdId: holdIdFor(i.purchaseId), discount: 0, total: 800, promoCode: null }),
       createShipment: (i) => Promise.resolve({ id: `shp_${i.purchaseId}`, status: 'created', address: shippedTo }),
     });
     expect((await finish(run)).outcome.status).toBe('completed');
-    expect(callsOf(run, 'commitPurchase')).toEqual([expect.objectContaining({ unitPrice: 800, subtotal: 800, discount: 0, total: 800, address: shippedTo })]);
+    expect(callsOf(run, 'commitPurchase')).toEqual([
+      expect.objectContaining({ unitPrice: 800, subtotal: 800, discount: 0, total: 800, address: shippedTo }),
+    ]);
   });
 });
 
@@ -378,11 +541,18 @@ describe('cancelPurchase', () => {
   it('in shipping, the shipment not found: purchase_cancelled, the hold released', async () => {
     const run = await startSaga({ createShipment: always(platformDown) });
     await stageIs(run, 'shipping');
-    const status = await handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: 'platform outage INC-42', actor: 'ops-alice' }] });
+    const status = await handleOf(run).executeUpdate(cancelPurchaseUpdate, {
+      args: [{ reason: 'platform outage INC-42', actor: 'ops-alice' }],
+    });
     expect(status).toMatchObject({ stage: 'failed', outcome: 'failed' });
     const { outcome, stages } = await finish(run);
     const error = failed(outcome);
-    expect(error).toMatchObject({ code: 'purchase_cancelled', status: 409, reason: 'platform outage INC-42', shipmentVerified: true });
+    expect(error).toMatchObject({
+      code: 'purchase_cancelled',
+      status: 409,
+      reason: 'platform outage INC-42',
+      shipmentVerified: true,
+    });
     expect(error.detail).toContain('ops-alice');
     expect(callsOf(run, 'findShipment')).toHaveLength(1);
     expect(callsOf(run, 'releaseCredit')).toEqual([{ purchaseId: run.purchaseId, reason: 'purchase_cancelled' }]);
@@ -390,9 +560,15 @@ describe('cancelPurchase', () => {
   });
 
   it('in shipping, but the look-up finds the shipment: too late to cancel, the purchase commits', async () => {
-    const run = await startSaga({ createShipment: always(platformDown), findShipment: () => Promise.resolve({ id: 'shp_late', status: 'created' }) });
+    const run = await startSaga({
+      createShipment: always(platformDown),
+      findShipment: () => Promise.resolve({ id: 'shp_late', status: 'created' }),
+    });
     await stageIs(run, 'shipping');
-    expect(await handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: 'give up' }] })).toMatchObject({ outcome: 'completed', shipmentId: 'shp_late' });
+    expect(await handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: 'give up' }] })).toMatchObject({
+      outcome: 'completed',
+      shipmentId: 'shp_late',
+    });
     expect((await finish(run)).outcome.status).toBe('completed');
     expect(callsOf(run, 'releaseCredit')).toEqual([]);
   });
@@ -410,10 +586,13 @@ describe('cancelPurchase', () => {
 
   it('refused without a reason: the saga goes on and completes once the platform is back', async () => {
     let platformUp = false;
-    const run = await startSaga({ createShipment: (i) => (platformUp ? DEFAULTS.createShipment(i) : Promise.reject(platformDown())) });
+    const run = await startSaga({
+      createShipment: (i) => (platformUp ? DEFAULTS.createShipment(i) : Promise.reject(platformDown())),
+    });
     await stageIs(run, 'shipping');
-    await expect(handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: ' ' }] }))
-      .rejects.toMatchObject({ cause: { message: 'cancelPurchase needs a non-empty "reason"' } });
+    await expect(handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: ' ' }] })).rejects.toMatchObject({
+      cause: { message: 'cancelPurchase needs a non-empty "reason"' },
+    });
     expect((await handleOf(run).query(statusQuery)).stage).toBe('shipping');
     platformUp = true;
     expect((await finish(run)).outcome.status).toBe('completed');
@@ -422,11 +601,19 @@ describe('cancelPurchase', () => {
   it('refused when it arrives with the start (stage "started")', async () => {
     const run = script({}, {});
     const start = new WithStartWorkflowOperation(purchaseProduct, {
-      taskQueue: TASK_QUEUE, workflowId: run.workflowId, args: [run.input], workflowIdConflictPolicy: 'FAIL',
+      taskQueue: TASK_QUEUE,
+      workflowId: run.workflowId,
+      args: [run.input],
+      workflowIdConflictPolicy: 'FAIL',
     });
-    const update = env.client.workflow.executeUpdateWithStart(cancelPurchaseUpdate, { args: [{ reason: 'changed my mind' }], startWorkflowOperation: start });
+    const update = env.client.workflow.executeUpdateWithStart(cancelPurchaseUpdate, {
+      args: [{ reason: 'changed my mind' }],
+      startWorkflowOperation: start,
+    });
     await expect(update).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(update).rejects.toMatchObject({ cause: { message: expect.stringContaining('stage "started"') as unknown } });
+    await expect(update).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('stage "started"') as unknown },
+    });
     run.handle = await start.workflowHandle();
     expect((await finish(run)).outcome.status).toBe('completed');
   });
@@ -434,6 +621,8 @@ describe('cancelPurchase', () => {
   it('refused once the saga has ended', async () => {
     const run = await startSaga();
     expect((await finish(run)).outcome.status).toBe('completed');
-    await expect(handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: 'too late' }] })).rejects.toThrow();
+    await expect(
+      handleOf(run).executeUpdate(cancelPurchaseUpdate, { args: [{ reason: 'too late' }] }),
+    ).rejects.toThrow();
   });
 });

@@ -25,8 +25,17 @@
  * shape are in workflows/purchase-steps.ts; this saga is the same for both.
  */
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineUpdate, isCancellation, patched, setHandler, TemporalFailure,
-  upsertSearchAttributes, workflowInfo,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  patched,
+  setHandler,
+  TemporalFailure,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { PurchaseContext, ShipmentRef } from '../activities/purchase.js';
 import type { PurchaseStage } from '../src/contracts/purchases.js';
@@ -142,21 +151,32 @@ async function load({ input, steps, progress }: Saga): Promise<PurchaseContext> 
  * 3. Reserve the promo redemption (if any) and the credit for the discounted total, and push
  * their release. The reservation's terms are what the purchase charges.
  */
-async function reserve(saga: Saga, product: ProductFacts, quoted: Pricing): Promise<{ pricing: Pricing; promoCode: string | null }> {
+async function reserve(
+  saga: Saga,
+  product: ProductFacts,
+  quoted: Pricing,
+): Promise<{ pricing: Pricing; promoCode: string | null }> {
   const { input, steps, progress } = saga;
   progress.set({ stage: 'reserving' });
   let reservation: Awaited<ReturnType<PurchaseSteps['reserve']>>;
   try {
     reservation = await steps.reserve({
-      purchaseId: input.purchaseId, customerId: input.customerId, productId: product.id,
-      subtotal: quoted.subtotal, currency: quoted.currency, promoCode: input.promoCode ?? null, workflowId: workflowInfo().workflowId,
+      purchaseId: input.purchaseId,
+      customerId: input.customerId,
+      productId: product.id,
+      subtotal: quoted.subtotal,
+      currency: quoted.currency,
+      promoCode: input.promoCode ?? null,
+      workflowId: workflowInfo().workflowId,
     });
   } catch (error) {
     const refusal = refusalOf(error);
     if (refusal) throw new PurchaseRefused(refusal, 'reserve_refused');
     throw error;
   }
-  saga.compensations.push((reason) => steps.releaseReservation({ purchaseId: input.purchaseId, reason }, 'compensating'));
+  saga.compensations.push((reason) =>
+    steps.releaseReservation({ purchaseId: input.purchaseId, reason }, 'compensating'),
+  );
   const pricing = chargedPricing(product, input.quantity, reservation);
   progress.set({ holdId: reservation.holdId, total: pricing.total, currency: pricing.currency });
   return { pricing, promoCode: reservation.promoCode };
@@ -168,8 +188,12 @@ async function shipOrVerify(saga: Saga, context: PurchaseContext): Promise<Shipm
   progress.set({ stage: 'shipping' });
   saga.shipmentRequested = true;
   const request = {
-    purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
-    quantity: input.quantity, address: context.customer.address, requestId: input.requestId,
+    purchaseId: input.purchaseId,
+    customerId: input.customerId,
+    productId: input.productId,
+    quantity: input.quantity,
+    address: context.customer.address,
+    requestId: input.requestId,
   };
   let shipment: ShipmentRef;
   try {
@@ -178,9 +202,14 @@ async function shipOrVerify(saga: Saga, context: PurchaseContext): Promise<Shipm
     progress.set({ lastError: describe(error) });
     const failure = applicationFailureOf(error);
     if (failure?.type === 'shipment_rejected') {
-      throw new PurchaseRefused({
-        code: 'shipment_failed', detail: `The platform refused the shipment: ${failure.message}`, extensions: extensionsOf(failure),
-      }, 'shipment_rejected');
+      throw new PurchaseRefused(
+        {
+          code: 'shipment_failed',
+          detail: `The platform refused the shipment: ${failure.message}`,
+          extensions: extensionsOf(failure),
+        },
+        'shipment_rejected',
+      );
     }
     shipment = await verifyShipment(saga, error);
   }
@@ -194,7 +223,9 @@ async function verifyShipment({ input, steps, progress }: Saga, shipError: unkno
   let found: ShipmentRef | null = null;
   let verified = true;
   try {
-    found = await progress.verifyingScope.run(() => steps.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId }));
+    found = await progress.verifyingScope.run(() =>
+      steps.findShipment({ purchaseId: input.purchaseId, requestId: input.requestId }),
+    );
   } catch (error) {
     if (!progress.cancelRequest || !isCancellation(error)) throw error;
     verified = false;
@@ -202,44 +233,59 @@ async function verifyShipment({ input, steps, progress }: Saga, shipError: unkno
   if (found) return found;
   const cancelled = progress.cancelRequest;
   if (cancelled) {
-    throw new PurchaseRefused({
-      code: 'purchase_cancelled',
-      detail: `Cancelled by ${cancelled.actor ?? 'an operator'} while waiting on the platform: ${cancelled.reason}`
-        + (verified ? '' : ' (the platform did not answer the shipment look-up either)'),
-      extensions: { reason: cancelled.reason, shipmentVerified: verified },
-    }, 'purchase_cancelled');
+    throw new PurchaseRefused(
+      {
+        code: 'purchase_cancelled',
+        detail:
+          `Cancelled by ${cancelled.actor ?? 'an operator'} while waiting on the platform: ${cancelled.reason}` +
+          (verified ? '' : ' (the platform did not answer the shipment look-up either)'),
+        extensions: { reason: cancelled.reason, shipmentVerified: verified },
+      },
+      'purchase_cancelled',
+    );
   }
-  throw new PurchaseRefused({
-    code: 'shipment_failed',
-    detail: `CreateShipment did not succeed within the ${Math.round(input.shipmentBudgetMs / 1000)} s retry budget: ${describe(shipError)}`,
-    extensions: { platformReason: describe(shipError) },
-  }, 'shipment_failed');
+  throw new PurchaseRefused(
+    {
+      code: 'shipment_failed',
+      detail: `CreateShipment did not succeed within the ${Math.round(input.shipmentBudgetMs / 1000)} s retry budget: ${describe(shipError)}`,
+      extensions: { platformReason: describe(shipError) },
+    },
+    'shipment_failed',
+  );
 }
 
 /** 5. Commit: capture the hold, append the purchase entry, insert the purchase. Retried until done. */
-async function commit({ input, steps, progress }: Saga, context: PurchaseContext, pricing: Pricing, promoCode: string | null, shipment: ShipmentRef): Promise<void> {
+async function commit(
+  { input, steps, progress }: Saga,
+  context: PurchaseContext,
+  pricing: Pricing,
+  promoCode: string | null,
+  shipment: ShipmentRef,
+): Promise<void> {
   progress.set({ stage: 'committing' });
-  await CancellationScope.nonCancellable(() => steps.commit({
-    purchaseId: input.purchaseId,
-    customerId: input.customerId,
-    productId: context.product.id,
-    productName: context.product.name,
-    quantity: pricing.quantity,
-    unitPrice: pricing.unitPrice,
-    subtotal: pricing.subtotal,
-    discount: pricing.discount,
-    total: pricing.total,
-    currency: pricing.currency,
-    promoCode,
-    shipmentId: shipment.id,
-    shipmentStatus: shipment.status,
-    // Where the platform ships it: the same as the address read, unless a re-executed step
-    // read a newer one after the shipment was created (histories before v2 have no address).
-    address: shipment.address ?? context.customer.address,
-    workflowId: workflowInfo().workflowId,
-    actor: input.actor,
-    requestId: input.requestId,
-  }));
+  await CancellationScope.nonCancellable(() =>
+    steps.commit({
+      purchaseId: input.purchaseId,
+      customerId: input.customerId,
+      productId: context.product.id,
+      productName: context.product.name,
+      quantity: pricing.quantity,
+      unitPrice: pricing.unitPrice,
+      subtotal: pricing.subtotal,
+      discount: pricing.discount,
+      total: pricing.total,
+      currency: pricing.currency,
+      promoCode,
+      shipmentId: shipment.id,
+      shipmentStatus: shipment.status,
+      // Where the platform ships it: the same as the address read, unless a re-executed step
+      // read a newer one after the shipment was created (histories before v2 have no address).
+      address: shipment.address ?? context.customer.address,
+      workflowId: workflowInfo().workflowId,
+      actor: input.actor,
+      requestId: input.requestId,
+    }),
+  );
 }
 
 /**
@@ -252,17 +298,23 @@ async function commit({ input, steps, progress }: Saga, context: PurchaseContext
 function asRefusal(saga: Saga, error: unknown): PurchaseRefused {
   if (error instanceof PurchaseRefused) return error;
   if (!(error instanceof TemporalFailure) && !saga.shipmentRequested) {
-    return new PurchaseRefused({
-      code: 'internal_error',
-      detail: `The purchase saga failed before requesting a shipment: ${describe(error)}`,
-      extensions: {},
-    }, 'saga_error');
+    return new PurchaseRefused(
+      {
+        code: 'internal_error',
+        detail: `The purchase saga failed before requesting a shipment: ${describe(error)}`,
+        extensions: {},
+      },
+      'saga_error',
+    );
   }
   throw error;
 }
 
 /** 6. Compensate (in reverse, never cancelled, errors not swallowed) and record the failure the caller gets. */
-async function fail({ input, steps, progress, compensations }: Saga, refused: PurchaseRefused): Promise<PurchaseOutcome> {
+async function fail(
+  { input, steps, progress, compensations }: Saga,
+  refused: PurchaseRefused,
+): Promise<PurchaseOutcome> {
   const { refusal, releaseReason } = refused;
   const error = problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined);
   await CancellationScope.nonCancellable(async () => {
@@ -291,7 +343,11 @@ async function runInReverse(compensations: readonly Compensation[], reason: stri
   }
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) {
-    throw ApplicationFailure.create({ type: 'compensation_failed', message: failures.map(describe).join('; '), nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'compensation_failed',
+      message: failures.map(describe).join('; '),
+      nonRetryable: true,
+    });
   }
 }
 
@@ -309,23 +365,38 @@ class PurchaseProgress {
   readonly shippingScope = new CancellationScope();
   readonly verifyingScope = new CancellationScope();
 
-  constructor(input: PurchaseInput, private readonly stageWrites: 'every_stage' | 'where_operators_search') {
+  constructor(
+    input: PurchaseInput,
+    private readonly stageWrites: 'every_stage' | 'where_operators_search',
+  ) {
     this.current = {
-      purchaseId: input.purchaseId, stage: 'started', customerId: input.customerId, productId: input.productId,
-      total: null, currency: null, holdId: null, shipmentId: null, lastError: null, outcome: 'pending',
+      purchaseId: input.purchaseId,
+      stage: 'started',
+      customerId: input.customerId,
+      productId: input.productId,
+      total: null,
+      currency: null,
+      holdId: null,
+      shipmentId: null,
+      lastError: null,
+      outcome: 'pending',
     };
     setHandler(statusQuery, () => this.current);
-    setHandler(cancelPurchaseUpdate, async (request) => {
-      this.cancelRequest ??= request;
-      (this.current.stage === 'shipping' ? this.shippingScope : this.verifyingScope).cancel();
-      await condition(() => this.current.outcome !== 'pending', '30 seconds');
-      return this.current;
-    }, {
-      validator: (request: CancelPurchaseRequest): void => {
-        const refusal = cancelRefusal(this.current.stage, request);
-        if (refusal) throw new Error(refusal);
+    setHandler(
+      cancelPurchaseUpdate,
+      async (request) => {
+        this.cancelRequest ??= request;
+        (this.current.stage === 'shipping' ? this.shippingScope : this.verifyingScope).cancel();
+        await condition(() => this.current.outcome !== 'pending', '30 seconds');
+        return this.current;
       },
-    });
+      {
+        validator: (request: CancelPurchaseRequest): void => {
+          const refusal = cancelRefusal(this.current.stage, request);
+          if (refusal) throw new Error(refusal);
+        },
+      },
+    );
   }
 
   get stage(): PurchaseStage {
@@ -339,7 +410,8 @@ class PurchaseProgress {
    */
   set(patch: Partial<PurchaseStatus>, outcome?: string): void {
     this.current = { ...this.current, ...patch };
-    if (patch.stage && (this.stageWrites === 'every_stage' || VISIBLE_STAGES.has(patch.stage))) this.writeStage(patch.stage, outcome);
+    if (patch.stage && (this.stageWrites === 'every_stage' || VISIBLE_STAGES.has(patch.stage)))
+      this.writeStage(patch.stage, outcome);
   }
 
   /** A step keeps failing and is retried: show its stage to operators, with the error. */
@@ -349,8 +421,13 @@ class PurchaseProgress {
   }
 
   private writeStage(stage: PurchaseStage, outcome?: string): void {
-    upsertSearchAttributes(outcome === undefined
-      ? [{ key: PurchaseStageKey, value: stage }]
-      : [{ key: PurchaseStageKey, value: stage }, { key: PurchaseOutcomeKey, value: outcome }]);
+    upsertSearchAttributes(
+      outcome === undefined
+        ? [{ key: PurchaseStageKey, value: stage }]
+        : [
+            { key: PurchaseStageKey, value: stage },
+            { key: PurchaseOutcomeKey, value: outcome },
+          ],
+    );
   }
 }

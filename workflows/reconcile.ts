@@ -7,9 +7,7 @@
  * so the history stays small and a retried batch records once. Long runs continue as new
  * (same run row, found again by the first execution's run id).
  */
-import {
-  CancellationScope, continueAsNew, proxyActivities, workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ReconciliationSummary } from '../activities/reconcile.js';
 import { describe } from './failures.js';
@@ -63,7 +61,9 @@ export async function reconcileLedger(input: ReconcileInput = { trigger: 'schedu
       if (batch.done) break;
     }
   } catch (error) {
-    await CancellationScope.nonCancellable(() => bookkeeping.finishReconciliation({ runId, status: 'failed', error: describe(error) }));
+    await CancellationScope.nonCancellable(() =>
+      bookkeeping.finishReconciliation({ runId, status: 'failed', error: describe(error) }),
+    );
     throw error;
   }
   if (more) return continueAsNew<typeof reconcileLedger>({ ...input, runId });

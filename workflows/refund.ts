@@ -47,6 +47,10 @@ export async function refundPurchase(input: RefundInput): Promise<RefundOutcome>
   } catch (error) {
     const refusal = refusalOf(error);
     if (!refusal) throw error;
-    return { status: 'failed', refundId: input.refundId, error: problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined) };
+    return {
+      status: 'failed',
+      refundId: input.refundId,
+      error: problemBody(refusal.code, refusal.detail, refusal.extensions, input.requestId ?? undefined),
+    };
   }
 }

@@ -20,7 +20,13 @@ export const PurchaseOutcomeKey = defineSearchAttributeKey('PurchaseOutcome', Se
 export const ApprovalStatusKey = defineSearchAttributeKey('ApprovalStatus', SearchAttributeType.KEYWORD);
 
 /** Every custom key, for servers that take them as a list (the SDK's test servers). */
-export const SEARCH_ATTRIBUTE_KEYS = [CustomerIdKey, ProductIdKey, PurchaseStageKey, PurchaseOutcomeKey, ApprovalStatusKey] as const;
+export const SEARCH_ATTRIBUTE_KEYS = [
+  CustomerIdKey,
+  ProductIdKey,
+  PurchaseStageKey,
+  PurchaseOutcomeKey,
+  ApprovalStatusKey,
+] as const;
 
 /** Name → Temporal type, in the form `temporal server start-dev --search-attribute` takes. */
 export const SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Text' | 'Int' | 'Datetime'>> = {

@@ -51,7 +51,11 @@ const { db } = database;
 
 function lookupError(error: unknown, code: 'customer_not_found' | 'product_not_found', id: string): Error {
   if (error instanceof PlatformError) {
-    if (error.kind === 'not_found') return new DomainError(code, `The platform knows no ${code === 'customer_not_found' ? 'customer' : 'product'} "${id}".`);
+    if (error.kind === 'not_found')
+      return new DomainError(
+        code,
+        `The platform knows no ${code === 'customer_not_found' ? 'customer' : 'product'} "${id}".`,
+      );
     return new DomainError('platform_unavailable', `The platform did not answer: ${error.message}`);
   }
   return error instanceof Error ? error : new Error(String(error));
@@ -64,7 +68,15 @@ app.use(requestIdMiddleware);
 app.use((req, res, next) => {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
-    logger.info({ method: req.method, path: req.path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    logger.info(
+      {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'request',
+    );
   });
   next();
 });
@@ -84,10 +96,20 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
 
   // 1. Load and validate, outside the transaction (no connection held while the platform answers).
   const [customer, product] = await Promise.all([
-    platform.getCustomer(body.customerId).catch((error: unknown) => { throw lookupError(error, 'customer_not_found', body.customerId); }),
-    platform.getProduct(body.productId).catch((error: unknown) => { throw lookupError(error, 'product_not_found', body.productId); }),
+    platform.getCustomer(body.customerId).catch((error: unknown) => {
+      throw lookupError(error, 'customer_not_found', body.customerId);
+    }),
+    platform.getProduct(body.productId).catch((error: unknown) => {
+      throw lookupError(error, 'product_not_found', body.productId);
+    }),
   ]);
-  const facts = { id: product.id, name: product.name, unitPrice: product.price.amount, currency: product.price.currency, active: product.active };
+  const facts = {
+    id: product.id,
+    name: product.name,
+    unitPrice: product.price.amount,
+    currency: product.price.currency,
+    active: product.active,
+  };
   const refusal = checkPurchasable(facts, body.quantity, body.expectedUnitPrice);
   if (refusal) throw new DomainError(refusal.code, refusal.detail, refusal.extensions);
   const pricing = priceOf(facts, body.quantity);
@@ -104,16 +126,31 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
       if (!claim.claimed) {
         assertSameRequest(claim.row, scope);
         const stored = storedAnswer(claim.row);
-        if (!stored) throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+        if (!stored)
+          throw new DomainError(
+            'idempotency_key_in_use',
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+          );
         return { stored, replayed: true };
       }
       await insertAttempt(tx, {
-        id: purchaseId, customerId: body.customerId, productId: body.productId, quantity: body.quantity,
-        promoCode: body.promoCode ?? null, workflowId, actor: caller.name, requestId,
+        id: purchaseId,
+        customerId: body.customerId,
+        productId: body.productId,
+        quantity: body.quantity,
+        promoCode: body.promoCode ?? null,
+        workflowId,
+        actor: caller.name,
+        requestId,
       });
       const reservation = await reserveCredit(tx, {
-        purchaseId, customerId: body.customerId, productId: facts.id, subtotal: pricing.subtotal, currency: pricing.currency,
-        promoCode: body.promoCode ?? null, workflowId,
+        purchaseId,
+        customerId: body.customerId,
+        productId: facts.id,
+        subtotal: pricing.subtotal,
+        currency: pricing.currency,
+        promoCode: body.promoCode ?? null,
+        workflowId,
       });
       const priced = priceOf(facts, body.quantity, reservation.discount);
       let shipment;
@@ -122,17 +159,39 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
           customerId: body.customerId,
           productId: body.productId,
           quantity: body.quantity,
-          address: { line1: address.line1, ...(address.line2 ? { line2: address.line2 } : {}), city: address.city, postalCode: address.postalCode, country: address.country },
+          address: {
+            line1: address.line1,
+            ...(address.line2 ? { line2: address.line2 } : {}),
+            city: address.city,
+            postalCode: address.postalCode,
+            country: address.country,
+          },
         });
       } catch (error) {
-        throw new DomainError('shipment_failed', `The platform did not create the shipment: ${error instanceof Error ? error.message : String(error)}`);
+        throw new DomainError(
+          'shipment_failed',
+          `The platform did not create the shipment: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       shipmentId = shipment.id;
       const purchase = await commitPurchase(tx, {
-        purchaseId, customerId: body.customerId, productId: facts.id, productName: facts.name,
-        quantity: priced.quantity, unitPrice: priced.unitPrice, subtotal: priced.subtotal, discount: priced.discount,
-        total: priced.total, currency: priced.currency, promoCode: reservation.promoCode, shipmentId: shipment.id, shipmentStatus: shipment.status,
-        address, workflowId, actor: caller.name, requestId,
+        purchaseId,
+        customerId: body.customerId,
+        productId: facts.id,
+        productName: facts.name,
+        quantity: priced.quantity,
+        unitPrice: priced.unitPrice,
+        subtotal: priced.subtotal,
+        discount: priced.discount,
+        total: priced.total,
+        currency: priced.currency,
+        promoCode: reservation.promoCode,
+        shipmentId: shipment.id,
+        shipmentStatus: shipment.status,
+        address,
+        workflowId,
+        actor: caller.name,
+        requestId,
       });
       const stored: Answer = { status: 201, body: toPurchase(purchase) };
       await storeResponse(tx, scope.scope, scope.key, stored.status, stored.body);
@@ -143,12 +202,16 @@ v1.post('/purchases', requireRole('storefront'), async (req: Request, res: Respo
     const created: string | null = shipmentId;
     if (created) {
       await platform.cancelShipment(created).catch((cancelError: unknown) => {
-        logger.error({ err: cancelError, purchaseId, shipmentId: created }, 'compensation failed: shipment left without a purchase');
+        logger.error(
+          { err: cancelError, purchaseId, shipmentId: created },
+          'compensation failed: shipment left without a purchase',
+        );
       });
     }
     throw error;
   }
-  const location = outcome.stored.status === 201 ? `/v1/purchases/${(outcome.stored.body as { id: string }).id}` : undefined;
+  const location =
+    outcome.stored.status === 201 ? `/v1/purchases/${(outcome.stored.body as { id: string }).id}` : undefined;
   sendAnswer(res, { ...outcome.stored, replayed: outcome.replayed, ...(location ? { location } : {}) });
 });
 app.use('/v1', v1);
@@ -167,7 +230,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     server.closeAllConnections();
     server.close(() => {
-      database.close().then(() => process.exit(0), () => process.exit(1));
+      database.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     });
   });
 }

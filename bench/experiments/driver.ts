@@ -24,7 +24,8 @@ import type { VariantInput } from './variants.js';
 
 export interface Case {
   readonly label: string;
-  readonly workflow: 'purchaseProduct' | 'variantActivities' | 'variantNoUpserts' | 'variantLocalDb' | 'variantAllLocal';
+  readonly workflow:
+    'purchaseProduct' | 'variantActivities' | 'variantNoUpserts' | 'variantLocalDb' | 'variantAllLocal';
   readonly count: number;
   readonly concurrency: number;
   readonly eager: boolean;
@@ -59,8 +60,15 @@ const worker = await Worker.create({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   activities: createActivities({
-    config, database, logger,
-    platform: (requestId?: string) => createPlatformClient({ baseUrl: platformUrl, timeoutMs: config.platform.timeoutMs, ...(requestId ? { requestId } : {}) }),
+    config,
+    database,
+    logger,
+    platform: (requestId?: string) =>
+      createPlatformClient({
+        baseUrl: platformUrl,
+        timeoutMs: config.platform.timeoutMs,
+        ...(requestId ? { requestId } : {}),
+      }),
   }),
   workflowsPath: path.join(REPO_ROOT, 'bench', 'experiments', 'variants.ts'),
   ...workerOptions,
@@ -69,7 +77,9 @@ const client = new Client({ connection, namespace: config.temporal.namespace });
 const stamp = Date.now().toString(36);
 
 async function pgPids(): Promise<number[]> {
-  return (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`).map((r) => r.pid);
+  return (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`).map(
+    (r) => r.pid,
+  );
 }
 
 function selfMs(): number {
@@ -84,12 +94,28 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
   const one = async (i: number): Promise<void> => {
     const purchaseId = `pur_x${stamp}${seq}x${i}`;
     const workflowId = `purchase-${purchaseId}`;
-    const args: [PurchaseInput] | [VariantInput] = c.workflow === 'purchaseProduct'
-      ? [{ purchaseId, customerId: customer, productId: 'prod_cable', quantity: 1, actor: 'bench', requestId: null, shipmentBudgetMs: 60_000 }]
-      : [{ purchaseId, customerId: customer, productId: 'prod_cable', quantity: 1, actor: 'bench' }];
+    const args: [PurchaseInput] | [VariantInput] =
+      c.workflow === 'purchaseProduct'
+        ? [
+            {
+              purchaseId,
+              customerId: customer,
+              productId: 'prod_cable',
+              quantity: 1,
+              actor: 'bench',
+              requestId: null,
+              shipmentBudgetMs: 60_000,
+            },
+          ]
+        : [{ purchaseId, customerId: customer, productId: 'prod_cable', quantity: 1, actor: 'bench' }];
     const started = performance.now();
     try {
-      const handle = await client.workflow.start(c.workflow, { taskQueue: config.temporal.taskQueue, workflowId, args, requestEagerStart: c.eager });
+      const handle = await client.workflow.start(c.workflow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args,
+        requestEagerStart: c.eager,
+      });
       if (handle.eagerlyStarted) eagerlyStarted++;
       await handle.result();
       samples.push(performance.now() - started);
@@ -102,11 +128,17 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
   const before = { self: selfMs(), temporal: snapshot([temporalPid]), pg: snapshot(pids) };
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: c.concurrency }, async () => {
-    while (next < c.count) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: c.concurrency }, async () => {
+      while (next < c.count) await one(next++);
+    }),
+  );
   const wall = performance.now() - t0;
-  const after = { self: selfMs(), temporal: snapshot([temporalPid]), pg: snapshot([...new Set([...pids, ...(await pgPids())])]) };
+  const after = {
+    self: selfMs(),
+    temporal: snapshot([temporalPid]),
+    pg: snapshot([...new Set([...pids, ...(await pgPids())])]),
+  };
   const n = Math.max(1, c.count);
   return {
     label: c.label,
@@ -133,7 +165,9 @@ await worker.runUntil(async () => {
   for (const [i, c] of cases.entries()) {
     const r = await runCase(c, i + 1);
     results.push(r);
-    process.stdout.write(`${r.label}: ${r.latencyMs.p50.toFixed(1)} ms p50, ${r.perSec.toFixed(1)}/s, CPU/wf worker ${r.cpuMs.workerAndClient.toFixed(1)} temporal ${r.cpuMs.temporal.toFixed(1)} pg ${r.cpuMs.postgres.toFixed(1)} ms${r.failed ? `, ${r.failed} failed` : ''}\n`);
+    process.stdout.write(
+      `${r.label}: ${r.latencyMs.p50.toFixed(1)} ms p50, ${r.perSec.toFixed(1)}/s, CPU/wf worker ${r.cpuMs.workerAndClient.toFixed(1)} temporal ${r.cpuMs.temporal.toFixed(1)} pg ${r.cpuMs.postgres.toFixed(1)} ms${r.failed ? `, ${r.failed} failed` : ''}\n`,
+    );
   }
 });
 writeFileSync(outFile, JSON.stringify(results));

@@ -37,10 +37,19 @@ try {
   const seeded = await seedLedger(seedSql, entries);
   await seedSql.end();
   console.log(`seeded ${entries} entries in ${seeded.ms} ms`);
-  const config = loadConfig({ NODE_ENV: 'test', API_TOKENS: 'fin:admin:exportmem_admin_token', DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    API_TOKENS: 'fin:admin:exportmem_admin_token',
+    DATABASE_URL: url.toString(),
+    LOG_LEVEL: 'warn',
+  });
   const app = createApp({
-    config, database, logger: createLogger('warn', 'export-memory'),
-    platform: () => ({}) as PlatformClient, temporal: {} as Client, temporalUiUrl: null,
+    config,
+    database,
+    logger: createLogger('warn', 'export-memory'),
+    platform: () => ({}) as PlatformClient,
+    temporal: {} as Client,
+    temporalUiUrl: null,
   });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -54,9 +63,16 @@ try {
   const sampler = setInterval(() => {
     gc();
     const m = process.memoryUsage();
-    samples.push({ at: Math.round((performance.now() - started) / 100) / 10, lines, heapMiB: mib(m.heapUsed), rssMiB: mib(m.rss) });
+    samples.push({
+      at: Math.round((performance.now() - started) / 100) / 10,
+      lines,
+      heapMiB: mib(m.heapUsed),
+      rssMiB: mib(m.rss),
+    });
   }, 2000);
-  const res = await fetch(`http://127.0.0.1:${port}/v1/ledger/entries/export`, { headers: { authorization: 'Bearer exportmem_admin_token' } });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/ledger/entries/export`, {
+    headers: { authorization: 'Bearer exportmem_admin_token' },
+  });
   let bytes = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     bytes += chunk.byteLength;
@@ -64,7 +80,9 @@ try {
   }
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`exported ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s (${Math.round(lines / seconds)} lines/s)`);
+  console.log(
+    `exported ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s (${Math.round(lines / seconds)} lines/s)`,
+  );
   console.log(`before: heap ${mib(baseline.heapUsed)} MiB, rss ${mib(baseline.rss)} MiB`);
   console.log('t (s) | lines | live heap after GC (MiB) | rss (MiB)');
   for (const s of samples) console.log(`${s.at} | ${s.lines} | ${s.heapMiB} | ${s.rssMiB}`);

@@ -39,19 +39,34 @@ const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 const SEQ = 20;
 const CONC = 60;
 const CASES: Case[] = [
-  ...(['purchaseProduct', 'variantActivities', 'variantNoUpserts', 'variantLocalDb', 'variantAllLocal'] as const).flatMap((workflow) => [
+  ...(
+    ['purchaseProduct', 'variantActivities', 'variantNoUpserts', 'variantLocalDb', 'variantAllLocal'] as const
+  ).flatMap((workflow) => [
     { label: `${workflow}, sequential`, workflow, count: SEQ, concurrency: 1, eager: false },
     { label: `${workflow}, 8 concurrent`, workflow, count: CONC, concurrency: 8, eager: false },
   ]),
-  { label: 'purchaseProduct, sequential, eager start', workflow: 'purchaseProduct', count: SEQ, concurrency: 1, eager: true },
-  { label: 'variantAllLocal, sequential, eager start', workflow: 'variantAllLocal', count: SEQ, concurrency: 1, eager: true },
+  {
+    label: 'purchaseProduct, sequential, eager start',
+    workflow: 'purchaseProduct',
+    count: SEQ,
+    concurrency: 1,
+    eager: true,
+  },
+  {
+    label: 'variantAllLocal, sequential, eager start',
+    workflow: 'variantAllLocal',
+    count: SEQ,
+    concurrency: 1,
+    eager: true,
+  },
 ];
 
 const selected = CASES.filter((c) => !values.only || c.label.includes(values.only));
 
 const stops: (() => Promise<void>)[] = [];
 async function teardown(): Promise<void> {
-  for (const stop of stops.reverse()) await stop().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
+  for (const stop of stops.reverse())
+    await stop().catch((error: unknown) => process.stderr.write(`teardown: ${String(error)}\n`));
   stops.length = 0;
 }
 process.once('SIGINT', () => void teardown().finally(() => process.exit(130)));
@@ -71,7 +86,11 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'temporal-cost-'));
   stops.push(() => Promise.resolve(rmSync(tmp, { recursive: true, force: true })));
   const port = await freePort();
-  const dev = await startDevServer({ port, headless: true, ...(values.memory ? {} : { dbFile: path.join(tmp, 'temporal.db') }) });
+  const dev = await startDevServer({
+    port,
+    headless: true,
+    ...(values.memory ? {} : { dbFile: path.join(tmp, 'temporal.db') }),
+  });
   stops.push(() => dev.stop());
   const temporalPid = findDescendant(process.pid, ['start-dev', String(port)]) ?? 0;
 
@@ -83,41 +102,62 @@ async function main(): Promise<void> {
     await admin.end({ timeout: 5 });
   });
   const dbUrl = withDb(dbName);
-  const migrate = startNode('migrate', [path.join('src', 'main.ts'), 'migrate'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' }, tmp);
+  const migrate = startNode(
+    'migrate',
+    [path.join('src', 'main.ts'), 'migrate'],
+    { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' },
+    tmp,
+  );
   if ((await waitForExit(migrate, 120_000)) !== 0) throw new Error(`migrate failed\n${migrate.tail()}`);
   const sql = postgres(dbUrl, { max: 1, onnotice: () => undefined });
   stops.push(() => sql.end({ timeout: 5 }));
   await seedPurchasers(sql, [HOT_CUSTOMER]);
 
   const platformPort = await freePort();
-  const platform = startNode('platform-mock', [path.join('platform-mock', 'src', 'main.ts')], { PLATFORM_PORT: String(platformPort) }, tmp);
+  const platform = startNode(
+    'platform-mock',
+    [path.join('platform-mock', 'src', 'main.ts')],
+    { PLATFORM_PORT: String(platformPort) },
+    tmp,
+  );
   stops.push(() => platform.stop());
   const platformUrl = `http://127.0.0.1:${platformPort}`;
   await waitForHttp(`${platformUrl}/health`, 60_000, platform);
   const created = await fetch(`${platformUrl}/customers`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: HOT_CUSTOMER, name: 'Bench Hot', email: 'hot@bench.example', address: { line1: '1 Bench Street', city: 'Testville', postalCode: '12345', country: 'US' } }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: HOT_CUSTOMER,
+      name: 'Bench Hot',
+      email: 'hot@bench.example',
+      address: { line1: '1 Bench Street', city: 'Testville', postalCode: '12345', country: 'US' },
+    }),
   });
   if (created.status !== 201) throw new Error(`platform-mock: ${created.status}`);
 
   const outFile = path.join(tmp, 'driver.json');
   const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  const driver: Service = startNode('driver', [...profileArgs, path.join('bench', 'experiments', 'driver.ts')], {
-    NODE_ENV: 'production',
-    DATABASE_URL: dbUrl,
-    DATABASE_POOL_MAX: '10',
-    TEMPORAL_ADDRESS: dev.address,
-    TEMPORAL_TASK_QUEUE: 'bench-variants',
-    PLATFORM_API_URL: platformUrl,
-    API_TOKENS: `bench:storefront:bench_${randomBytes(12).toString('hex')}`,
-    LOG_LEVEL: 'warn',
-    RECONCILE_INTERVAL_MS: '0',
-    BENCH_CASES: JSON.stringify(selected),
-    BENCH_OUT: outFile,
-    BENCH_TEMPORAL_PID: String(temporalPid),
-    BENCH_WORKER_OPTIONS: JSON.stringify(workerOptions),
-    BENCH_CUSTOMER: HOT_CUSTOMER,
-  }, tmp);
+  const driver: Service = startNode(
+    'driver',
+    [...profileArgs, path.join('bench', 'experiments', 'driver.ts')],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: dbUrl,
+      DATABASE_POOL_MAX: '10',
+      TEMPORAL_ADDRESS: dev.address,
+      TEMPORAL_TASK_QUEUE: 'bench-variants',
+      PLATFORM_API_URL: platformUrl,
+      API_TOKENS: `bench:storefront:bench_${randomBytes(12).toString('hex')}`,
+      LOG_LEVEL: 'warn',
+      RECONCILE_INTERVAL_MS: '0',
+      BENCH_CASES: JSON.stringify(selected),
+      BENCH_OUT: outFile,
+      BENCH_TEMPORAL_PID: String(temporalPid),
+      BENCH_WORKER_OPTIONS: JSON.stringify(workerOptions),
+      BENCH_CUSTOMER: HOT_CUSTOMER,
+    },
+    tmp,
+  );
   stops.push(() => driver.stop());
   driver.child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
   if ((await waitForExit(driver, 12 * 60_000)) !== 0) throw new Error(`driver failed\n${driver.tail()}`);
@@ -134,19 +174,35 @@ async function main(): Promise<void> {
     '',
     '| case | p50 ms | p95 ms | workflows/s | CPU worker+client | CPU Temporal | CPU Postgres | failed | eagerly started |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...results.map((r) => `| ${r.label} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p95)} | ${fmt(r.perSec)} | ${fmt(r.cpuMs.workerAndClient)} | ${fmt(r.cpuMs.temporal)} | ${fmt(r.cpuMs.postgres)} | ${r.failed} | ${r.eagerlyStarted} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${fmt(r.latencyMs.p50)} | ${fmt(r.latencyMs.p95)} | ${fmt(r.perSec)} | ${fmt(r.cpuMs.workerAndClient)} | ${fmt(r.cpuMs.temporal)} | ${fmt(r.cpuMs.postgres)} | ${r.failed} | ${r.eagerlyStarted} |`,
+    ),
     '',
   ];
-  const stampName = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stampName = started
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const base = path.join(REPO_ROOT, 'bench', 'results', `${stampName}-temporal-cost${values.memory ? '-memory' : ''}`);
   mkdirSync(path.dirname(base), { recursive: true });
-  writeFileSync(`${base}.json`, `${JSON.stringify({ startedAt: started.toISOString(), memory: values.memory, workerOptions, results }, null, 2)}\n`);
+  writeFileSync(
+    `${base}.json`,
+    `${JSON.stringify({ startedAt: started.toISOString(), memory: values.memory, workerOptions, results }, null, 2)}\n`,
+  );
   writeFileSync(`${base}.md`, lines.join('\n'));
   process.stdout.write(`\n${lines.join('\n')}\nwritten: ${path.relative(REPO_ROOT, base)}.md\n`);
 }
 
-main().then(() => teardown()).then(() => process.exit(0), async (error: unknown) => {
-  process.stderr.write(`temporal-cost failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  await teardown();
-  process.exit(1);
-});
+main()
+  .then(() => teardown())
+  .then(
+    () => process.exit(0),
+    async (error: unknown) => {
+      process.stderr.write(
+        `temporal-cost failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      await teardown();
+      process.exit(1);
+    },
+  );

@@ -32,25 +32,51 @@ async function happyPath(input: VariantInput, load: Steps, db: Steps, ship: Step
     if (upserts) upsertSearchAttributes([{ key: PurchaseStageKey, value }]);
   };
   stage('loading');
-  const context = await load.loadPurchaseContext({ customerId: input.customerId, productId: input.productId, requestId: null });
+  const context = await load.loadPurchaseContext({
+    customerId: input.customerId,
+    productId: input.productId,
+    requestId: null,
+  });
   stage('reserving');
   const pricing = priceOf(context.product, input.quantity);
   const reservation = await db.reserveCredit({
-    purchaseId: input.purchaseId, customerId: input.customerId, productId: context.product.id,
-    subtotal: pricing.subtotal, currency: pricing.currency, promoCode: null, workflowId,
+    purchaseId: input.purchaseId,
+    customerId: input.customerId,
+    productId: context.product.id,
+    subtotal: pricing.subtotal,
+    currency: pricing.currency,
+    promoCode: null,
+    workflowId,
   });
   stage('shipping');
   const shipment = await ship.createShipment({
-    purchaseId: input.purchaseId, customerId: input.customerId, productId: input.productId,
-    quantity: input.quantity, address: context.customer.address, requestId: null,
+    purchaseId: input.purchaseId,
+    customerId: input.customerId,
+    productId: input.productId,
+    quantity: input.quantity,
+    address: context.customer.address,
+    requestId: null,
   });
   stage('committing');
   const priced = priceOf(context.product, input.quantity, reservation.discount);
   await db.commitPurchase({
-    purchaseId: input.purchaseId, customerId: input.customerId, productId: context.product.id, productName: context.product.name,
-    quantity: priced.quantity, unitPrice: priced.unitPrice, subtotal: priced.subtotal, discount: priced.discount, total: priced.total,
-    currency: priced.currency, promoCode: reservation.promoCode, shipmentId: shipment.id, shipmentStatus: shipment.status,
-    address: context.customer.address, workflowId, actor: input.actor, requestId: null,
+    purchaseId: input.purchaseId,
+    customerId: input.customerId,
+    productId: context.product.id,
+    productName: context.product.name,
+    quantity: priced.quantity,
+    unitPrice: priced.unitPrice,
+    subtotal: priced.subtotal,
+    discount: priced.discount,
+    total: priced.total,
+    currency: priced.currency,
+    promoCode: reservation.promoCode,
+    shipmentId: shipment.id,
+    shipmentStatus: shipment.status,
+    address: context.customer.address,
+    workflowId,
+    actor: input.actor,
+    requestId: null,
   });
   stage('completed');
   return input.purchaseId;

@@ -19,7 +19,11 @@ interface Shipment {
   readonly idempotencyKey?: string;
 }
 
-export async function checkInvariants(sql: postgres.Sql, customers: readonly string[], platformUrl: string): Promise<InvariantReport> {
+export async function checkInvariants(
+  sql: postgres.Sql,
+  customers: readonly string[],
+  platformUrl: string,
+): Promise<InvariantReport> {
   const violations: string[] = [];
   const ids = sql.array([...customers]);
   const note = (v: string): void => {
@@ -35,7 +39,8 @@ export async function checkInvariants(sql: postgres.Sql, customers: readonly str
   for (const a of accounts) {
     if (a.balance !== a.entries) note(`I1 ${a.customer_id}: balance ${a.balance} != entries ${a.entries}`);
     if (a.held !== a.holds) note(`I1 ${a.customer_id}: held ${a.held} != pending holds ${a.holds}`);
-    if (Number(a.balance) < 0 || Number(a.held) < 0 || Number(a.balance) < Number(a.held)) note(`I2 ${a.customer_id}: balance ${a.balance}, held ${a.held}`);
+    if (Number(a.balance) < 0 || Number(a.held) < 0 || Number(a.balance) < Number(a.held))
+      note(`I2 ${a.customer_id}: balance ${a.balance}, held ${a.held}`);
   }
   // The chain: versions 1..N without gaps, balance_after the running sum.
   const broken = await sql<{ id: string }[]>`
@@ -48,7 +53,9 @@ export async function checkInvariants(sql: postgres.Sql, customers: readonly str
   for (const b of broken) note(`I1 entry ${b.id} breaks its account's chain`);
 
   // I3: one purchase entry of -total and a captured hold per purchase; one shipment each.
-  const purchases = await sql<{ id: string; total: string; entries: string; entry_sum: string; hold_status: string | null }[]>`
+  const purchases = await sql<
+    { id: string; total: string; entries: string; entry_sum: string; hold_status: string | null }[]
+  >`
     select p.id, p.total,
            (select count(*) from ledger_entries e where e.purchase_id = p.id and e.type = 'purchase') as entries,
            (select coalesce(sum(amount), 0) from ledger_entries e where e.purchase_id = p.id and e.type = 'purchase') as entry_sum,
@@ -60,8 +67,10 @@ export async function checkInvariants(sql: postgres.Sql, customers: readonly str
   for (const s of shipments) byKey.set(s.idempotencyKey ?? '', [...(byKey.get(s.idempotencyKey ?? '') ?? []), s]);
   for (const p of purchases) {
     const expected = Number(p.total) > 0 ? 1 : 0;
-    if (Number(p.entries) !== expected || Number(p.entry_sum) !== -Number(p.total)) note(`I3 purchase ${p.id}: ${p.entries} purchase entries summing ${p.entry_sum} for total ${p.total}`);
-    if (Number(p.total) > 0 && p.hold_status !== 'captured') note(`I3 purchase ${p.id}: hold ${p.hold_status ?? 'missing'}`);
+    if (Number(p.entries) !== expected || Number(p.entry_sum) !== -Number(p.total))
+      note(`I3 purchase ${p.id}: ${p.entries} purchase entries summing ${p.entry_sum} for total ${p.total}`);
+    if (Number(p.total) > 0 && p.hold_status !== 'captured')
+      note(`I3 purchase ${p.id}: hold ${p.hold_status ?? 'missing'}`);
     const found = byKey.get(p.id)?.length ?? 0;
     if (found !== 1) note(`I3 purchase ${p.id}: ${found} shipments`);
   }
@@ -72,14 +81,24 @@ export async function checkInvariants(sql: postgres.Sql, customers: readonly str
            (select status from credit_holds h where h.purchase_id = a.id) as hold_status
     from purchase_attempts a where a.status = 'failed' and a.customer_id = any(${ids}::text[])`;
   for (const f of failed) {
-    if (Number(f.purchases) !== 0 || Number(f.entries) !== 0) note(`I3 failed attempt ${f.id}: ${f.purchases} purchases, ${f.entries} entries`);
-    if (f.hold_status !== null && f.hold_status !== 'released') note(`I3 failed attempt ${f.id}: hold ${f.hold_status}`);
+    if (Number(f.purchases) !== 0 || Number(f.entries) !== 0)
+      note(`I3 failed attempt ${f.id}: ${f.purchases} purchases, ${f.entries} entries`);
+    if (f.hold_status !== null && f.hold_status !== 'released')
+      note(`I3 failed attempt ${f.id}: hold ${f.hold_status}`);
     const liveShipments = (byKey.get(f.id) ?? []).filter((s) => s.status !== 'cancelled').length;
     if (liveShipments > 0) note(`I3 failed attempt ${f.id}: ${liveShipments} live shipments`);
   }
   // I5: every saga ended.
-  const [pending] = await sql<{ n: string }[]>`select count(*) as n from purchase_attempts where status = 'pending' and customer_id = any(${ids}::text[])`;
+  const [pending] = await sql<
+    { n: string }[]
+  >`select count(*) as n from purchase_attempts where status = 'pending' and customer_id = any(${ids}::text[])`;
   if (Number(pending?.n ?? 0) > 0) note(`I5 ${pending?.n} attempts still pending`);
 
-  return { accounts: accounts.length, purchases: purchases.length, failedAttempts: failed.length, shipments: shipments.length, violations };
+  return {
+    accounts: accounts.length,
+    purchases: purchases.length,
+    failedAttempts: failed.length,
+    shipments: shipments.length,
+    violations,
+  };
 }

@@ -84,7 +84,12 @@ export interface StreamFigure {
   readonly rows: number;
   readonly bytes: number;
   /** The API process's resident memory: before, the peak (VmHWM, reset before), after, and samples every 250 ms. */
-  readonly rssMiB: { readonly before: number; readonly peak: number; readonly after: number; readonly samples: readonly number[] };
+  readonly rssMiB: {
+    readonly before: number;
+    readonly peak: number;
+    readonly after: number;
+    readonly samples: readonly number[];
+  };
   readonly foreignCores: number;
 }
 

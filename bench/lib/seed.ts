@@ -48,7 +48,11 @@ export interface SeedTiming {
  * million random insertions into each index. The primary key stays (rows are inserted in its
  * order). Nothing else uses the benchmark's database while it is seeded.
  */
-async function withoutSecondaryIndexes(tx: postgres.TransactionSql, table: string, fn: () => Promise<unknown>): Promise<void> {
+async function withoutSecondaryIndexes(
+  tx: postgres.TransactionSql,
+  table: string,
+  fn: () => Promise<unknown>,
+): Promise<void> {
   const indexes = await tx<{ indexname: string; indexdef: string }[]>`
     select i.indexname, i.indexdef from pg_indexes i
     where i.schemaname = 'public' and i.tablename = ${table}
@@ -78,15 +82,17 @@ async function timed(step: string, rows: number, fn: () => Promise<unknown>): Pr
 
 /** Accounts with one grant each, for the customers the purchase scenarios buy for. */
 export async function seedPurchasers(sql: postgres.Sql, customers: readonly string[]): Promise<SeedTiming> {
-  return timed('purchaser accounts (1 grant each)', customers.length * 2, () => sql.begin(async (tx) => {
-    await tx`
+  return timed('purchaser accounts (1 grant each)', customers.length * 2, () =>
+    sql.begin(async (tx) => {
+      await tx`
       insert into credit_accounts (customer_id, currency, balance, held, version)
       select c, ${CURRENCY}, ${PURCHASER_BALANCE}, 0, 1 from unnest(${tx.array([...customers])}::text[]) as c`;
-    await tx`
+      await tx`
       insert into ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, note, actor, idempotency_key)
       select 'ent_bench_g_' || c, c, 1, 'grant', ${PURCHASER_BALANCE}, ${CURRENCY}, ${PURCHASER_BALANCE}, 'goodwill', 'benchmark seed', 'bench', 'bench:grant:' || c
       from unnest(${tx.array([...customers])}::text[]) as c`;
-  }));
+    }),
+  );
 }
 
 /** Seconds between the ledger account's holds; each is captured 3 s after it is created. */
@@ -104,45 +110,69 @@ export function ledgerEntryMicros(i: number): bigint {
  * history (one hold every 10 s, captured 3 s later) for the balance-at-an-instant queries.
  */
 export async function seedLedger(sql: postgres.Sql, entries: number): Promise<SeedTiming> {
-  return timed(`ledger entries of ${LEDGER_CUSTOMER} with their hash chain, and its holds (COPY; indexes rebuilt after)`, entries, () => sql.begin(async (tx) => {
-    await bulkLoadSettings(tx);
-    await tx`
+  return timed(
+    `ledger entries of ${LEDGER_CUSTOMER} with their hash chain, and its holds (COPY; indexes rebuilt after)`,
+    entries,
+    () =>
+      sql.begin(async (tx) => {
+        await bulkLoadSettings(tx);
+        await tx`
       insert into credit_accounts (customer_id, currency, balance, held, version)
       values (${LEDGER_CUSTOMER}, ${CURRENCY}, ${ledgerBalanceAfter(entries)}, 0, ${entries})`;
-    await withoutSecondaryIndexes(tx, 'ledger_entries', async () => {
-      const copy = await tx`
+        await withoutSecondaryIndexes(tx, 'ledger_entries', async () => {
+          const copy = await tx`
         copy ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, note, actor,
                              approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key, created_at, hash) from stdin`.writable();
-      let previous = GENESIS_HASH;
-      let chunk: string[] = [];
-      const flush = async (): Promise<void> => {
-        if (chunk.length === 0) return;
-        if (!copy.write(chunk.join(''))) await once(copy, 'drain');
-        chunk = [];
-      };
-      for (let i = 1; i <= entries; i += 1) {
-        const deduction = i % 10 === 0;
-        const entry = {
-          id: `ent_bench_l_${String(i).padStart(8, '0')}`, customerId: LEDGER_CUSTOMER, accountVersion: i,
-          type: deduction ? 'deduction' : 'grant', amount: deduction ? -50 : 100, currency: CURRENCY, balanceAfter: ledgerBalanceAfter(i),
-          reason: deduction ? 'correction' : 'goodwill', note: null, actor: 'bench', approvedBy: null, purchaseId: null, refundId: null, workflowId: null,
-          requestId: null, idempotencyKey: `bench:ledger:${i}`, createdAtMicros: ledgerEntryMicros(i),
-        };
-        previous = chainHash(previous, entry);
-        chunk.push(`${entry.id}\t${LEDGER_CUSTOMER}\t${i}\t${entry.type}\t${entry.amount}\t${CURRENCY}\t${entry.balanceAfter}\t${entry.reason}\t\\N\tbench\t\\N\t\\N\t\\N\t\\N\t\\N\t${entry.idempotencyKey}\t${formatMicros(entry.createdAtMicros)}\t${previous}\n`);
-        if (chunk.length >= 5000) await flush();
-      }
-      await flush();
-      copy.end();
-      await finished(copy);
-    });
-    await withoutSecondaryIndexes(tx, 'credit_holds', () => tx`
+          let previous = GENESIS_HASH;
+          let chunk: string[] = [];
+          const flush = async (): Promise<void> => {
+            if (chunk.length === 0) return;
+            if (!copy.write(chunk.join(''))) await once(copy, 'drain');
+            chunk = [];
+          };
+          for (let i = 1; i <= entries; i += 1) {
+            const deduction = i % 10 === 0;
+            const entry = {
+              id: `ent_bench_l_${String(i).padStart(8, '0')}`,
+              customerId: LEDGER_CUSTOMER,
+              accountVersion: i,
+              type: deduction ? 'deduction' : 'grant',
+              amount: deduction ? -50 : 100,
+              currency: CURRENCY,
+              balanceAfter: ledgerBalanceAfter(i),
+              reason: deduction ? 'correction' : 'goodwill',
+              note: null,
+              actor: 'bench',
+              approvedBy: null,
+              purchaseId: null,
+              refundId: null,
+              workflowId: null,
+              requestId: null,
+              idempotencyKey: `bench:ledger:${i}`,
+              createdAtMicros: ledgerEntryMicros(i),
+            };
+            previous = chainHash(previous, entry);
+            chunk.push(
+              `${entry.id}\t${LEDGER_CUSTOMER}\t${i}\t${entry.type}\t${entry.amount}\t${CURRENCY}\t${entry.balanceAfter}\t${entry.reason}\t\\N\tbench\t\\N\t\\N\t\\N\t\\N\t\\N\t${entry.idempotencyKey}\t${formatMicros(entry.createdAtMicros)}\t${previous}\n`,
+            );
+            if (chunk.length >= 5000) await flush();
+          }
+          await flush();
+          copy.end();
+          await finished(copy);
+        });
+        await withoutSecondaryIndexes(
+          tx,
+          'credit_holds',
+          () => tx`
       insert into credit_holds (id, customer_id, purchase_id, workflow_id, amount, currency, status, resolution, created_at, resolved_at, open_since)
       select 'hold_bench_l_' || lpad(i::text, 8, '0'), ${LEDGER_CUSTOMER}, 'pur_bench_l_' || lpad(i::text, 8, '0'), null, 40, ${CURRENCY},
              'captured', 'purchase_committed', t, t + interval '3 seconds', t
       from generate_series(${LEDGER_HOLD_EVERY_SEC}::int, ${entries}::int, ${LEDGER_HOLD_EVERY_SEC}::int) as i,
-           lateral (select timestamptz '2025-01-01T00:00:00Z' + i * interval '1 second' + interval '500 milliseconds' as t) as x`);
-  }));
+           lateral (select timestamptz '2025-01-01T00:00:00Z' + i * interval '1 second' + interval '500 milliseconds' as t) as x`,
+        );
+      }),
+  );
 }
 
 /**
@@ -151,12 +181,16 @@ export async function seedLedger(sql: postgres.Sql, entries: number): Promise<Se
  * (5% refunded, 5% partially refunded, 90% completed).
  */
 export async function seedPurchases(sql: postgres.Sql, count: number): Promise<SeedTiming> {
-  return timed('purchases for listing (indexes rebuilt after)', count, () => sql.begin(async (tx) => {
-    await bulkLoadSettings(tx);
-    await tx`
+  return timed('purchases for listing (indexes rebuilt after)', count, () =>
+    sql.begin(async (tx) => {
+      await bulkLoadSettings(tx);
+      await tx`
       insert into credit_accounts (customer_id, currency)
       select 'cus_bench_l' || lpad(g::text, 4, '0'), ${CURRENCY} from generate_series(0, ${LISTING_CUSTOMERS - 1}::int) as g`;
-    await withoutSecondaryIndexes(tx, 'purchases', () => tx`
+      await withoutSecondaryIndexes(
+        tx,
+        'purchases',
+        () => tx`
       insert into purchases (id, customer_id, product_id, product_name, quantity, unit_price, subtotal, discount, total, currency,
                              status, refunded_amount, shipment_id, shipment_status, shipping_address, workflow_id, actor, created_at, updated_at)
       select 'pur_bench_' || lpad(i::text, 8, '0'),
@@ -171,14 +205,23 @@ export async function seedPurchases(sql: postgres.Sql, count: number): Promise<S
              'purchase-pur_bench_' || lpad(i::text, 8, '0'), 'bench', t, t
       from generate_series(1, ${count}::int) as i,
            lateral (select (array[8999, 2999, 34999, 999])[1 + (i / 3) % 4]::bigint as price, 1 + (i / 7) % 3 as q, (i / 11) % 20 as s,
-                           timestamptz '2025-01-01T00:00:00Z' + i * interval '30 seconds' as t) as x`);
-  }));
+                           timestamptz '2025-01-01T00:00:00Z' + i * interval '30 seconds' as t) as x`,
+      );
+    }),
+  );
 }
 
 /** What autovacuum would have done by the time such tables are read in production. */
 export async function vacuumAnalyze(sql: postgres.Sql): Promise<SeedTiming> {
   return timed('VACUUM ANALYZE', 0, async () => {
-    for (const table of ['credit_accounts', 'ledger_entries', 'purchases', 'credit_holds', 'purchase_attempts', 'idempotency_keys']) {
+    for (const table of [
+      'credit_accounts',
+      'ledger_entries',
+      'purchases',
+      'credit_holds',
+      'purchase_attempts',
+      'idempotency_keys',
+    ]) {
       await sql.unsafe(`vacuum (analyze) ${table}`);
     }
   });

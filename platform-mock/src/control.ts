@@ -34,7 +34,9 @@ export class FaultRegistry {
       operation: spec.operation,
       mode: spec.mode,
       status:
-        spec.mode === 'timeout' ? null : (spec.status ?? (spec.mode === 'error' ? DEFAULT_ERROR_STATUS : DEFAULT_REJECT_STATUS)),
+        spec.mode === 'timeout'
+          ? null
+          : (spec.status ?? (spec.mode === 'error' ? DEFAULT_ERROR_STATUS : DEFAULT_REJECT_STATUS)),
       delayMs: spec.delayMs ?? (spec.mode === 'timeout' ? DEFAULT_TIMEOUT_DELAY_MS : 0),
       remaining: spec.times ?? 1,
     };

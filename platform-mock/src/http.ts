@@ -112,7 +112,10 @@ export function sendJson(
     res.status(304).end();
     return;
   }
-  res.status(options.status ?? 200).type('application/json').send(json);
+  res
+    .status(options.status ?? 200)
+    .type('application/json')
+    .send(json);
 }
 
 /** The current representation's ETag, for `If-Match` on writes. */

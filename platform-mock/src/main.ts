@@ -23,7 +23,9 @@ const latencyMs = intFromEnv('PLATFORM_LATENCY_MS', 0, 600_000);
 const dataFile = process.env.PLATFORM_DATA_FILE?.trim() || undefined;
 
 const mock = await startPlatformMock({ port, host, latencyMs, ...(dataFile !== undefined && { dataFile }) });
-console.log(`platform-mock listening on ${mock.url}${latencyMs > 0 ? ` (latency ${latencyMs} ms)` : ''}${dataFile ? ` (store in ${dataFile})` : ''}`);
+console.log(
+  `platform-mock listening on ${mock.url}${latencyMs > 0 ? ` (latency ${latencyMs} ms)` : ''}${dataFile ? ` (store in ${dataFile})` : ''}`,
+);
 
 async function stop(signal: NodeJS.Signals): Promise<void> {
   try {

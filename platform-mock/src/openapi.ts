@@ -112,7 +112,13 @@ function getOperation(operationId: string, tag: string, what: string, schema: Co
   };
 }
 
-function createOperation(operationId: string, tag: string, what: string, request: ComponentName, schema: ComponentName): JsonObject {
+function createOperation(
+  operationId: string,
+  tag: string,
+  what: string,
+  request: ComponentName,
+  schema: ComponentName,
+): JsonObject {
   return {
     operationId,
     tags: [tag],
@@ -131,7 +137,13 @@ function createOperation(operationId: string, tag: string, what: string, request
   };
 }
 
-function updateOperation(operationId: string, tag: string, what: string, request: ComponentName, schema: ComponentName): JsonObject {
+function updateOperation(
+  operationId: string,
+  tag: string,
+  what: string,
+  request: ComponentName,
+  schema: ComponentName,
+): JsonObject {
   return {
     operationId,
     tags: [tag],
@@ -165,7 +177,7 @@ export function buildOpenApiDocument(): JsonObject {
       version: '1.0.0',
       description: [
         'Customers, Products and Shipments of the e-commerce platform, as served by `platform-mock`,',
-        'the in-memory stand-in for the platform team\'s service.',
+        "the in-memory stand-in for the platform team's service.",
         '',
         '- Bodies are JSON; unknown fields are rejected with 400 `validation_failed`.',
         '- Times are RFC 3339 UTC strings; money is `{ amount, currency }` with `amount` in integer minor units.',
@@ -182,12 +194,7 @@ export function buildOpenApiDocument(): JsonObject {
       ].join('\n'),
     },
     servers: [{ url: 'http://127.0.0.1:4010', description: 'platform-mock, default port' }],
-    tags: [
-      { name: 'Customers' },
-      { name: 'Products' },
-      { name: 'Shipments' },
-      { name: 'Operations' },
-    ],
+    tags: [{ name: 'Customers' }, { name: 'Products' }, { name: 'Shipments' }, { name: 'Operations' }],
     paths: {
       '/health': {
         get: {
@@ -202,7 +209,12 @@ export function buildOpenApiDocument(): JsonObject {
           operationId: 'openapi',
           tags: ['Operations'],
           summary: 'This document',
-          responses: { '200': { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+          responses: {
+            '200': {
+              description: 'The OpenAPI 3.1 document.',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
         },
       },
       '/customers': {
@@ -237,7 +249,11 @@ export function buildOpenApiDocument(): JsonObject {
             },
             param('IfNoneMatch'),
           ],
-          responses: { '200': readOk('Matching shipments.', 'ShipmentList'), '304': notModified, '400': problemRef('BadRequest') },
+          responses: {
+            '200': readOk('Matching shipments.', 'ShipmentList'),
+            '304': notModified,
+            '400': problemRef('BadRequest'),
+          },
         },
         post: {
           operationId: 'createShipment',
@@ -251,7 +267,7 @@ export function buildOpenApiDocument(): JsonObject {
             'An address missing line1, city, postalCode or country, with a blank postalCode, or a country that is not',
             'two upper-case letters is 400 `invalid_address`. Unknown customer or product ids are 422',
             '`unknown_customer` / `unknown_product`. The platform does not check whether the product is active;',
-            'that is the caller\'s business rule.',
+            "that is the caller's business rule.",
           ].join(' '),
           parameters: [param('IdempotencyKey')],
           requestBody: { required: true, content: jsonContent('ShipmentCreate') },
@@ -266,7 +282,9 @@ export function buildOpenApiDocument(): JsonObject {
               headers: { 'Idempotent-Replayed': header('Idempotent-Replayed'), ETag: header('ETag') },
               content: jsonContent('Shipment'),
             },
-            '400': problemResponse('`idempotency_key_required`, `invalid_idempotency_key`, `invalid_address`, `validation_failed` or `invalid_json`.'),
+            '400': problemResponse(
+              '`idempotency_key_required`, `invalid_idempotency_key`, `invalid_address`, `validation_failed` or `invalid_json`.',
+            ),
             '415': problemRef('UnsupportedMediaType'),
             '422': problemResponse('`idempotency_key_reused`, `unknown_customer` or `unknown_product`.'),
           },
@@ -286,7 +304,11 @@ export function buildOpenApiDocument(): JsonObject {
           ].join(' '),
           parameters: [param('Id')],
           responses: {
-            '200': { description: 'The cancelled shipment.', headers: { ETag: header('ETag') }, content: jsonContent('Shipment') },
+            '200': {
+              description: 'The cancelled shipment.',
+              headers: { ETag: header('ETag') },
+              content: jsonContent('Shipment'),
+            },
             '400': problemRef('BadRequest'),
             '404': problemRef('NotFound'),
             '409': problemResponse('`shipment_not_cancellable`: the shipment has already shipped.'),
@@ -305,7 +327,12 @@ export function buildOpenApiDocument(): JsonObject {
           description: 'Case-insensitive substring filter.',
           schema: { type: 'string', maxLength: 200 },
         },
-        Limit: { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        Limit: {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        },
         Cursor: {
           name: 'cursor',
           in: 'query',
@@ -342,10 +369,15 @@ export function buildOpenApiDocument(): JsonObject {
           schema: { type: 'string' },
         },
         Location: { description: 'Path of the created resource.', schema: { type: 'string' } },
-        'Idempotent-Replayed': { description: '`true` when the response replays an earlier creation.', schema: { type: 'string', enum: ['true'] } },
+        'Idempotent-Replayed': {
+          description: '`true` when the response replays an earlier creation.',
+          schema: { type: 'string', enum: ['true'] },
+        },
       },
       responses: {
-        BadRequest: problemResponse('Invalid request: `validation_failed` (with `errors`), `invalid_json`, `invalid_cursor`.'),
+        BadRequest: problemResponse(
+          'Invalid request: `validation_failed` (with `errors`), `invalid_json`, `invalid_cursor`.',
+        ),
         NotFound: problemResponse('`customer_not_found`, `product_not_found` or `shipment_not_found`.'),
         Conflict: problemResponse('`customer_exists` or `product_exists`: the given id is taken.'),
         PreconditionFailed: problemResponse('`precondition_failed`: `If-Match` does not match the current ETag.'),

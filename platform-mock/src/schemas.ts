@@ -11,7 +11,9 @@ const currencies = new Set(Intl.supportedValuesOf('currency'));
 const nonBlank = (max: number): z.ZodString =>
   z.string().min(1, { error: 'must not be empty', abort: true }).max(max).regex(/\S/, 'must not be blank');
 
-export const Timestamp = z.iso.datetime().meta({ description: 'RFC 3339 UTC timestamp with milliseconds.', examples: ['2026-01-01T00:00:00.000Z'] });
+export const Timestamp = z.iso
+  .datetime()
+  .meta({ description: 'RFC 3339 UTC timestamp with milliseconds.', examples: ['2026-01-01T00:00:00.000Z'] });
 
 export const CountryCode = z
   .string()
@@ -24,8 +26,14 @@ export const CurrencyCode = z
   .refine((code) => currencies.has(code), 'must be an ISO 4217 currency code')
   .meta({ description: 'ISO 4217 currency code, upper case.', examples: ['USD'] });
 
-export const CustomerId = z.string().regex(/^cus_[A-Za-z0-9_]{1,64}$/, 'must look like "cus_…"').meta({ examples: ['cus_ada'] });
-export const ProductId = z.string().regex(/^prod_[A-Za-z0-9_]{1,64}$/, 'must look like "prod_…"').meta({ examples: ['prod_keyboard'] });
+export const CustomerId = z
+  .string()
+  .regex(/^cus_[A-Za-z0-9_]{1,64}$/, 'must look like "cus_…"')
+  .meta({ examples: ['cus_ada'] });
+export const ProductId = z
+  .string()
+  .regex(/^prod_[A-Za-z0-9_]{1,64}$/, 'must look like "prod_…"')
+  .meta({ examples: ['prod_keyboard'] });
 
 export const Address = z
   .strictObject({
@@ -81,12 +89,18 @@ export const CustomerUpdate = z
     address: Address.optional().meta({ description: 'Replaces the whole address.' }),
   })
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required')
-  .meta({ description: 'Partial update; every given field replaces the stored one and `updatedAt` advances.', minProperties: 1 });
+  .meta({
+    description: 'Partial update; every given field replaces the stored one and `updatedAt` advances.',
+    minProperties: 1,
+  });
 export type CustomerUpdate = z.infer<typeof CustomerUpdate>;
 
 export const Price = z
   .strictObject({
-    amount: z.int().min(1).meta({ description: 'Integer minor units (cents); never a float.', examples: [8999] }),
+    amount: z
+      .int()
+      .min(1)
+      .meta({ description: 'Integer minor units (cents); never a float.', examples: [8999] }),
     currency: CurrencyCode,
   })
   .meta({ description: 'Unit price in integer minor units of `currency`.' });
@@ -123,7 +137,10 @@ export const ProductUpdate = z
     active: z.boolean().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required')
-  .meta({ description: 'Partial update; every given field replaces the stored one and `updatedAt` advances.', minProperties: 1 });
+  .meta({
+    description: 'Partial update; every given field replaces the stored one and `updatedAt` advances.',
+    minProperties: 1,
+  });
 export type ProductUpdate = z.infer<typeof ProductUpdate>;
 
 export const IdempotencyKey = z.string().min(1).max(255);

@@ -80,7 +80,17 @@ describe('platform-mock basics', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.openapi).toBe('3.1.0');
     const paths = Object.keys(reply.body.paths as object);
-    expect(paths).toEqual(expect.arrayContaining(['/customers', '/customers/{id}', '/products', '/products/{id}', '/shipments', '/shipments/{id}', '/shipments/{id}/cancel']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/customers',
+        '/customers/{id}',
+        '/products',
+        '/products/{id}',
+        '/shipments',
+        '/shipments/{id}',
+        '/shipments/{id}/cancel',
+      ]),
+    );
     expect(paths.some((p) => p.startsWith('/__control'))).toBe(false);
     expect(readFileSync(OPENAPI_PATH, 'utf8')).toBe(renderOpenApi());
     expect(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'))).toEqual(reply.body);
@@ -160,7 +170,8 @@ describe('lists', () => {
   });
 
   it('matches query case-insensitively on name, email and id', async () => {
-    const ids = async (path: string): Promise<string[]> => ((await call(path)).body.data as { id: string }[]).map((c) => c.id);
+    const ids = async (path: string): Promise<string[]> =>
+      ((await call(path)).body.data as { id: string }[]).map((c) => c.id);
     expect(await ids('/customers?query=HOPPER')).toEqual(['cus_grace']);
     expect(await ids('/customers?query=ada.lovelace%40EXAMPLE')).toEqual(['cus_ada']);
     expect(await ids('/customers?query=cus_ED')).toEqual(['cus_edsger']);
@@ -185,7 +196,11 @@ describe('not found', () => {
     expectProblem(await call('/products/prod_nothing'), 404, 'product_not_found');
     expectProblem(await call('/shipments/shp_nothing'), 404, 'shipment_not_found');
     expectProblem(await post('/shipments/shp_nothing/cancel'), 404, 'shipment_not_found');
-    expectProblem(await call('/customers/cus_nobody', { method: 'PATCH', json: { name: 'X' } }), 404, 'customer_not_found');
+    expectProblem(
+      await call('/customers/cus_nobody', { method: 'PATCH', json: { name: 'X' } }),
+      404,
+      'customer_not_found',
+    );
   });
 });
 
@@ -205,7 +220,9 @@ describe('ETag and conditional GET', () => {
     expect(notModified.headers.get('etag')).toBe(etag);
     expect(notModified.headers.get('cache-control')).toBe('private, max-age=30');
 
-    expect((await call('/customers/cus_ada', { headers: { 'If-None-Match': `"other", W/${etag ?? ''}` } })).status).toBe(304);
+    expect(
+      (await call('/customers/cus_ada', { headers: { 'If-None-Match': `"other", W/${etag ?? ''}` } })).status,
+    ).toBe(304);
     expect((await call('/customers/cus_ada', { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
     expect((await call('/customers/cus_grace')).headers.get('etag')).not.toBe(etag);
   });
@@ -221,9 +238,13 @@ describe('ETag and conditional GET', () => {
     const shipment = await call(`/shipments/${created.body.id as string}`);
     expect(shipment.headers.get('cache-control')).toBe('private, no-cache');
     const shipmentEtag = shipment.headers.get('etag') ?? '';
-    expect((await call(`/shipments/${created.body.id as string}`, { headers: { 'If-None-Match': shipmentEtag } })).status).toBe(304);
+    expect(
+      (await call(`/shipments/${created.body.id as string}`, { headers: { 'If-None-Match': shipmentEtag } })).status,
+    ).toBe(304);
     await post(`/shipments/${created.body.id as string}/cancel`);
-    expect((await call(`/shipments/${created.body.id as string}`, { headers: { 'If-None-Match': shipmentEtag } })).status).toBe(200);
+    expect(
+      (await call(`/shipments/${created.body.id as string}`, { headers: { 'If-None-Match': shipmentEtag } })).status,
+    ).toBe(200);
   });
 });
 
@@ -231,7 +252,10 @@ describe('create and update', () => {
   it('PATCH changes the fields, advances updatedAt and changes the ETag', async () => {
     const before = await call('/products/prod_keyboard');
     const etag = before.headers.get('etag') ?? '';
-    const patched = await call('/products/prod_keyboard', { method: 'PATCH', json: { price: { amount: 9499, currency: 'USD' } } });
+    const patched = await call('/products/prod_keyboard', {
+      method: 'PATCH',
+      json: { price: { amount: 9499, currency: 'USD' } },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.price).toEqual({ amount: 9499, currency: 'USD' });
     expect(patched.body.name).toBe('Mechanical Keyboard');
@@ -248,7 +272,11 @@ describe('create and update', () => {
 
   it('PATCH of a customer replaces the address and honours If-Match', async () => {
     const current = await call('/customers/cus_noaddr');
-    const stale = await call('/customers/cus_noaddr', { method: 'PATCH', json: { name: 'Hedy K. Lamarr' }, headers: { 'If-Match': '"stale"' } });
+    const stale = await call('/customers/cus_noaddr', {
+      method: 'PATCH',
+      json: { name: 'Hedy K. Lamarr' },
+      headers: { 'If-Match': '"stale"' },
+    });
     expectProblem(stale, 412, 'precondition_failed');
     const patched = await call('/customers/cus_noaddr', {
       method: 'PATCH',
@@ -261,17 +289,37 @@ describe('create and update', () => {
   });
 
   it('PATCH rejects unknown fields, empty patches and invalid values', async () => {
-    expectProblem(await call('/customers/cus_ada', { method: 'PATCH', json: { nickname: 'Ada' } }), 400, 'validation_failed');
+    expectProblem(
+      await call('/customers/cus_ada', { method: 'PATCH', json: { nickname: 'Ada' } }),
+      400,
+      'validation_failed',
+    );
     expectProblem(await call('/customers/cus_ada', { method: 'PATCH', json: {} }), 400, 'validation_failed');
-    expectProblem(await call('/customers/cus_ada', { method: 'PATCH', json: { email: 'not-an-email' } }), 400, 'validation_failed');
-    expectProblem(await call('/products/prod_mug', { method: 'PATCH', json: { price: { amount: 12.5, currency: 'EUR' } } }), 400, 'validation_failed');
-    expectProblem(await call('/products/prod_mug', { method: 'PATCH', json: { price: { amount: 100, currency: 'XYZ' } } }), 400, 'validation_failed');
+    expectProblem(
+      await call('/customers/cus_ada', { method: 'PATCH', json: { email: 'not-an-email' } }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('/products/prod_mug', { method: 'PATCH', json: { price: { amount: 12.5, currency: 'EUR' } } }),
+      400,
+      'validation_failed',
+    );
+    expectProblem(
+      await call('/products/prod_mug', { method: 'PATCH', json: { price: { amount: 100, currency: 'XYZ' } } }),
+      400,
+      'validation_failed',
+    );
     const unknownField = await call('/customers/cus_ada', { method: 'PATCH', json: { nickname: 'Ada' } });
     expect((unknownField.body.errors as { message: string }[]).some((e) => e.message.includes('nickname'))).toBe(true);
   });
 
   it('POST /customers generates a cus_ id, or takes a given one once', async () => {
-    const created = await post('/customers', { name: 'Donald Knuth', email: 'donald.knuth@example.com', address: goodAddress });
+    const created = await post('/customers', {
+      name: 'Donald Knuth',
+      email: 'donald.knuth@example.com',
+      address: goodAddress,
+    });
     expect(created.status).toBe(201);
     expect(created.body.id).toMatch(/^cus_[a-z0-9]+$/);
     expect(created.headers.get('location')).toBe(`/customers/${created.body.id as string}`);
@@ -289,13 +337,33 @@ describe('create and update', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ description: '', active: true });
     expect(created.body.id).toMatch(/^prod_/);
-    expectProblem(await post('/products', { id: 'prod_mug', name: 'Mug', price: { amount: 1, currency: 'EUR' } }), 409, 'product_exists');
-    expectProblem(await post('/products', { name: 'Free', price: { amount: 0, currency: 'USD' } }), 400, 'validation_failed');
+    expectProblem(
+      await post('/products', { id: 'prod_mug', name: 'Mug', price: { amount: 1, currency: 'EUR' } }),
+      409,
+      'product_exists',
+    );
+    expectProblem(
+      await post('/products', { name: 'Free', price: { amount: 0, currency: 'USD' } }),
+      400,
+      'validation_failed',
+    );
   });
 
   it('rejects bodies that are not JSON', async () => {
-    expectProblem(await call('/customers', { method: 'POST', body: '{bad', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
-    expectProblem(await call('/customers', { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
+    expectProblem(
+      await call('/customers', { method: 'POST', body: '{bad', headers: { 'content-type': 'application/json' } }),
+      400,
+      'invalid_json',
+    );
+    expectProblem(
+      await call('/customers', {
+        method: 'POST',
+        body: 'name=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+      'unsupported_media_type',
+    );
     expectProblem(await post('/customers'), 400, 'validation_failed');
   });
 });
@@ -329,7 +397,10 @@ describe('shipments', () => {
 
     expect((await call('/shipments?idempotencyKey=pur_1')).body).toEqual({ data: [first.body] });
     expect((await call('/shipments?idempotencyKey=unknown')).body).toEqual({ data: [] });
-    expect(((await call('/shipments')).body.data as { id: string }[]).map((s) => s.id)).toEqual([first.body.id, other.body.id]);
+    expect(((await call('/shipments')).body.data as { id: string }[]).map((s) => s.id)).toEqual([
+      first.body.id,
+      other.body.id,
+    ]);
     expect((await call(`/shipments/${first.body.id as string}`)).body).toEqual(first.body);
   });
 
@@ -339,7 +410,9 @@ describe('shipments', () => {
     const cancelled = await post(`/shipments/${id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
-    expect(Date.parse(cancelled.body.cancelledAt as string)).toBeGreaterThanOrEqual(Date.parse(created.body.createdAt as string));
+    expect(Date.parse(cancelled.body.cancelledAt as string)).toBeGreaterThanOrEqual(
+      Date.parse(created.body.createdAt as string),
+    );
     const again = await post(`/shipments/${id}/cancel`, {});
     expect(again.status).toBe(200);
     expect(again.body).toEqual(cancelled.body);
@@ -377,7 +450,10 @@ describe('shipments', () => {
   });
 
   it.each([
-    ['an empty postalCode (cus_noaddr)', { line1: '1 Orchard Lane', city: 'Springfield', postalCode: '', country: 'US' }],
+    [
+      'an empty postalCode (cus_noaddr)',
+      { line1: '1 Orchard Lane', city: 'Springfield', postalCode: '', country: 'US' },
+    ],
     ['a blank postalCode', { ...goodAddress, postalCode: '   ' }],
     ['no line1', { city: 'Springfield', postalCode: '12345', country: 'US' }],
     ['no city', { line1: '1 Main Street', postalCode: '12345', country: 'US' }],
@@ -407,7 +483,9 @@ describe('faults', () => {
   it('error: answers 503 injected_fault without performing the operation, for `times` calls', async () => {
     expect((await addFault({ operation: 'createShipment', mode: 'error', times: 2 })).status).toBe(204);
     const pending = await call('/__control/faults');
-    expect(pending.body.data).toEqual([{ operation: 'createShipment', mode: 'error', status: 503, delayMs: 0, remaining: 2 }]);
+    expect(pending.body.data).toEqual([
+      { operation: 'createShipment', mode: 'error', status: 503, delayMs: 0, remaining: 2 },
+    ]);
 
     expectProblem(await createShipment('pur_f'), 503, 'injected_fault');
     expectProblem(await createShipment('pur_f'), 503, 'injected_fault');
@@ -498,7 +576,16 @@ describe('calls and reset', () => {
     const zero = await calls();
     expect(Object.values(zero).every((n) => n === 0)).toBe(true);
     expect(Object.keys(zero)).toEqual(
-      expect.arrayContaining(['createShipment', 'getCustomer', 'getProduct', 'listCustomers', 'listProducts', 'getShipment', 'listShipments', 'cancelShipment']),
+      expect.arrayContaining([
+        'createShipment',
+        'getCustomer',
+        'getProduct',
+        'listCustomers',
+        'listProducts',
+        'getShipment',
+        'listShipments',
+        'cancelShipment',
+      ]),
     );
 
     const first = await call('/customers/cus_ada');
@@ -536,7 +623,10 @@ describe('calls and reset', () => {
     expect((await call('/__control/faults')).body.data).toEqual([]);
     expect(Object.values(await calls()).every((n) => n === 0)).toBe(true);
     expectProblem(await call('/customers/cus_temp'), 404, 'customer_not_found');
-    expect((await call('/products/prod_mouse')).body).toMatchObject({ price: { amount: 2999, currency: 'USD' }, updatedAt: SEED_UPDATED_AT });
+    expect((await call('/products/prod_mouse')).body).toMatchObject({
+      price: { amount: 2999, currency: 'USD' },
+      updatedAt: SEED_UPDATED_AT,
+    });
     expect((await call('/shipments')).body).toEqual({ data: [] });
     expect((await call('/customers/cus_ada')).status).toBe(200);
   });
@@ -584,7 +674,13 @@ describe('a store kept in a file (npm run dev)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const send = async (base: string, route: string, method: string, json?: unknown, headers: Record<string, string> = {}) => {
+  const send = async (
+    base: string,
+    route: string,
+    method: string,
+    json?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(`${base}${route}`, {
       method,
       headers: { ...(json !== undefined && { 'content-type': 'application/json' }), ...headers },
@@ -601,12 +697,29 @@ describe('a store kept in a file (npm run dev)', () => {
     let cancelledId: string;
     try {
       expect(existsSync(file)).toBe(true);
-      expect((await send(first.url, '/customers', 'POST', { id: 'cus_kept', name: 'Kept', email: 'kept@example.com', address: goodAddress })).status).toBe(201);
-      expect((await send(first.url, '/products/prod_mouse', 'PATCH', { price: { amount: 3499, currency: 'USD' } })).status).toBe(200);
+      expect(
+        (
+          await send(first.url, '/customers', 'POST', {
+            id: 'cus_kept',
+            name: 'Kept',
+            email: 'kept@example.com',
+            address: goodAddress,
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (await send(first.url, '/products/prod_mouse', 'PATCH', { price: { amount: 3499, currency: 'USD' } })).status,
+      ).toBe(200);
       const created = await send(first.url, '/shipments', 'POST', shipmentBody, { 'Idempotency-Key': 'pur_kept' });
       expect(created.status).toBe(201);
       shipmentId = created.body.id as string;
-      const other = await send(first.url, '/shipments', 'POST', { ...shipmentBody, quantity: 1 }, { 'Idempotency-Key': 'pur_cancelled' });
+      const other = await send(
+        first.url,
+        '/shipments',
+        'POST',
+        { ...shipmentBody, quantity: 1 },
+        { 'Idempotency-Key': 'pur_cancelled' },
+      );
       cancelledId = other.body.id as string;
       expect((await send(first.url, `/shipments/${cancelledId}/cancel`, 'POST')).status).toBe(200);
     } finally {
@@ -615,9 +728,14 @@ describe('a store kept in a file (npm run dev)', () => {
 
     const second = await startPlatformMock({ dataFile: file });
     try {
-      expect((await send(second.url, '/customers/cus_kept', 'GET')).body).toMatchObject({ name: 'Kept', email: 'kept@example.com' });
+      expect((await send(second.url, '/customers/cus_kept', 'GET')).body).toMatchObject({
+        name: 'Kept',
+        email: 'kept@example.com',
+      });
       expect((await send(second.url, '/customers/cus_ada', 'GET')).status).toBe(200);
-      expect((await send(second.url, '/products/prod_mouse', 'GET')).body).toMatchObject({ price: { amount: 3499, currency: 'USD' } });
+      expect((await send(second.url, '/products/prod_mouse', 'GET')).body).toMatchObject({
+        price: { amount: 3499, currency: 'USD' },
+      });
       // A restarted platform still knows the shipment by its key (what reconciliation asks)...
       const byKey = await send(second.url, '/shipments?idempotencyKey=pur_kept', 'GET');
       expect(byKey.body).toMatchObject({ data: [{ id: shipmentId, status: 'created', idempotencyKey: 'pur_kept' }] });
@@ -625,7 +743,17 @@ describe('a store kept in a file (npm run dev)', () => {
       // ...replays the same creation instead of shipping twice, and still tells a reused key.
       const replay = await send(second.url, '/shipments', 'POST', shipmentBody, { 'Idempotency-Key': 'pur_kept' });
       expect(replay).toMatchObject({ status: 200, body: { id: shipmentId } });
-      expect((await send(second.url, '/shipments', 'POST', { ...shipmentBody, quantity: 3 }, { 'Idempotency-Key': 'pur_kept' })).status).toBe(422);
+      expect(
+        (
+          await send(
+            second.url,
+            '/shipments',
+            'POST',
+            { ...shipmentBody, quantity: 3 },
+            { 'Idempotency-Key': 'pur_kept' },
+          )
+        ).status,
+      ).toBe(422);
       // reset goes back to the seed, in the file too.
       expect((await send(second.url, '/__control/reset', 'POST')).status).toBe(204);
     } finally {
@@ -646,7 +774,9 @@ describe('a store kept in a file (npm run dev)', () => {
   it('refuses a file that is not its store, saying which file and what to do', () => {
     const file = path.join(dir, 'platform-mock.json');
     writeFileSync(file, '{"customers": 3}');
-    expect(() => new PlatformStore({ file })).toThrow(/cannot load its store from \S+platform-mock\.json \(not a platform-mock store\); delete the file/);
+    expect(() => new PlatformStore({ file })).toThrow(
+      /cannot load its store from \S+platform-mock\.json \(not a platform-mock store\); delete the file/,
+    );
     writeFileSync(file, 'not json');
     expect(() => new PlatformStore({ file })).toThrow(/cannot load its store from .*platform-mock\.json/);
   });

@@ -83,7 +83,9 @@ function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
   if (body === undefined) throw new ProblemError(400, 'validation_failed', 'A JSON request body is required.');
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw new ProblemError(400, 'validation_failed', 'The request body is invalid.', { errors: issuesOf(parsed.error) });
+    throw new ProblemError(400, 'validation_failed', 'The request body is invalid.', {
+      errors: issuesOf(parsed.error),
+    });
   }
   return parsed.data;
 }
@@ -130,7 +132,9 @@ function listQuery(req: Request): ListQuery {
   }
   const query = queryParam(req, 'query');
   if (query !== undefined && query.length > 200) {
-    throw new ProblemError(400, 'validation_failed', 'query is too long.', { errors: [{ path: 'query', message: 'at most 200 characters' }] });
+    throw new ProblemError(400, 'validation_failed', 'query is too long.', {
+      errors: [{ path: 'query', message: 'at most 200 characters' }],
+    });
   }
   const cursor = queryParam(req, 'cursor');
   return { query, limit, after: cursor === undefined ? undefined : decodeCursor(cursor) };
@@ -150,13 +154,19 @@ function idempotencyKeyOf(req: Request): string {
 function checkIfMatch(req: Request, current: unknown): void {
   const header = req.get('If-Match');
   if (header !== undefined && !ifMatchMatches(header, etagOfValue(current))) {
-    throw new ProblemError(412, 'precondition_failed', 'If-Match does not match the current ETag; fetch the resource again.');
+    throw new ProblemError(
+      412,
+      'precondition_failed',
+      'If-Match does not match the current ETag; fetch the resource again.',
+    );
   }
 }
 
 function methodNotAllowed(allow: string): RequestHandler {
   return (req) => {
-    throw new ProblemError(405, 'method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}.`, { headers: { Allow: allow } });
+    throw new ProblemError(405, 'method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}.`, {
+      headers: { Allow: allow },
+    });
   };
 }
 
@@ -222,7 +232,8 @@ function registerPlatformRoutes(app: express.Express, ctx: Context): void {
       ...operation(ctx, 'createCustomer', (req, res) => {
         const input = parseBody(CustomerCreate, req);
         const result = store.createCustomer(input);
-        if (!result.ok) throw new ProblemError(409, 'customer_exists', `A customer with id ${input.id ?? ''} already exists.`);
+        if (!result.ok)
+          throw new ProblemError(409, 'customer_exists', `A customer with id ${input.id ?? ''} already exists.`);
         sendJson(req, res, result.value, {
           status: 201,
           cacheControl: CACHE_NONE,
@@ -271,7 +282,8 @@ function registerPlatformRoutes(app: express.Express, ctx: Context): void {
       ...operation(ctx, 'createProduct', (req, res) => {
         const input = parseBody(ProductCreate, req);
         const result = store.createProduct(input);
-        if (!result.ok) throw new ProblemError(409, 'product_exists', `A product with id ${input.id ?? ''} already exists.`);
+        if (!result.ok)
+          throw new ProblemError(409, 'product_exists', `A product with id ${input.id ?? ''} already exists.`);
         sendJson(req, res, result.value, {
           status: 201,
           cacheControl: CACHE_NONE,
@@ -327,8 +339,12 @@ function registerPlatformRoutes(app: express.Express, ctx: Context): void {
         if (!parsed.success) {
           const addressIssue = parsed.error.issues.some((issue) => issue.path[0] === 'address');
           throw addressIssue
-            ? new ProblemError(400, 'invalid_address', 'The shipping address is incomplete or invalid.', { errors: issuesOf(parsed.error) })
-            : new ProblemError(400, 'validation_failed', 'The request body is invalid.', { errors: issuesOf(parsed.error) });
+            ? new ProblemError(400, 'invalid_address', 'The shipping address is incomplete or invalid.', {
+                errors: issuesOf(parsed.error),
+              })
+            : new ProblemError(400, 'validation_failed', 'The request body is invalid.', {
+                errors: issuesOf(parsed.error),
+              });
         }
         const result = store.createShipment(key, parsed.data);
         switch (result.kind) {
@@ -340,7 +356,11 @@ function registerPlatformRoutes(app: express.Express, ctx: Context): void {
             });
             return;
           case 'replayed':
-            sendJson(req, res, result.shipment, { status: 200, cacheControl: CACHE_NONE, headers: { 'Idempotent-Replayed': 'true' } });
+            sendJson(req, res, result.shipment, {
+              status: 200,
+              cacheControl: CACHE_NONE,
+              headers: { 'Idempotent-Replayed': 'true' },
+            });
             return;
           case 'key_reused':
             throw new ProblemError(
@@ -377,14 +397,21 @@ function registerPlatformRoutes(app: express.Express, ctx: Context): void {
         if (body !== undefined) {
           const parsed = z.strictObject({}).safeParse(body);
           if (!parsed.success) {
-            throw new ProblemError(400, 'validation_failed', 'Cancel takes no body, or {}.', { errors: issuesOf(parsed.error) });
+            throw new ProblemError(400, 'validation_failed', 'Cancel takes no body, or {}.', {
+              errors: issuesOf(parsed.error),
+            });
           }
         }
         const id = pathId(req);
         const result = store.cancelShipment(id);
-        if (result.kind === 'not_found') throw new ProblemError(404, 'shipment_not_found', `No shipment with id ${id}.`);
+        if (result.kind === 'not_found')
+          throw new ProblemError(404, 'shipment_not_found', `No shipment with id ${id}.`);
         if (result.kind === 'conflict') {
-          throw new ProblemError(409, 'shipment_not_cancellable', `Shipment ${id} has already shipped; it can no longer be cancelled.`);
+          throw new ProblemError(
+            409,
+            'shipment_not_cancellable',
+            `Shipment ${id} has already shipped; it can no longer be cancelled.`,
+          );
         }
         sendJson(req, res, result.shipment, { cacheControl: CACHE_NONE });
       }),
@@ -419,7 +446,8 @@ function registerControlRoutes(app: express.Express, ctx: Context): void {
       const id = pathId(req);
       const result = ctx.store.shipShipment(id);
       if (result.kind === 'not_found') throw new ProblemError(404, 'shipment_not_found', `No shipment with id ${id}.`);
-      if (result.kind === 'conflict') throw new ProblemError(409, 'shipment_cancelled', `Shipment ${id} is cancelled; it cannot ship.`);
+      if (result.kind === 'conflict')
+        throw new ProblemError(409, 'shipment_cancelled', `Shipment ${id} is cancelled; it cannot ship.`);
       res.setHeader('Cache-Control', CACHE_NONE);
       res.json(result.shipment);
     })
@@ -457,7 +485,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Body-parser errors carry a `type` and a 4xx `status`. */
 function problemFromUnknown(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
-  if (!isRecord(error) || typeof error.status !== 'number' || error.status < 400 || error.status >= 500) return undefined;
+  if (!isRecord(error) || typeof error.status !== 'number' || error.status < 400 || error.status >= 500)
+    return undefined;
   switch (error.type) {
     case 'entity.parse.failed':
       return new ProblemError(400, 'invalid_json', 'The request body is not valid JSON.');

@@ -41,7 +41,13 @@ export const SEED_CUSTOMERS: readonly Customer[] = [
     id: 'cus_edsger',
     name: 'Edsger Dijkstra',
     email: 'edsger.dijkstra@example.com',
-    address: { line1: 'Plantage Muidergracht 24', line2: '3rd floor', city: 'Amsterdam', postalCode: '1018 TV', country: 'NL' },
+    address: {
+      line1: 'Plantage Muidergracht 24',
+      line2: '3rd floor',
+      city: 'Amsterdam',
+      postalCode: '1018 TV',
+      country: 'NL',
+    },
     updatedAt: SEED_UPDATED_AT,
   },
   {
@@ -237,8 +243,15 @@ export class PlatformStore {
     try {
       snapshot = Snapshot.parse(JSON.parse(readFileSync(file, 'utf8')));
     } catch (error) {
-      const reason = error instanceof z.ZodError ? 'not a platform-mock store' : error instanceof Error ? error.message : String(error);
-      throw new Error(`platform-mock: cannot load its store from ${file} (${reason}); delete the file to start again from the seed data`);
+      const reason =
+        error instanceof z.ZodError
+          ? 'not a platform-mock store'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      throw new Error(
+        `platform-mock: cannot load its store from ${file} (${reason}); delete the file to start again from the seed data`,
+      );
     }
     for (const c of snapshot.customers) this.customers.set(c.id, c);
     for (const p of snapshot.products) this.products.set(p.id, p);
@@ -277,7 +290,13 @@ export class PlatformStore {
   createCustomer(input: CustomerCreate): CreateResult<Customer> {
     const id = input.id ?? this.newId('cus_', this.customers);
     if (this.customers.has(id)) return { ok: false, reason: 'exists' };
-    const customer: Customer = { id, name: input.name, email: input.email, address: clone(input.address), updatedAt: this.timestamp() };
+    const customer: Customer = {
+      id,
+      name: input.name,
+      email: input.email,
+      address: clone(input.address),
+      updatedAt: this.timestamp(),
+    };
     this.customers.set(id, customer);
     this.persist();
     return { ok: true, value: clone(customer) };
@@ -397,7 +416,11 @@ export class PlatformStore {
     if (!stored) return { kind: 'not_found' };
     if (stored.shipment.status === 'shipped') return { kind: 'conflict', shipment: clone(stored.shipment) };
     if (stored.shipment.status !== 'cancelled') {
-      stored.shipment = { ...stored.shipment, status: 'cancelled', cancelledAt: this.timestamp(stored.shipment.createdAt) };
+      stored.shipment = {
+        ...stored.shipment,
+        status: 'cancelled',
+        cancelledAt: this.timestamp(stored.shipment.createdAt),
+      };
       this.persist();
     }
     return { kind: 'ok', shipment: clone(stored.shipment) };

@@ -13,7 +13,18 @@
  * Elsewhere it prints one line saying what to install.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,10 +44,19 @@ export interface Engine {
 export class EngineUnavailable extends Error {}
 
 const COMPOSE_DEB = 'docker-compose=2.26.1-4';
-const INSTALL_HINT = 'test:compose needs Docker with BuildKit and Compose v2: on Debian run it as root (it installs docker.io itself), or install Docker Engine and the compose plugin (https://docs.docker.com/engine/install/)';
+const INSTALL_HINT =
+  'test:compose needs Docker with BuildKit and Compose v2: on Debian run it as root (it installs docker.io itself), or install Docker Engine and the compose plugin (https://docs.docker.com/engine/install/)';
 
-function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { encoding: 'utf8', env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000 });
+function run(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(command, args, {
+    encoding: 'utf8',
+    env: options.env ?? process.env,
+    timeout: options.timeoutMs ?? 60_000,
+  });
 }
 
 function ok(command: string, args: readonly string[]): boolean {
@@ -64,7 +84,10 @@ function aptInstall(packages: readonly string[], notes: string[]): void {
     run('apt-get', ['update', '-q'], { env, timeoutMs: 300_000 });
     result = run('apt-get', ['install', '-y', '-q', ...packages], { env, timeoutMs: 600_000 });
   }
-  if (result.status !== 0) throw new EngineUnavailable(`apt-get install ${packages.join(' ')} failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (result.status !== 0)
+    throw new EngineUnavailable(
+      `apt-get install ${packages.join(' ')} failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   notes.push(`installed with apt-get: ${packages.join(', ')}`);
 }
 
@@ -102,20 +125,37 @@ function installCompose(root: string, notes: string[]): string {
   const work = mkdtempSync(path.join(os.tmpdir(), 'compose-deb-'));
   try {
     for (const dir of ['lists/partial', 'cache/archives/partial']) mkdirSync(path.join(work, dir), { recursive: true });
-    writeFileSync(path.join(work, 'sources.list'), 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main\n');
+    writeFileSync(
+      path.join(work, 'sources.list'),
+      'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main\n',
+    );
     const apt = [
-      '-q', '-o', `Dir::Etc::SourceList=${path.join(work, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
-      '-o', `Dir::State::Lists=${path.join(work, 'lists')}`, '-o', `Dir::Cache=${path.join(work, 'cache')}`,
+      '-q',
+      '-o',
+      `Dir::Etc::SourceList=${path.join(work, 'sources.list')}`,
+      '-o',
+      'Dir::Etc::SourceParts=/dev/null',
+      '-o',
+      `Dir::State::Lists=${path.join(work, 'lists')}`,
+      '-o',
+      `Dir::Cache=${path.join(work, 'cache')}`,
     ];
     const update = run('apt-get', [...apt, 'update'], { timeoutMs: 300_000 });
-    if (update.status !== 0) throw new EngineUnavailable(`apt-get update (trixie, private lists) failed: ${update.stderr.trim()}`);
-    const download = spawnSync('apt-get', [...apt, 'download', COMPOSE_DEB], { cwd: work, encoding: 'utf8', timeout: 300_000 });
+    if (update.status !== 0)
+      throw new EngineUnavailable(`apt-get update (trixie, private lists) failed: ${update.stderr.trim()}`);
+    const download = spawnSync('apt-get', [...apt, 'download', COMPOSE_DEB], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
-    if (download.status !== 0 || !deb) throw new EngineUnavailable(`apt-get download ${COMPOSE_DEB} failed: ${download.stderr.trim()}`);
+    if (download.status !== 0 || !deb)
+      throw new EngineUnavailable(`apt-get download ${COMPOSE_DEB} failed: ${download.stderr.trim()}`);
     const unpacked = path.join(work, 'x');
     const extract = run('dpkg-deb', ['-x', path.join(work, deb), unpacked]);
     const plugin = path.join(unpacked, 'usr', 'libexec', 'docker', 'cli-plugins', 'docker-compose');
-    if (extract.status !== 0 || !existsSync(plugin)) throw new EngineUnavailable(`${deb} has no usr/libexec/docker/cli-plugins/docker-compose`);
+    if (extract.status !== 0 || !existsSync(plugin))
+      throw new EngineUnavailable(`${deb} has no usr/libexec/docker/cli-plugins/docker-compose`);
     mkdirSync(path.dirname(target), { recursive: true });
     copyFileSync(plugin, target);
     chmodSync(target, 0o755);
@@ -242,7 +282,10 @@ export async function ensureEngine(root: string): Promise<Engine> {
     return { docker, compose, notes, startedDaemon: false, stop: () => Promise.resolve() };
   }
   const dockerd = which('dockerd') ?? (existsSync('/usr/sbin/dockerd') ? '/usr/sbin/dockerd' : null);
-  if (!dockerd || !isRoot()) throw new EngineUnavailable(`no Docker daemon answers and this process cannot start one: start dockerd (or Docker Desktop), then run npm run test:compose again`);
+  if (!dockerd || !isRoot())
+    throw new EngineUnavailable(
+      `no Docker daemon answers and this process cannot start one: start dockerd (or Docker Desktop), then run npm run test:compose again`,
+    );
 
   const host = snapshotHost();
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'dockerd-'));
@@ -277,7 +320,9 @@ export async function ensureEngine(root: string): Promise<Engine> {
       if (!which('nft')) break;
       const family = tool === 'iptables-save' ? 'ip' : 'ip6';
       for (const [table, lines] of tablesOf(run(tool, []).stdout)) {
-        const empty = !lines.some((l) => l.startsWith('-A ') || (l.startsWith(':') && !BUILTIN_CHAINS.has(l.slice(1).split(' ')[0] ?? '')));
+        const empty = !lines.some(
+          (l) => l.startsWith('-A ') || (l.startsWith(':') && !BUILTIN_CHAINS.has(l.slice(1).split(' ')[0] ?? '')),
+        );
         if (empty && !tablesOf(before).has(table)) run('nft', ['delete', 'table', family, table]);
       }
     }
@@ -285,7 +330,9 @@ export async function ensureEngine(root: string): Promise<Engine> {
       writeFileSync('/proc/sys/net/ipv4/ip_forward', `${host.ipForward}\n`);
     }
     rmSync(logDir, { recursive: true, force: true });
-    console.log(`[engine] dockerd stopped; docker0 removed, ${removed} iptables changes undone, ip_forward=${host.ipForward ?? '?'}`);
+    console.log(
+      `[engine] dockerd stopped; docker0 removed, ${removed} iptables changes undone, ip_forward=${host.ipForward ?? '?'}`,
+    );
   };
   return { docker, compose, notes, startedDaemon: true, stop };
 }

@@ -35,15 +35,18 @@ export function createApp(deps: ApiDeps): Express {
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      deps.logger.info({
-        requestId: res.locals.requestId as string,
-        method: req.method,
-        // originalUrl: req.path is relative to the router that answered; the query is left out.
-        path: req.originalUrl.split('?')[0],
-        status: res.statusCode,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        actor: (res.locals.caller as { name?: string } | undefined)?.name,
-      }, 'request');
+      deps.logger.info(
+        {
+          requestId: res.locals.requestId as string,
+          method: req.method,
+          // originalUrl: req.path is relative to the router that answered; the query is left out.
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          actor: (res.locals.caller as { name?: string } | undefined)?.name,
+        },
+        'request',
+      );
     });
     next();
   });
@@ -76,9 +79,15 @@ export function createApp(deps: ApiDeps): Express {
   // The internal app (web/dist): static assets, and index.html for its client-side routes.
   const webDir = deps.webDistDir;
   if (webDir && existsSync(path.join(webDir, 'index.html'))) {
-    app.use(express.static(webDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, file) => {
-      if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
-    } }));
+    app.use(
+      express.static(webDir, {
+        index: 'index.html',
+        maxAge: '1h',
+        setHeaders: (res, file) => {
+          if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+        },
+      }),
+    );
     // Client-side routes of the app get index.html — only when a browser asks for HTML, so
     // API clients still get a 404 problem for unknown paths.
     app.get(/^\/(?!v1\/|docs|metrics).*/, (req, res, next) => {

@@ -21,7 +21,10 @@ const RANK: Readonly<Record<Role, number>> = { storefront: 1, support: 2, admin:
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 export function createAuthenticator(tokens: readonly ApiToken[]): RequestHandler {
-  const known = tokens.map((t) => ({ caller: { name: t.name, role: t.role } satisfies Caller, digest: digest(t.token) }));
+  const known = tokens.map((t) => ({
+    caller: { name: t.name, role: t.role } satisfies Caller,
+    digest: digest(t.token),
+  }));
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -64,7 +67,12 @@ export function requireRole(role: Role): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const caller = callerOf(req);
     if (!hasRole(caller, role)) {
-      next(new DomainError('forbidden', `This route needs the ${role} role; the token "${caller.name}" has ${caller.role}.`));
+      next(
+        new DomainError(
+          'forbidden',
+          `This route needs the ${role} role; the token "${caller.name}" has ${caller.role}.`,
+        ),
+      );
       return;
     }
     next();

@@ -14,5 +14,8 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sc
   } catch {
     // fall through: any undecodable cursor is the caller's mistake
   }
-  throw new DomainError('cursor_invalid', 'The cursor is not one this API issued; pass the nextCursor of a previous page unchanged.');
+  throw new DomainError(
+    'cursor_invalid',
+    'The cursor is not one this API issued; pass the nextCursor of a previous page unchanged.',
+  );
 }

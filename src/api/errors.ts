@@ -5,11 +5,22 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { DomainError, ExtendedError, problemBody as domainProblemBody, type ErrorCode, type ProblemExtensions } from '../domain/errors.js';
+import {
+  DomainError,
+  ExtendedError,
+  problemBody as domainProblemBody,
+  type ErrorCode,
+  type ProblemExtensions,
+} from '../domain/errors.js';
 import type { Problem } from '../contracts/common.js';
 import type { Logger } from '../logger.js';
 
-export function problemBody(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}, requestId?: string): Problem {
+export function problemBody(
+  code: ErrorCode,
+  detail: string,
+  extensions: ProblemExtensions = {},
+  requestId?: string,
+): Problem {
   return domainProblemBody(code, detail, extensions, requestId);
 }
 
@@ -39,9 +50,25 @@ interface HttpErrorLike {
 }
 
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
-  '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
 ]);
 // gRPC status codes of an unreachable or overloaded Temporal: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED.
 const GRPC_UNAVAILABLE = new Set([14, 4, 8]);
@@ -60,23 +87,49 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   /** The problem an error maps to; `extensions` are added to it (e.g. a purchase's `attemptId`). */
-  const problemOf = (error: unknown, req: Request, res: Response, requestId: string | undefined, extensions: ProblemExtensions): Problem => {
-    if (error instanceof ExtendedError) return problemOf(error.cause, req, res, requestId, { ...extensions, ...error.extensions });
-    if (error instanceof DomainError) return problemBody(error.code, error.message, { ...error.extensions, ...extensions }, requestId);
-    if (error instanceof ZodError) return problemBody('validation_failed', 'The request does not match the API contract.', { errors: zodIssues(error), ...extensions }, requestId);
+  const problemOf = (
+    error: unknown,
+    req: Request,
+    res: Response,
+    requestId: string | undefined,
+    extensions: ProblemExtensions,
+  ): Problem => {
+    if (error instanceof ExtendedError)
+      return problemOf(error.cause, req, res, requestId, { ...extensions, ...error.extensions });
+    if (error instanceof DomainError)
+      return problemBody(error.code, error.message, { ...error.extensions, ...extensions }, requestId);
+    if (error instanceof ZodError)
+      return problemBody(
+        'validation_failed',
+        'The request does not match the API contract.',
+        { errors: zodIssues(error), ...extensions },
+        requestId,
+      );
     const httpError = (error ?? {}) as HttpErrorLike;
-    if (httpError.type === 'entity.parse.failed') return problemBody('malformed_json', 'The request body could not be parsed as JSON.', extensions, requestId);
-    if (httpError.type === 'entity.too.large') return problemBody('payload_too_large', 'The request body exceeds the size limit.', extensions, requestId);
+    if (httpError.type === 'entity.parse.failed')
+      return problemBody('malformed_json', 'The request body could not be parsed as JSON.', extensions, requestId);
+    if (httpError.type === 'entity.too.large')
+      return problemBody('payload_too_large', 'The request body exceeds the size limit.', extensions, requestId);
     if (httpError.type === 'encoding.unsupported' || httpError.type === 'charset.unsupported') {
       return problemBody('unsupported_media_type', 'Unsupported body encoding.', extensions, requestId);
     }
     if (isUnavailable(error)) {
       logger.warn({ err: error, requestId, method: req.method, path: req.path }, 'dependency unavailable');
       res.set('Retry-After', '2');
-      return problemBody('service_unavailable', 'The database or Temporal is not answering; nothing was changed. Retry later with the same Idempotency-Key.', extensions, requestId);
+      return problemBody(
+        'service_unavailable',
+        'The database or Temporal is not answering; nothing was changed. Retry later with the same Idempotency-Key.',
+        extensions,
+        requestId,
+      );
     }
     logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
-    return problemBody('internal_error', 'Something went wrong on our side. The request id identifies it in our logs.', extensions, requestId);
+    return problemBody(
+      'internal_error',
+      'Something went wrong on our side. The request id identifies it in our logs.',
+      extensions,
+      requestId,
+    );
   };
   return (error: unknown, req: Request, res: Response, _next): void => {
     const requestId = requestIdOf(res);

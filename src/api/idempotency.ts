@@ -25,11 +25,21 @@ export function canonicalJson(value: unknown): string {
 export function idempotencyScope(req: Request, body: unknown): IdempotencyScope {
   const header = req.get('idempotency-key');
   if (header === undefined) {
-    throw new DomainError('idempotency_key_required', 'Send an Idempotency-Key header (1–255 characters) with every money-moving POST.');
+    throw new DomainError(
+      'idempotency_key_required',
+      'Send an Idempotency-Key header (1–255 characters) with every money-moving POST.',
+    );
   }
   const parsed = IdempotencyKeyHeader.safeParse(header);
-  if (!parsed.success) throw new DomainError('validation_failed', 'The Idempotency-Key header must be 1–255 visible ASCII characters (spaces only inside).', { errors: [{ path: 'header:Idempotency-Key', message: '1–255 visible ASCII characters' }] });
+  if (!parsed.success)
+    throw new DomainError(
+      'validation_failed',
+      'The Idempotency-Key header must be 1–255 visible ASCII characters (spaces only inside).',
+      { errors: [{ path: 'header:Idempotency-Key', message: '1–255 visible ASCII characters' }] },
+    );
   const path = req.baseUrl + req.path;
-  const requestHash = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(body)}`).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(`${req.method} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
   return { scope: callerOf(req).name, key: parsed.data, method: req.method, path, requestHash };
 }

@@ -20,6 +20,14 @@ export function methodNotAllowedHandler(document: EnrichableDocument, scope: 'pu
     }
     const allow = match.methods.join(', ');
     res.setHeader('Allow', allow);
-    sendProblem(res, problemBody('method_not_allowed', `${req.method} is not supported on ${match.template}; allowed: ${allow}.`, { allow: [...match.methods] }, (res.locals as { requestId?: string }).requestId));
+    sendProblem(
+      res,
+      problemBody(
+        'method_not_allowed',
+        `${req.method} is not supported on ${match.template}; allowed: ${allow}.`,
+        { allow: [...match.methods] },
+        (res.locals as { requestId?: string }).requestId,
+      ),
+    );
   };
 }

@@ -4,13 +4,19 @@ import { CreditMovementRequest, PromoCodeCreate, PromoCodePatch, RefundRequest }
 import { buildOpenApiDocument } from './openapi.js';
 import { deriveOperationId, pathMethods } from './openapi-enrich.js';
 
-interface Operation { operationId?: string; tags?: string[]; responses: Record<string, { links?: Record<string, { operationId: string; parameters: Record<string, string> }> }> }
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  responses: Record<string, { links?: Record<string, { operationId: string; parameters: Record<string, string> }> }>;
+}
 const doc = buildOpenApiDocument() as unknown as {
   paths: Record<string, Record<string, Operation>>;
   tags: { name: string; description?: string }[];
   components: { schemas: Record<string, Record<string, unknown>> };
 };
-const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, op]) => ({ path, method, op })),
+);
 
 describe('the OpenAPI document', () => {
   it('gives every operation a unique operationId and declares every tag it uses', () => {
@@ -24,11 +30,16 @@ describe('the OpenAPI document', () => {
 
   it('links each creating operation to what can be done with what it created, to operations that exist', () => {
     const byId = new Map(operations.map(({ op }) => [op.operationId, op]));
-    const linked = (from: string, status: string): string[] => Object.values(byId.get(from)?.responses[status]?.links ?? {}).map((l) => l.operationId);
-    expect(linked('createPurchase', '201')).toEqual(expect.arrayContaining(['getPurchase', 'listRefunds', 'createRefund', 'getPurchaseAttempt']));
+    const linked = (from: string, status: string): string[] =>
+      Object.values(byId.get(from)?.responses[status]?.links ?? {}).map((l) => l.operationId);
+    expect(linked('createPurchase', '201')).toEqual(
+      expect.arrayContaining(['getPurchase', 'listRefunds', 'createRefund', 'getPurchaseAttempt']),
+    );
     expect(linked('createPurchase', '202')).toEqual(['getPurchaseAttempt']);
     expect(linked('grantCredit', '201')).toEqual(expect.arrayContaining(['listCreditEntries', 'getCreditBalance']));
-    expect(linked('createPromoCode', '201')).toEqual(expect.arrayContaining(['getPromoCode', 'updatePromoCode', 'deletePromoCode']));
+    expect(linked('createPromoCode', '201')).toEqual(
+      expect.arrayContaining(['getPromoCode', 'updatePromoCode', 'deletePromoCode']),
+    );
     for (const { op } of operations) {
       for (const response of Object.values(op.responses)) {
         for (const link of Object.values(response.links ?? {})) expect(byId.has(link.operationId)).toBe(true);
@@ -38,18 +49,32 @@ describe('the OpenAPI document', () => {
 
   it('states the cross-field rules that zod checks, and the rule and the schema agree', () => {
     const credit = doc.components.schemas.CreditMovementRequest;
-    expect(credit?.allOf).toEqual([{ if: { properties: { reason: { enum: ['other', 'correction'] } }, required: ['reason'] }, then: { required: ['note'], properties: { note: { not: { type: 'null' } } } } }]);
+    expect(credit?.allOf).toEqual([
+      {
+        if: { properties: { reason: { enum: ['other', 'correction'] } }, required: ['reason'] },
+        then: { required: ['note'], properties: { note: { not: { type: 'null' } } } },
+      },
+    ]);
     expect(doc.components.schemas.PromoCodePatch?.minProperties).toBe(1);
     expect(doc.components.schemas.PromoCodeCreate?.allOf).toHaveLength(2);
     expect(doc.components.schemas.RefundRequest?.allOf).toHaveLength(1);
     // The same rules, enforced:
     expect(CreditMovementRequest.safeParse({ amount: 1, currency: 'USD', reason: 'other' }).success).toBe(false);
-    expect(CreditMovementRequest.safeParse({ amount: 1, currency: 'USD', reason: 'correction', note: '  ' }).success).toBe(false);
-    expect(CreditMovementRequest.safeParse({ amount: 1, currency: 'USD', reason: 'other', note: 'why' }).success).toBe(true);
+    expect(
+      CreditMovementRequest.safeParse({ amount: 1, currency: 'USD', reason: 'correction', note: '  ' }).success,
+    ).toBe(false);
+    expect(CreditMovementRequest.safeParse({ amount: 1, currency: 'USD', reason: 'other', note: 'why' }).success).toBe(
+      true,
+    );
     expect(RefundRequest.safeParse({ reason: 'other' }).success).toBe(false);
     expect(PromoCodeCreate.safeParse({ code: 'ABC', kind: 'amount', amountOff: 5 }).success).toBe(false);
-    expect(PromoCodeCreate.safeParse({ code: 'ABC', kind: 'amount', amountOff: 5, currency: 'USD', percentOff: null }).success).toBe(true);
-    expect(PromoCodeCreate.safeParse({ code: 'ABC', kind: 'percent', percentOff: 5, amountOff: 5 }).success).toBe(false);
+    expect(
+      PromoCodeCreate.safeParse({ code: 'ABC', kind: 'amount', amountOff: 5, currency: 'USD', percentOff: null })
+        .success,
+    ).toBe(true);
+    expect(PromoCodeCreate.safeParse({ code: 'ABC', kind: 'percent', percentOff: 5, amountOff: 5 }).success).toBe(
+      false,
+    );
     expect(PromoCodePatch.safeParse({}).success).toBe(false);
   });
 

@@ -45,8 +45,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Refunds: 'Full and partial refunds of purchases.',
   Reconciliation: 'Runs of the ledger reconciliation and their findings (admin).',
   'Promo codes': 'Discount codes and their audit trail (admin).',
-  Audit: 'Balances at an instant, statements, the finance export and the ledger\'s hash-chain verification.',
-  Approvals: 'Large credit changes by support waiting for an admin\'s decision (maker–checker).',
+  Audit: "Balances at an instant, statements, the finance export and the ledger's hash-chain verification.",
+  Approvals: "Large credit changes by support waiting for an admin's decision (maker–checker).",
 };
 
 /**
@@ -106,39 +106,223 @@ interface LinkRule {
  * runtime expressions (`$response.body#/id`, `$request.path.customerId`).
  */
 const LINKS: readonly LinkRule[] = [
-  { from: 'createPurchase', statuses: ['201'], name: 'GetPurchase', to: 'getPurchase', parameters: { purchaseId: '$response.body#/id' }, description: 'The purchase just made' },
-  { from: 'createPurchase', statuses: ['201'], name: 'ListRefunds', to: 'listRefunds', parameters: { purchaseId: '$response.body#/id' }, description: 'Its refunds' },
-  { from: 'createPurchase', statuses: ['201'], name: 'CreateRefund', to: 'createRefund', parameters: { purchaseId: '$response.body#/id' }, description: 'Refund it' },
-  { from: 'createPurchase', statuses: ['201', '202'], name: 'GetPurchaseAttempt', to: 'getPurchaseAttempt', parameters: { attemptId: '$response.body#/id' }, description: 'The attempt: pending until the saga ends, then its outcome' },
-  { from: 'listPurchaseAttempts', statuses: ['200'], name: 'GetFirstPurchaseAttempt', to: 'getPurchaseAttempt', parameters: { attemptId: '$response.body#/data/0/id' }, description: 'The newest attempt of the page' },
-  { from: 'createRefund', statuses: ['201'], name: 'GetPurchase', to: 'getPurchase', parameters: { purchaseId: '$response.body#/purchaseId' }, description: 'The refunded purchase' },
-  { from: 'createRefund', statuses: ['201'], name: 'ListRefunds', to: 'listRefunds', parameters: { purchaseId: '$response.body#/purchaseId' }, description: 'All refunds of the purchase' },
-  { from: 'listPurchases', statuses: ['200'], name: 'GetFirstPurchase', to: 'getPurchase', parameters: { purchaseId: '$response.body#/data/0/id' }, description: 'The newest purchase of the page' },
-  { from: 'grantCredit', statuses: ['201'], name: 'ListCreditEntries', to: 'listCreditEntries', parameters: { customerId: '$request.path.customerId' }, description: 'The ledger the entry was appended to' },
-  { from: 'grantCredit', statuses: ['201'], name: 'GetCreditBalance', to: 'getCreditBalance', parameters: { customerId: '$request.path.customerId' }, description: 'The balance after it' },
-  { from: 'deductCredit', statuses: ['201'], name: 'ListCreditEntries', to: 'listCreditEntries', parameters: { customerId: '$request.path.customerId' }, description: 'The ledger the entry was appended to' },
-  { from: 'deductCredit', statuses: ['201'], name: 'GetCreditBalance', to: 'getCreditBalance', parameters: { customerId: '$request.path.customerId' }, description: 'The balance after it' },
-  { from: 'grantCredit', statuses: ['202'], name: 'GetApproval', to: 'getApproval', parameters: { approvalId: '$response.body#/approvalId' }, description: 'The approval the grant waits for' },
-  { from: 'grantCredit', statuses: ['202'], name: 'ApproveCreditChange', to: 'approveCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Approve it (admin, not the requester)' },
-  { from: 'grantCredit', statuses: ['202'], name: 'RejectCreditChange', to: 'rejectCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Reject it (admin)' },
-  { from: 'deductCredit', statuses: ['202'], name: 'GetApproval', to: 'getApproval', parameters: { approvalId: '$response.body#/approvalId' }, description: 'The approval the deduction waits for' },
-  { from: 'deductCredit', statuses: ['202'], name: 'ApproveCreditChange', to: 'approveCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Approve it (admin, not the requester)' },
-  { from: 'deductCredit', statuses: ['202'], name: 'RejectCreditChange', to: 'rejectCreditChange', parameters: { approvalId: '$response.body#/approvalId' }, description: 'Reject it (admin)' },
-  { from: 'approveCreditChange', statuses: ['201'], name: 'ListCreditEntries', to: 'listCreditEntries', parameters: { customerId: '$response.body#/approval/customerId' }, description: 'The ledger the approved entry was appended to' },
-  { from: 'listApprovals', statuses: ['200'], name: 'GetFirstApproval', to: 'getApproval', parameters: { approvalId: '$response.body#/data/0/id' }, description: 'The newest approval of the page' },
-  { from: 'createPromoCode', statuses: ['201'], name: 'GetPromoCode', to: 'getPromoCode', parameters: { code: '$response.body#/code' }, description: 'The code with its audit trail' },
-  { from: 'createPromoCode', statuses: ['201'], name: 'UpdatePromoCode', to: 'updatePromoCode', parameters: { code: '$response.body#/code' }, description: 'Change its rules' },
-  { from: 'createPromoCode', statuses: ['201'], name: 'DeletePromoCode', to: 'deletePromoCode', parameters: { code: '$response.body#/code' }, description: 'Remove it, or deactivate it once used' },
-  { from: 'startReconciliationRun', statuses: ['201', '202'], name: 'GetReconciliationRun', to: 'getReconciliationRun', parameters: { runId: '$response.body#/id' }, description: 'The run and its findings' },
-  { from: 'listCustomers', statuses: ['200'], name: 'GetFirstCustomer', to: 'getCustomer', parameters: { customerId: '$response.body#/data/0/id' }, description: 'The first customer of the page' },
-  { from: 'listProducts', statuses: ['200'], name: 'GetFirstProduct', to: 'getProduct', parameters: { productId: '$response.body#/data/0/id' }, description: 'The first product of the page' },
+  {
+    from: 'createPurchase',
+    statuses: ['201'],
+    name: 'GetPurchase',
+    to: 'getPurchase',
+    parameters: { purchaseId: '$response.body#/id' },
+    description: 'The purchase just made',
+  },
+  {
+    from: 'createPurchase',
+    statuses: ['201'],
+    name: 'ListRefunds',
+    to: 'listRefunds',
+    parameters: { purchaseId: '$response.body#/id' },
+    description: 'Its refunds',
+  },
+  {
+    from: 'createPurchase',
+    statuses: ['201'],
+    name: 'CreateRefund',
+    to: 'createRefund',
+    parameters: { purchaseId: '$response.body#/id' },
+    description: 'Refund it',
+  },
+  {
+    from: 'createPurchase',
+    statuses: ['201', '202'],
+    name: 'GetPurchaseAttempt',
+    to: 'getPurchaseAttempt',
+    parameters: { attemptId: '$response.body#/id' },
+    description: 'The attempt: pending until the saga ends, then its outcome',
+  },
+  {
+    from: 'listPurchaseAttempts',
+    statuses: ['200'],
+    name: 'GetFirstPurchaseAttempt',
+    to: 'getPurchaseAttempt',
+    parameters: { attemptId: '$response.body#/data/0/id' },
+    description: 'The newest attempt of the page',
+  },
+  {
+    from: 'createRefund',
+    statuses: ['201'],
+    name: 'GetPurchase',
+    to: 'getPurchase',
+    parameters: { purchaseId: '$response.body#/purchaseId' },
+    description: 'The refunded purchase',
+  },
+  {
+    from: 'createRefund',
+    statuses: ['201'],
+    name: 'ListRefunds',
+    to: 'listRefunds',
+    parameters: { purchaseId: '$response.body#/purchaseId' },
+    description: 'All refunds of the purchase',
+  },
+  {
+    from: 'listPurchases',
+    statuses: ['200'],
+    name: 'GetFirstPurchase',
+    to: 'getPurchase',
+    parameters: { purchaseId: '$response.body#/data/0/id' },
+    description: 'The newest purchase of the page',
+  },
+  {
+    from: 'grantCredit',
+    statuses: ['201'],
+    name: 'ListCreditEntries',
+    to: 'listCreditEntries',
+    parameters: { customerId: '$request.path.customerId' },
+    description: 'The ledger the entry was appended to',
+  },
+  {
+    from: 'grantCredit',
+    statuses: ['201'],
+    name: 'GetCreditBalance',
+    to: 'getCreditBalance',
+    parameters: { customerId: '$request.path.customerId' },
+    description: 'The balance after it',
+  },
+  {
+    from: 'deductCredit',
+    statuses: ['201'],
+    name: 'ListCreditEntries',
+    to: 'listCreditEntries',
+    parameters: { customerId: '$request.path.customerId' },
+    description: 'The ledger the entry was appended to',
+  },
+  {
+    from: 'deductCredit',
+    statuses: ['201'],
+    name: 'GetCreditBalance',
+    to: 'getCreditBalance',
+    parameters: { customerId: '$request.path.customerId' },
+    description: 'The balance after it',
+  },
+  {
+    from: 'grantCredit',
+    statuses: ['202'],
+    name: 'GetApproval',
+    to: 'getApproval',
+    parameters: { approvalId: '$response.body#/approvalId' },
+    description: 'The approval the grant waits for',
+  },
+  {
+    from: 'grantCredit',
+    statuses: ['202'],
+    name: 'ApproveCreditChange',
+    to: 'approveCreditChange',
+    parameters: { approvalId: '$response.body#/approvalId' },
+    description: 'Approve it (admin, not the requester)',
+  },
+  {
+    from: 'grantCredit',
+    statuses: ['202'],
+    name: 'RejectCreditChange',
+    to: 'rejectCreditChange',
+    parameters: { approvalId: '$response.body#/approvalId' },
+    description: 'Reject it (admin)',
+  },
+  {
+    from: 'deductCredit',
+    statuses: ['202'],
+    name: 'GetApproval',
+    to: 'getApproval',
+    parameters: { approvalId: '$response.body#/approvalId' },
+    description: 'The approval the deduction waits for',
+  },
+  {
+    from: 'deductCredit',
+    statuses: ['202'],
+    name: 'ApproveCreditChange',
+    to: 'approveCreditChange',
+    parameters: { approvalId: '$response.body#/approvalId' },
+    description: 'Approve it (admin, not the requester)',
+  },
+  {
+    from: 'deductCredit',
+    statuses: ['202'],
+    name: 'RejectCreditChange',
+    to: 'rejectCreditChange',
+    parameters: { approvalId: '$response.body#/approvalId' },
+    description: 'Reject it (admin)',
+  },
+  {
+    from: 'approveCreditChange',
+    statuses: ['201'],
+    name: 'ListCreditEntries',
+    to: 'listCreditEntries',
+    parameters: { customerId: '$response.body#/approval/customerId' },
+    description: 'The ledger the approved entry was appended to',
+  },
+  {
+    from: 'listApprovals',
+    statuses: ['200'],
+    name: 'GetFirstApproval',
+    to: 'getApproval',
+    parameters: { approvalId: '$response.body#/data/0/id' },
+    description: 'The newest approval of the page',
+  },
+  {
+    from: 'createPromoCode',
+    statuses: ['201'],
+    name: 'GetPromoCode',
+    to: 'getPromoCode',
+    parameters: { code: '$response.body#/code' },
+    description: 'The code with its audit trail',
+  },
+  {
+    from: 'createPromoCode',
+    statuses: ['201'],
+    name: 'UpdatePromoCode',
+    to: 'updatePromoCode',
+    parameters: { code: '$response.body#/code' },
+    description: 'Change its rules',
+  },
+  {
+    from: 'createPromoCode',
+    statuses: ['201'],
+    name: 'DeletePromoCode',
+    to: 'deletePromoCode',
+    parameters: { code: '$response.body#/code' },
+    description: 'Remove it, or deactivate it once used',
+  },
+  {
+    from: 'startReconciliationRun',
+    statuses: ['201', '202'],
+    name: 'GetReconciliationRun',
+    to: 'getReconciliationRun',
+    parameters: { runId: '$response.body#/id' },
+    description: 'The run and its findings',
+  },
+  {
+    from: 'listCustomers',
+    statuses: ['200'],
+    name: 'GetFirstCustomer',
+    to: 'getCustomer',
+    parameters: { customerId: '$response.body#/data/0/id' },
+    description: 'The first customer of the page',
+  },
+  {
+    from: 'listProducts',
+    statuses: ['200'],
+    name: 'GetFirstProduct',
+    to: 'getProduct',
+    parameters: { productId: '$response.body#/data/0/id' },
+    description: 'The first product of the page',
+  },
 ];
 
 function isOperation(method: string, value: unknown): value is OpenApiOperation {
   return (HTTP_METHODS as readonly string[]).includes(method) && typeof value === 'object' && value !== null;
 }
 
-function* operations(doc: EnrichableDocument): Generator<{ path: string; method: HttpMethod; operation: OpenApiOperation }> {
+function* operations(
+  doc: EnrichableDocument,
+): Generator<{ path: string; method: HttpMethod; operation: OpenApiOperation }> {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, value] of Object.entries(item ?? {})) {
       if (isOperation(method, value)) yield { path, method: method as HttpMethod, operation: value };
@@ -158,22 +342,36 @@ function pascal(words: readonly string[]): string {
 export function deriveOperationId(method: string, path: string): string {
   const segments = path.split('/').filter((s) => s.length > 0 && s !== 'v1');
   const endsInParam = segments.at(-1)?.startsWith('{') ?? false;
-  const nouns = segments.filter((s) => !s.startsWith('{')).flatMap((s) => s.split(/[-_.]/)).filter((w) => w.length > 0);
-  const verb = method === 'get' ? (endsInParam ? 'get' : 'list')
-    : method === 'post' ? 'create'
-      : method === 'patch' || method === 'put' ? 'update'
-        : method === 'delete' ? 'delete' : method;
+  const nouns = segments
+    .filter((s) => !s.startsWith('{'))
+    .flatMap((s) => s.split(/[-_.]/))
+    .filter((w) => w.length > 0);
+  const verb =
+    method === 'get'
+      ? endsInParam
+        ? 'get'
+        : 'list'
+      : method === 'post'
+        ? 'create'
+        : method === 'patch' || method === 'put'
+          ? 'update'
+          : method === 'delete'
+            ? 'delete'
+            : method;
   return `${verb}${pascal(nouns)}`;
 }
 
 /** A list's `cursor` can be well-formed and still not one this API issued: 422 `cursor_invalid`. */
 function addCursorProblem(operation: OpenApiOperation): void {
-  const parameters = Array.isArray(operation.parameters) ? (operation.parameters as { in?: unknown; name?: unknown }[]) : [];
+  const parameters = Array.isArray(operation.parameters)
+    ? (operation.parameters as { in?: unknown; name?: unknown }[])
+    : [];
   if (!parameters.some((p) => p.in === 'query' && p.name === 'cursor')) return;
   const responses = (operation.responses ??= {});
   const existing = responses['422'];
   if (existing) {
-    if (!existing.description?.includes('`cursor_invalid`')) existing.description = `${existing.description ?? 'Problem'} or \`cursor_invalid\``;
+    if (!existing.description?.includes('`cursor_invalid`'))
+      existing.description = `${existing.description ?? 'Problem'} or \`cursor_invalid\``;
     return;
   }
   responses['422'] = {
@@ -188,7 +386,8 @@ export function enrichDocument<T extends EnrichableDocument>(doc: T): T {
   const tags = new Set<string>();
   for (const { path, method, operation } of operations(doc)) {
     operation.operationId ??= OPERATION_IDS[`${method.toUpperCase()} ${path}`] ?? deriveOperationId(method, path);
-    if (byId.has(operation.operationId)) throw new Error(`duplicate operationId ${operation.operationId} (${method.toUpperCase()} ${path})`);
+    if (byId.has(operation.operationId))
+      throw new Error(`duplicate operationId ${operation.operationId} (${method.toUpperCase()} ${path})`);
     byId.set(operation.operationId, operation);
     for (const tag of operation.tags ?? []) tags.add(tag);
   }
@@ -200,7 +399,10 @@ export function enrichDocument<T extends EnrichableDocument>(doc: T): T {
     for (const status of rule.statuses) {
       const response = from.responses?.[status];
       if (!response) throw new Error(`link ${rule.from} → ${rule.to}: ${rule.from} has no ${status} response`);
-      response.links = { ...response.links, [rule.name]: { operationId: rule.to, parameters: rule.parameters, description: rule.description } };
+      response.links = {
+        ...response.links,
+        [rule.name]: { operationId: rule.to, parameters: rule.parameters, description: rule.description },
+      };
     }
   }
   return doc;
@@ -218,11 +420,19 @@ export interface PathMethods {
 /** Each documented path as a matcher (a `{param}` is one non-empty segment) and its methods, upper-case. */
 export function pathMethods(doc: EnrichableDocument): PathMethods[] {
   return Object.entries(doc.paths ?? {}).map(([template, item]) => {
-    const source = template.split('/').map((segment) => (/^\{[^}]+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
-    const declared = Object.entries(item ?? {}).filter(([m, value]) => isOperation(m, value)) as [string, OpenApiOperation][];
+    const source = template
+      .split('/')
+      .map((segment) => (/^\{[^}]+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const declared = Object.entries(item ?? {}).filter(([m, value]) => isOperation(m, value)) as [
+      string,
+      OpenApiOperation,
+    ][];
     const methods = declared.map(([m]) => m.toUpperCase());
     if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
-    const isPublic = declared.every(([, operation]) => Array.isArray(operation.security) && operation.security.length === 0);
+    const isPublic = declared.every(
+      ([, operation]) => Array.isArray(operation.security) && operation.security.length === 0,
+    );
     return { template, pattern: new RegExp(`^${source}/?$`), methods, public: isPublic };
   });
 }

@@ -33,7 +33,13 @@ export function moneyRateLimiter(perMinute: number): RequestHandler {
     // The key is the token name, not an IP: the IP-related checks do not apply.
     validate: { keyGeneratorIpFallback: false, trustProxy: false, xForwardedForHeader: false },
     handler: (_req, _res, next) => {
-      next(new DomainError('rate_limited', `At most ${perMinute} money-moving requests per minute per token; retry after the time in Retry-After (with the same Idempotency-Key).`, { limit: perMinute }));
+      next(
+        new DomainError(
+          'rate_limited',
+          `At most ${perMinute} money-moving requests per minute per token; retry after the time in Retry-After (with the same Idempotency-Key).`,
+          { limit: perMinute },
+        ),
+      );
     },
   });
 }

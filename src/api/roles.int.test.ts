@@ -35,7 +35,11 @@ interface Row {
 
 const CALLERS: readonly Caller[] = ['none', 'unknown', 'storefront', 'support', 'admin'];
 const CALLER_TOKEN: Record<Caller, string | null> = {
-  none: null, unknown: 'test_unknown_token_of_nobody', storefront: TOKENS.storefront, support: TOKENS.support, admin: TOKENS.admin,
+  none: null,
+  unknown: 'test_unknown_token_of_nobody',
+  storefront: TOKENS.storefront,
+  support: TOKENS.support,
+  admin: TOKENS.admin,
 };
 const RANK: Record<Caller, number> = { none: 0, unknown: 0, storefront: 1, support: 2, admin: 3 };
 const NEEDS: Record<MinRole, number> = { public: 0, any: 1, storefront: 1, support: 2, admin: 3 };
@@ -50,64 +54,150 @@ const ROWS: readonly Row[] = [
   { method: 'GET', template: '/v1/ready', role: 'public', path: () => '/v1/ready' },
   { method: 'GET', template: '/v1/openapi.json', role: 'public', path: () => '/v1/openapi.json' },
   { method: 'GET', template: '/v1/me', role: 'any', path: () => '/v1/me' },
-  { method: 'GET', template: '/v1/customers/{customerId}/credit', role: 'storefront', path: () => `/v1/customers/${fixture.customerId}/credit` },
-  { method: 'GET', template: '/v1/customers/{customerId}/credit/entries', role: 'storefront', path: () => `/v1/customers/${fixture.customerId}/credit/entries` },
   {
-    method: 'POST', template: '/v1/customers/{customerId}/credit/grants', role: 'support', idempotent: true,
-    path: () => `/v1/customers/${fixture.customerId}/credit/grants`, body: () => ({ amount: 100, currency: 'USD', reason: 'goodwill' }),
+    method: 'GET',
+    template: '/v1/customers/{customerId}/credit',
+    role: 'storefront',
+    path: () => `/v1/customers/${fixture.customerId}/credit`,
   },
   {
-    method: 'POST', template: '/v1/customers/{customerId}/credit/deductions', role: 'support', idempotent: true,
-    path: () => `/v1/customers/${fixture.customerId}/credit/deductions`, body: () => ({ amount: 1, currency: 'USD', reason: 'correction', note: 'role matrix' }),
+    method: 'GET',
+    template: '/v1/customers/{customerId}/credit/entries',
+    role: 'storefront',
+    path: () => `/v1/customers/${fixture.customerId}/credit/entries`,
+  },
+  {
+    method: 'POST',
+    template: '/v1/customers/{customerId}/credit/grants',
+    role: 'support',
+    idempotent: true,
+    path: () => `/v1/customers/${fixture.customerId}/credit/grants`,
+    body: () => ({ amount: 100, currency: 'USD', reason: 'goodwill' }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/customers/{customerId}/credit/deductions',
+    role: 'support',
+    idempotent: true,
+    path: () => `/v1/customers/${fixture.customerId}/credit/deductions`,
+    body: () => ({ amount: 1, currency: 'USD', reason: 'correction', note: 'role matrix' }),
   },
   { method: 'GET', template: '/v1/customers', role: 'support', path: () => '/v1/customers?query=ada' },
   { method: 'GET', template: '/v1/customers/{customerId}', role: 'support', path: () => '/v1/customers/cus_ada' },
   { method: 'GET', template: '/v1/products', role: 'support', path: () => '/v1/products' },
   { method: 'GET', template: '/v1/products/{productId}', role: 'support', path: () => '/v1/products/prod_mouse' },
   {
-    method: 'POST', template: '/v1/purchases', role: 'storefront', idempotent: true,
-    path: () => '/v1/purchases', body: () => ({ customerId: fixture.customerId, productId: 'prod_mouse' }),
-  },
-  { method: 'GET', template: '/v1/purchases', role: 'storefront', path: () => `/v1/purchases?customerId=${fixture.customerId}` },
-  { method: 'GET', template: '/v1/purchases/{purchaseId}', role: 'storefront', path: () => `/v1/purchases/${fixture.purchaseId}` },
-  { method: 'GET', template: '/v1/purchase-attempts/{attemptId}', role: 'storefront', path: () => `/v1/purchase-attempts/${fixture.purchaseId}` },
-  { method: 'GET', template: '/v1/purchase-attempts', role: 'support', path: () => `/v1/purchase-attempts?customerId=${fixture.customerId}` },
-  {
-    method: 'POST', template: '/v1/purchase-attempts/{attemptId}/cancel', role: 'admin',
-    path: () => `/v1/purchase-attempts/${fixture.purchaseId}/cancel`, body: () => ({ reason: 'role matrix' }),
+    method: 'POST',
+    template: '/v1/purchases',
+    role: 'storefront',
+    idempotent: true,
+    path: () => '/v1/purchases',
+    body: () => ({ customerId: fixture.customerId, productId: 'prod_mouse' }),
   },
   {
-    method: 'POST', template: '/v1/purchases/{purchaseId}/refunds', role: 'support', idempotent: true,
-    path: () => `/v1/purchases/${fixture.purchaseId}/refunds`, body: () => ({ amount: 1, reason: 'goodwill' }),
+    method: 'GET',
+    template: '/v1/purchases',
+    role: 'storefront',
+    path: () => `/v1/purchases?customerId=${fixture.customerId}`,
   },
-  { method: 'GET', template: '/v1/purchases/{purchaseId}/refunds', role: 'storefront', path: () => `/v1/purchases/${fixture.purchaseId}/refunds` },
   {
-    method: 'GET', template: '/v1/customers/{customerId}/credit/statement', role: 'support',
+    method: 'GET',
+    template: '/v1/purchases/{purchaseId}',
+    role: 'storefront',
+    path: () => `/v1/purchases/${fixture.purchaseId}`,
+  },
+  {
+    method: 'GET',
+    template: '/v1/purchase-attempts/{attemptId}',
+    role: 'storefront',
+    path: () => `/v1/purchase-attempts/${fixture.purchaseId}`,
+  },
+  {
+    method: 'GET',
+    template: '/v1/purchase-attempts',
+    role: 'support',
+    path: () => `/v1/purchase-attempts?customerId=${fixture.customerId}`,
+  },
+  {
+    method: 'POST',
+    template: '/v1/purchase-attempts/{attemptId}/cancel',
+    role: 'admin',
+    path: () => `/v1/purchase-attempts/${fixture.purchaseId}/cancel`,
+    body: () => ({ reason: 'role matrix' }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/purchases/{purchaseId}/refunds',
+    role: 'support',
+    idempotent: true,
+    path: () => `/v1/purchases/${fixture.purchaseId}/refunds`,
+    body: () => ({ amount: 1, reason: 'goodwill' }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/purchases/{purchaseId}/refunds',
+    role: 'storefront',
+    path: () => `/v1/purchases/${fixture.purchaseId}/refunds`,
+  },
+  {
+    method: 'GET',
+    template: '/v1/customers/{customerId}/credit/statement',
+    role: 'support',
     path: () => `/v1/customers/${fixture.customerId}/credit/statement?from=2026-01-01T00:00:00Z`,
   },
   // An empty period: the NDJSON body is then empty (the helper parses JSON bodies).
-  { method: 'GET', template: '/v1/ledger/entries/export', role: 'admin', path: () => '/v1/ledger/entries/export?to=2000-01-01T00:00:00Z' },
+  {
+    method: 'GET',
+    template: '/v1/ledger/entries/export',
+    role: 'admin',
+    path: () => '/v1/ledger/entries/export?to=2000-01-01T00:00:00Z',
+  },
   { method: 'POST', template: '/v1/ledger/verify', role: 'admin', path: () => '/v1/ledger/verify' },
   { method: 'GET', template: '/v1/reconciliation/runs', role: 'admin', path: () => '/v1/reconciliation/runs' },
   { method: 'POST', template: '/v1/reconciliation/runs', role: 'admin', path: () => '/v1/reconciliation/runs' },
-  { method: 'GET', template: '/v1/reconciliation/runs/{runId}', role: 'admin', path: () => '/v1/reconciliation/runs/run_00000000000000000000000000' },
   {
-    method: 'POST', template: '/v1/promo-codes', role: 'admin',
-    path: () => '/v1/promo-codes', body: () => ({ code: `ROLES${(fixture.promoSeq += 1)}`, kind: 'percent', percentOff: 5 }),
+    method: 'GET',
+    template: '/v1/reconciliation/runs/{runId}',
+    role: 'admin',
+    path: () => '/v1/reconciliation/runs/run_00000000000000000000000000',
+  },
+  {
+    method: 'POST',
+    template: '/v1/promo-codes',
+    role: 'admin',
+    path: () => '/v1/promo-codes',
+    body: () => ({ code: `ROLES${(fixture.promoSeq += 1)}`, kind: 'percent', percentOff: 5 }),
   },
   { method: 'GET', template: '/v1/promo-codes', role: 'admin', path: () => '/v1/promo-codes' },
   { method: 'GET', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX' },
-  { method: 'PATCH', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX', body: () => ({ maxRedemptions: 50 }) },
+  {
+    method: 'PATCH',
+    template: '/v1/promo-codes/{code}',
+    role: 'admin',
+    path: () => '/v1/promo-codes/ROLESFIX',
+    body: () => ({ maxRedemptions: 50 }),
+  },
   { method: 'DELETE', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX' },
   { method: 'GET', template: '/v1/approvals', role: 'support', path: () => '/v1/approvals?status=pending' },
-  { method: 'GET', template: '/v1/approvals/{approvalId}', role: 'support', path: () => `/v1/approvals/${fixture.approvalToApprove}` },
   {
-    method: 'POST', template: '/v1/approvals/{approvalId}/approve', role: 'admin',
-    path: () => `/v1/approvals/${fixture.approvalToApprove}/approve`, body: () => ({ note: 'role matrix' }),
+    method: 'GET',
+    template: '/v1/approvals/{approvalId}',
+    role: 'support',
+    path: () => `/v1/approvals/${fixture.approvalToApprove}`,
   },
   {
-    method: 'POST', template: '/v1/approvals/{approvalId}/reject', role: 'admin',
-    path: () => `/v1/approvals/${fixture.approvalToReject}/reject`, body: () => ({ note: 'role matrix' }),
+    method: 'POST',
+    template: '/v1/approvals/{approvalId}/approve',
+    role: 'admin',
+    path: () => `/v1/approvals/${fixture.approvalToApprove}/approve`,
+    body: () => ({ note: 'role matrix' }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/approvals/{approvalId}/reject',
+    role: 'admin',
+    path: () => `/v1/approvals/${fixture.approvalToReject}/reject`,
+    body: () => ({ note: 'role matrix' }),
   },
 ];
 
@@ -122,22 +212,35 @@ beforeAll(async () => {
   platform = new PlatformControl(stack.platformUrl);
   fixture.customerId = await platform.newCustomer();
   const granted = await http('POST', `${stack.apiUrl}/v1/customers/${fixture.customerId}/credit/grants`, {
-    token: TOKENS.admin, idempotencyKey: newKey('fixture'), body: { amount: 50_000, currency: 'USD', reason: 'goodwill' },
+    token: TOKENS.admin,
+    idempotencyKey: newKey('fixture'),
+    body: { amount: 50_000, currency: 'USD', reason: 'goodwill' },
   });
   expect(granted.status).toBe(201);
   const bought = await http<Purchase>('POST', `${stack.apiUrl}/v1/purchases`, {
-    token: TOKENS.storefront, idempotencyKey: newKey('fixture'), body: { customerId: fixture.customerId, productId: 'prod_mouse' },
+    token: TOKENS.storefront,
+    idempotencyKey: newKey('fixture'),
+    body: { customerId: fixture.customerId, productId: 'prod_mouse' },
   });
   expect(bought.status).toBe(201);
   fixture.purchaseId = bought.body.id;
   for (const which of ['approvalToApprove', 'approvalToReject'] as const) {
-    const requested = await http<{ approvalId: string }>('POST', `${stack.apiUrl}/v1/customers/${fixture.customerId}/credit/grants`, {
-      token: TOKENS.support, idempotencyKey: newKey('fixture'), body: { amount: 60_000, currency: 'USD', reason: 'goodwill' },
-    });
+    const requested = await http<{ approvalId: string }>(
+      'POST',
+      `${stack.apiUrl}/v1/customers/${fixture.customerId}/credit/grants`,
+      {
+        token: TOKENS.support,
+        idempotencyKey: newKey('fixture'),
+        body: { amount: 60_000, currency: 'USD', reason: 'goodwill' },
+      },
+    );
     expect(requested.status).toBe(202);
     fixture[which] = requested.body.approvalId;
   }
-  const promo = await http('POST', `${stack.apiUrl}/v1/promo-codes`, { token: TOKENS.admin, body: { code: 'ROLESFIX', kind: 'percent', percentOff: 5 } });
+  const promo = await http('POST', `${stack.apiUrl}/v1/promo-codes`, {
+    token: TOKENS.admin,
+    body: { code: 'ROLESFIX', kind: 'percent', percentOff: 5 },
+  });
   expect(promo.status).toBe(201);
 });
 afterAll(async () => {
@@ -148,9 +251,16 @@ const results = new Map<string, Record<Caller, number>>();
 
 describe('role × route matrix', () => {
   it('the table covers every operation of the served OpenAPI document, and nothing else', async () => {
-    const doc = await http<{ paths: Record<string, Record<string, unknown>> }>('GET', `${stack.apiUrl}/v1/openapi.json`);
+    const doc = await http<{ paths: Record<string, Record<string, unknown>> }>(
+      'GET',
+      `${stack.apiUrl}/v1/openapi.json`,
+    );
     const documented = Object.entries(doc.body.paths)
-      .flatMap(([path, item]) => Object.keys(item).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`))
+      .flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      )
       .sort();
     const tabled = ROWS.map((r) => `${r.method} ${r.template}`).sort();
     expect(tabled).toEqual(documented);
@@ -173,7 +283,9 @@ describe('role × route matrix', () => {
           expect(res.status, context).toBeLessThan(500);
         } else {
           expect(res.status, context).toBe(caller === 'none' || caller === 'unknown' ? 401 : 403);
-          expect((res.body as { code?: string }).code, context).toBe(res.status === 401 ? 'unauthenticated' : 'forbidden');
+          expect((res.body as { code?: string }).code, context).toBe(
+            res.status === 401 ? 'unauthenticated' : 'forbidden',
+          );
           expect(res.headers.get('content-type'), context).toContain('application/problem+json');
         }
       }
@@ -182,7 +294,13 @@ describe('role × route matrix', () => {
   }
 
   it('a malformed Authorization header is 401, never a 5xx', async () => {
-    for (const header of ['Bearer', 'Basic dXNlcjpwYXNz', `bearer  ${TOKENS.admin}x`, `Bearer ${TOKENS.admin} extra`, `Token ${TOKENS.admin}`]) {
+    for (const header of [
+      'Bearer',
+      'Basic dXNlcjpwYXNz',
+      `bearer  ${TOKENS.admin}x`,
+      `Bearer ${TOKENS.admin} extra`,
+      `Token ${TOKENS.admin}`,
+    ]) {
       const res = await http('GET', `${stack.apiUrl}/v1/me`, { headers: { authorization: header } });
       expect(res.status, header).toBe(401);
     }

@@ -30,7 +30,9 @@ const url = (path: string): string => `${stack.apiUrl}${path}`;
 
 function grant(base: string, customerId: string, token: string, amount = 100): ReturnType<typeof http<Problem>> {
   return http<Problem>('POST', `${base}/v1/customers/${customerId}/credit/grants`, {
-    token, idempotencyKey: newKey('grant'), body: { amount, currency: 'USD', reason: 'goodwill' },
+    token,
+    idempotencyKey: newKey('grant'),
+    body: { amount, currency: 'USD', reason: 'goodwill' },
   });
 }
 
@@ -97,7 +99,8 @@ describe('rate limit of money-moving routes', () => {
 
   it(`allows ${LIMIT} per token per minute, then 429 rate_limited with Retry-After; other tokens and reads are not affected`, async () => {
     const customerId = await new PlatformControl(limited.platformUrl).newCustomer();
-    for (let i = 0; i < LIMIT; i += 1) expect((await grant(limited.apiUrl, customerId, TOKENS.support)).status).toBe(201);
+    for (let i = 0; i < LIMIT; i += 1)
+      expect((await grant(limited.apiUrl, customerId, TOKENS.support)).status).toBe(201);
     const refused = await grant(limited.apiUrl, customerId, TOKENS.support);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
@@ -108,12 +111,16 @@ describe('rate limit of money-moving routes', () => {
     expect(refused.headers.get('ratelimit')).toMatch(/remaining=0/);
     // Deductions, refunds and purchases share the token's budget.
     const deduction = await http<Problem>('POST', `${limited.apiUrl}/v1/customers/${customerId}/credit/deductions`, {
-      token: TOKENS.support, idempotencyKey: newKey('deduct'), body: { amount: 1, currency: 'USD', reason: 'correction', note: 'x' },
+      token: TOKENS.support,
+      idempotencyKey: newKey('deduct'),
+      body: { amount: 1, currency: 'USD', reason: 'correction', note: 'x' },
     });
     expect(deduction.status).toBe(429);
     // Another support token ("bob") has its own budget; reads are never limited.
     expect((await grant(limited.apiUrl, customerId, TOKENS.support2)).status).toBe(201);
-    const balance = await http<{ balance: number }>('GET', `${limited.apiUrl}/v1/customers/${customerId}/credit`, { token: TOKENS.support });
+    const balance = await http<{ balance: number }>('GET', `${limited.apiUrl}/v1/customers/${customerId}/credit`, {
+      token: TOKENS.support,
+    });
     expect(balance.status).toBe(200);
     expect(balance.body.balance).toBe(100 * (LIMIT + 1));
   });
@@ -123,20 +130,29 @@ describe('request bounds', () => {
   it('a body over 32 kB is 413, a non-JSON body 415, an unknown field 400; nothing is written', async () => {
     const customerId = await platform.newCustomer();
     const big = await http<Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-      token: TOKENS.admin, idempotencyKey: newKey(), rawBody: JSON.stringify({ amount: 1, currency: 'USD', reason: 'other', note: 'x'.repeat(40_000) }),
+      token: TOKENS.admin,
+      idempotencyKey: newKey(),
+      rawBody: JSON.stringify({ amount: 1, currency: 'USD', reason: 'other', note: 'x'.repeat(40_000) }),
     });
     expect(big.status).toBe(413);
     expect(big.body.code).toBe('payload_too_large');
     const text = await http<Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-      token: TOKENS.admin, idempotencyKey: newKey(), rawBody: 'amount=1', headers: { 'content-type': 'text/plain' },
+      token: TOKENS.admin,
+      idempotencyKey: newKey(),
+      rawBody: 'amount=1',
+      headers: { 'content-type': 'text/plain' },
     });
     expect(text.status).toBe(415);
     expect(text.body.code).toBe('unsupported_media_type');
     const extra = await http<Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-      token: TOKENS.admin, idempotencyKey: newKey(), body: { amount: 1, currency: 'USD', reason: 'goodwill', actor: 'someone-else' },
+      token: TOKENS.admin,
+      idempotencyKey: newKey(),
+      body: { amount: 1, currency: 'USD', reason: 'goodwill', actor: 'someone-else' },
     });
     expect(extra.status).toBe(400);
-    const credit = await http<{ balance: number }>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.admin });
+    const credit = await http<{ balance: number }>('GET', url(`/v1/customers/${customerId}/credit`), {
+      token: TOKENS.admin,
+    });
     expect(credit.body.balance).toBe(0);
   });
 
@@ -144,18 +160,24 @@ describe('request bounds', () => {
     const customerId = await platform.newCustomer();
     for (const amount of [0, -5, 1.5, MAX_AMOUNT + 1, Number.MAX_SAFE_INTEGER + 2, '100']) {
       const res = await http<Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-        token: TOKENS.admin, idempotencyKey: newKey(), body: { amount, currency: 'USD', reason: 'goodwill' },
+        token: TOKENS.admin,
+        idempotencyKey: newKey(),
+        body: { amount, currency: 'USD', reason: 'goodwill' },
       });
       expect(res.status, String(amount)).toBe(400);
       expect(res.body.code).toBe('validation_failed');
     }
     const support = await http<Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-      token: TOKENS.support2, idempotencyKey: newKey(), body: { amount: 100_001, currency: 'USD', reason: 'goodwill' },
+      token: TOKENS.support2,
+      idempotencyKey: newKey(),
+      body: { amount: 100_001, currency: 'USD', reason: 'goodwill' },
     });
     expect(support.status).toBe(422);
     expect(support.body).toMatchObject({ code: 'amount_exceeds_limit', limit: 100_000 });
     const admin = await http<Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-      token: TOKENS.admin, idempotencyKey: newKey(), body: { amount: MAX_AMOUNT, currency: 'USD', reason: 'goodwill' },
+      token: TOKENS.admin,
+      idempotencyKey: newKey(),
+      body: { amount: MAX_AMOUNT, currency: 'USD', reason: 'goodwill' },
     });
     expect(admin.status).toBe(201);
   });

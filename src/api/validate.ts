@@ -7,7 +7,9 @@ import { zodIssues } from './errors.js';
 function parsePart<T extends z.ZodType>(schema: T, value: unknown, part: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new DomainError('validation_failed', `The request ${part} does not match the API contract.`, { errors: zodIssues(result.error, part) });
+    throw new DomainError('validation_failed', `The request ${part} does not match the API contract.`, {
+      errors: zodIssues(result.error, part),
+    });
   }
   return result.data;
 }

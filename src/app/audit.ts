@@ -10,11 +10,23 @@ import { ensureCustomer } from './credit.js';
 import { toCreditBalanceAsOf } from './credit-views.js';
 import type { AppDeps } from './deps.js';
 
-export { exportEntries, MAX_STATEMENT_ENTRIES, readStatement, verifyChains, type ExportRow, type StatementData } from '../db/audit-repository.js';
+export {
+  exportEntries,
+  MAX_STATEMENT_ENTRIES,
+  readStatement,
+  verifyChains,
+  type ExportRow,
+  type StatementData,
+} from '../db/audit-repository.js';
 export { ensureCustomer } from './credit.js';
 
 /** The balance, held and available as they were at `asOf` (RFC 3339, not in the future). */
-export async function creditBalanceAsOf(deps: AppDeps, customerId: string, asOf: string, requestId: string): Promise<CreditBalance> {
+export async function creditBalanceAsOf(
+  deps: AppDeps,
+  customerId: string,
+  asOf: string,
+  requestId: string,
+): Promise<CreditBalance> {
   assertNotInFuture(asOf, '`asOf`');
   const then = await balanceAsOf(deps.database.db, customerId, asOf);
   // An account exists only for a customer the platform confirmed; otherwise ask it.

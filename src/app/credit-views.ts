@@ -3,7 +3,11 @@ import type { CreditBalance, LedgerEntry } from '../contracts/credit.js';
 import type { BalanceAsOf } from '../db/audit-repository.js';
 import type { CreditAccountRow, LedgerEntryRow } from '../db/schema.js';
 
-export function toCreditBalance(customerId: string, account: CreditAccountRow | null, defaultCurrency: string): CreditBalance {
+export function toCreditBalance(
+  customerId: string,
+  account: CreditAccountRow | null,
+  defaultCurrency: string,
+): CreditBalance {
   if (!account) return { customerId, currency: defaultCurrency, balance: 0, held: 0, available: 0, updatedAt: null };
   return {
     customerId,
@@ -16,11 +20,21 @@ export function toCreditBalance(customerId: string, account: CreditAccountRow | 
 }
 
 /** The balance at an instant; an account that did not exist yet has zeros. */
-export function toCreditBalanceAsOf(customerId: string, asOf: string, then: BalanceAsOf | null, defaultCurrency: string): CreditBalance {
+export function toCreditBalanceAsOf(
+  customerId: string,
+  asOf: string,
+  then: BalanceAsOf | null,
+  defaultCurrency: string,
+): CreditBalance {
   if (!then) return { customerId, currency: defaultCurrency, balance: 0, held: 0, available: 0, updatedAt: null, asOf };
   return {
-    customerId, currency: then.currency, balance: then.balance, held: then.held, available: then.balance - then.held,
-    updatedAt: then.lastEntryAt, asOf,
+    customerId,
+    currency: then.currency,
+    balance: then.balance,
+    held: then.held,
+    available: then.balance - then.held,
+    updatedAt: then.lastEntryAt,
+    asOf,
   };
 }
 

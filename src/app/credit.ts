@@ -23,8 +23,12 @@ export type MovementKind = 'grant' | 'deduction';
 /** Maps a platform failure on a customer lookup to the caller's problem. */
 export function customerLookupError(error: unknown, customerId: string): Error {
   if (error instanceof PlatformError) {
-    if (error.kind === 'not_found') return new DomainError('customer_not_found', `The platform knows no customer "${customerId}".`, { customerId });
-    return new DomainError('platform_unavailable', `The platform could not confirm customer "${customerId}": ${error.message}`);
+    if (error.kind === 'not_found')
+      return new DomainError('customer_not_found', `The platform knows no customer "${customerId}".`, { customerId });
+    return new DomainError(
+      'platform_unavailable',
+      `The platform could not confirm customer "${customerId}": ${error.message}`,
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -51,7 +55,13 @@ export interface EntryPage {
   readonly nextVersion: number | null;
 }
 
-export async function ledgerEntries(deps: AppDeps, customerId: string, limit: number, before: number | null, requestId: string): Promise<EntryPage> {
+export async function ledgerEntries(
+  deps: AppDeps,
+  customerId: string,
+  limit: number,
+  before: number | null,
+  requestId: string,
+): Promise<EntryPage> {
   const account = await getAccount(deps.database.db, customerId);
   if (!account) {
     await ensureCustomer(deps, customerId, requestId);
@@ -62,10 +72,20 @@ export async function ledgerEntries(deps: AppDeps, customerId: string, limit: nu
 }
 
 /** Refusals of a movement that are not remembered: a support grant over its limit, an unknown customer. */
-async function precheckMovement(deps: AppDeps, kind: MovementKind, customerId: string, request: CreditMovementRequest, actor: Actor & { readonly role: Role }): Promise<void> {
+async function precheckMovement(
+  deps: AppDeps,
+  kind: MovementKind,
+  customerId: string,
+  request: CreditMovementRequest,
+  actor: Actor & { readonly role: Role },
+): Promise<void> {
   const limit = deps.config.maxGrantAmount;
   if (kind === 'grant' && actor.role !== 'admin' && request.amount > limit) {
-    throw new DomainError('amount_exceeds_limit', `A ${actor.role} token may grant at most ${limit} minor units at once; ask an admin.`, { limit });
+    throw new DomainError(
+      'amount_exceeds_limit',
+      `A ${actor.role} token may grant at most ${limit} minor units at once; ask an admin.`,
+      { limit },
+    );
   }
   await ensureCustomer(deps, customerId, actor.requestId);
 }
@@ -76,7 +96,12 @@ async function precheckMovement(deps: AppDeps, kind: MovementKind, customerId: s
  * first). Returns the key's earlier row for the approval, or null to post (or replay) here.
  */
 export async function approvalRoute(
-  deps: AppDeps, scope: IdempotencyScope, kind: MovementKind, customerId: string, request: CreditMovementRequest, actor: Actor & { readonly role: Role },
+  deps: AppDeps,
+  scope: IdempotencyScope,
+  kind: MovementKind,
+  customerId: string,
+  request: CreditMovementRequest,
+  actor: Actor & { readonly role: Role },
 ): Promise<{ readonly previous: IdempotencyKeyRow | null } | null> {
   const previous = await findKey(deps.database.db, scope.scope, scope.key);
   if (previous && storedAnswer(previous)) return null;
@@ -88,7 +113,12 @@ export async function approvalRoute(
 
 /** A grant or a deduction, run once per Idempotency-Key. */
 export async function moveCredit(
-  deps: AppDeps, scope: IdempotencyScope, kind: MovementKind, customerId: string, request: CreditMovementRequest, actor: Actor & { readonly role: Role },
+  deps: AppDeps,
+  scope: IdempotencyScope,
+  kind: MovementKind,
+  customerId: string,
+  request: CreditMovementRequest,
+  actor: Actor & { readonly role: Role },
 ): Promise<Answer> {
   return runIdempotent(deps.database, scope, {
     mode: 'with-claim',
@@ -114,7 +144,13 @@ export async function moveCredit(
         return { kind: 'final', answer: { status: 201, body } };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        return { kind: 'final', answer: { status: error.status, body: problemBody(error.code, error.message, error.extensions, actor.requestId) } };
+        return {
+          kind: 'final',
+          answer: {
+            status: error.status,
+            body: problemBody(error.code, error.message, error.extensions, actor.requestId),
+          },
+        };
       }
     },
   });

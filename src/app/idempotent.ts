@@ -54,13 +54,20 @@ export interface IdempotentWork {
    */
   readonly mode: 'with-claim' | 'after-claim';
   /** Calls that may throw: the work for `resourceId`; `replayed` when an earlier request claimed the key. */
-  readonly execute: (ctx: { readonly db: Executor; readonly resourceId: string; readonly replayed: boolean }) => Promise<Outcome>;
+  readonly execute: (ctx: {
+    readonly db: Executor;
+    readonly resourceId: string;
+    readonly replayed: boolean;
+  }) => Promise<Outcome>;
 }
 
 /** Throws `idempotency_key_reused` when a stored key was used for another request. */
 export function assertSameRequest(stored: IdempotencyKeyRow, scope: IdempotencyScope): void {
   if (stored.requestHash !== scope.requestHash) {
-    throw new DomainError('idempotency_key_reused', `The Idempotency-Key "${scope.key}" was first used for ${stored.method} ${stored.path} with a different body. Use a new key for a new request.`);
+    throw new DomainError(
+      'idempotency_key_reused',
+      `The Idempotency-Key "${scope.key}" was first used for ${stored.method} ${stored.path} with a different body. Use a new key for a new request.`,
+    );
   }
 }
 
@@ -71,7 +78,11 @@ export function storedAnswer(row: IdempotencyKeyRow): Answer | null {
 }
 
 /** Runs `work` at most once per (caller, key); see the module comment for the rules. */
-export async function runIdempotent(database: Database, scope: IdempotencyScope, work: IdempotentWork): Promise<Answer> {
+export async function runIdempotent(
+  database: Database,
+  scope: IdempotencyScope,
+  work: IdempotentWork,
+): Promise<Answer> {
   const { db } = database;
   const previous = await findKey(db, scope.scope, scope.key);
   if (previous) {
@@ -87,19 +98,28 @@ export async function runIdempotent(database: Database, scope: IdempotencyScope,
       assertSameRequest(claim.row, scope);
       if (!claim.claimed) {
         const stored = storedAnswer(claim.row);
-        if (!stored) throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+        if (!stored)
+          throw new DomainError(
+            'idempotency_key_in_use',
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+          );
         return stored;
       }
-      return settle(tx, scope, claim.row.resourceId, await work.execute({ db: tx, resourceId: claim.row.resourceId, replayed: false }));
+      return settle(
+        tx,
+        scope,
+        claim.row.resourceId,
+        await work.execute({ db: tx, resourceId: claim.row.resourceId, replayed: false }),
+      );
     });
   }
   const claim = previous
     ? { row: previous, claimed: false }
     : await db.transaction(async (tx) => {
-      const result = await claimKey(tx, scope, work.newResourceId());
-      if (result.claimed) await work.onClaim?.(tx, result.row.resourceId);
-      return result;
-    });
+        const result = await claimKey(tx, scope, work.newResourceId());
+        if (result.claimed) await work.onClaim?.(tx, result.row.resourceId);
+        return result;
+      });
   assertSameRequest(claim.row, scope);
   const stored = storedAnswer(claim.row);
   if (stored) return stored;
@@ -109,7 +129,8 @@ export async function runIdempotent(database: Database, scope: IdempotencyScope,
 }
 
 async function settle(db: Executor, scope: IdempotencyScope, resourceId: string, outcome: Outcome): Promise<Answer> {
-  if (outcome.kind === 'final') await storeResponse(db, scope.scope, scope.key, outcome.answer.status, outcome.answer.body);
+  if (outcome.kind === 'final')
+    await storeResponse(db, scope.scope, scope.key, outcome.answer.status, outcome.answer.body);
   if (outcome.kind === 'transient') await releaseKey(db, scope.scope, scope.key, resourceId);
   return outcome.answer;
 }

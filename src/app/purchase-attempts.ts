@@ -5,7 +5,13 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import type { PurchaseAttemptSummary, PurchaseStage } from '../contracts/index.js';
-import { getAttemptRow, listAttempts, recordCancelRequest, type AttemptFilter, type AttemptListRow } from '../db/attempt-repository.js';
+import {
+  getAttemptRow,
+  listAttempts,
+  recordCancelRequest,
+  type AttemptFilter,
+  type AttemptListRow,
+} from '../db/attempt-repository.js';
 import type { Executor } from '../db/client.js';
 import { DomainError } from '../domain/errors.js';
 import { cancelPurchaseUpdate, statusQuery } from '../../workflows/index.js';
@@ -28,7 +34,8 @@ export interface LiveState {
 async function liveState(deps: AttemptDeps, workflowId: string, deadline: number): Promise<LiveState | null> {
   try {
     const status: PurchaseStatus = await deps.temporal.connection.withDeadline(deadline, () =>
-      deps.temporal.workflow.getHandle(workflowId).query(statusQuery));
+      deps.temporal.workflow.getHandle(workflowId).query(statusQuery),
+    );
     return { stage: status.stage, lastError: status.lastError };
   } catch {
     return null;
@@ -57,7 +64,13 @@ export function toAttemptSummary(row: AttemptListRow, live: LiveState | null): P
     workflowId: a.workflowId,
     actor: a.actor,
     ...(a.cancelRequestedBy && a.cancelReason && a.cancelRequestedAt
-      ? { cancellation: { actor: a.cancelRequestedBy, reason: a.cancelReason, requestedAt: a.cancelRequestedAt.toISOString() } }
+      ? {
+          cancellation: {
+            actor: a.cancelRequestedBy,
+            reason: a.cancelReason,
+            requestedAt: a.cancelRequestedAt.toISOString(),
+          },
+        }
       : {}),
   };
 }
@@ -71,8 +84,14 @@ export interface AttemptPage {
 export async function listPurchaseAttempts(deps: AttemptDeps, filter: AttemptFilter): Promise<AttemptPage> {
   const page = await listAttempts(deps.db, filter);
   const deadline = Date.now() + LIVE_STAGE_BUDGET_MS;
-  const data = await Promise.all(page.rows.map(async (row) =>
-    toAttemptSummary(row, row.attempt.status === 'pending' ? await liveState(deps, row.attempt.workflowId, deadline) : null)));
+  const data = await Promise.all(
+    page.rows.map(async (row) =>
+      toAttemptSummary(
+        row,
+        row.attempt.status === 'pending' ? await liveState(deps, row.attempt.workflowId, deadline) : null,
+      ),
+    ),
+  );
   const last = page.rows[page.rows.length - 1];
   return { data, next: page.hasMore && last ? { createdAt: last.cursorTime, id: last.attempt.id } : null };
 }
@@ -97,11 +116,21 @@ function notCancellable(attemptId: string, detail: string, extensions: Record<st
  * and the call waits up to `waitMs` for the saga to end: released hold and `purchase_cancelled`,
  * or committed when the platform turned out to have the shipment.
  */
-export async function cancelPurchaseAttempt(deps: AttemptDeps, input: CancelInput): Promise<{ attempt: PurchaseAttemptSummary; ended: boolean }> {
+export async function cancelPurchaseAttempt(
+  deps: AttemptDeps,
+  input: CancelInput,
+): Promise<{ attempt: PurchaseAttemptSummary; ended: boolean }> {
   const row = await getAttemptRow(deps.db, input.attemptId);
-  if (!row) throw new DomainError('purchase_attempt_not_found', `No purchase attempt "${input.attemptId}".`, { attemptId: input.attemptId });
+  if (!row)
+    throw new DomainError('purchase_attempt_not_found', `No purchase attempt "${input.attemptId}".`, {
+      attemptId: input.attemptId,
+    });
   if (row.attempt.status !== 'pending') {
-    throw notCancellable(input.attemptId, `The purchase attempt already ${row.attempt.status === 'completed' ? 'completed' : 'failed'}; there is nothing to cancel.`, { attemptStatus: row.attempt.status });
+    throw notCancellable(
+      input.attemptId,
+      `The purchase attempt already ${row.attempt.status === 'completed' ? 'completed' : 'failed'}; there is nothing to cancel.`,
+      { attemptStatus: row.attempt.status },
+    );
   }
   const handle = deps.temporal.workflow.getHandle(row.attempt.workflowId);
   let result: Promise<PurchaseStatus>;
@@ -112,21 +141,26 @@ export async function cancelPurchaseAttempt(deps: AttemptDeps, input: CancelInpu
     });
     result = update.result();
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw notCancellable(input.attemptId, 'The purchase saga has already ended.');
+    if (error instanceof WorkflowNotFoundError)
+      throw notCancellable(input.attemptId, 'The purchase saga has already ended.');
     throw error;
   }
   // A refused update has its outcome already, so `result()` rejects at once; an accepted one
   // resolves when the saga ends (or after the handler's own 30 s).
   let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<'waiting'>((resolve) => { timer = setTimeout(() => resolve('waiting'), input.waitMs); });
+  const waited = new Promise<'waiting'>((resolve) => {
+    timer = setTimeout(() => resolve('waiting'), input.waitMs);
+  });
   try {
     await Promise.race([result, waited]);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const live = await liveState(deps, row.attempt.workflowId, Date.now() + LIVE_STAGE_BUDGET_MS);
-      throw notCancellable(input.attemptId,
+      throw notCancellable(
+        input.attemptId,
         `The purchase saga refused the cancel: ${error.cause?.message ?? error.message}. Only a saga waiting on the platform (shipping, verifying_shipment) can be cancelled.`,
-        live ? { stage: live.stage } : {});
+        live ? { stage: live.stage } : {},
+      );
     }
     throw error;
   } finally {

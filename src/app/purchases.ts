@@ -6,11 +6,24 @@
  * its `attemptId`.
  */
 import type {
-  Purchase, PurchaseAttempt, PurchasePending, PurchaseRequestParsed, PurchaseStage, PurchaseWithRefunds, Refund,
+  Purchase,
+  PurchaseAttempt,
+  PurchasePending,
+  PurchaseRequestParsed,
+  PurchaseStage,
+  PurchaseWithRefunds,
+  Refund,
 } from '../contracts/index.js';
 import type { IdempotencyScope } from '../db/idempotency-repository.js';
 import { newId } from '../domain/ids.js';
-import { getAttempt, getPurchase, insertAttempt, listPurchases, listRefunds, type PurchaseFilter } from '../db/purchase-repository.js';
+import {
+  getAttempt,
+  getPurchase,
+  insertAttempt,
+  listPurchases,
+  listRefunds,
+  type PurchaseFilter,
+} from '../db/purchase-repository.js';
 import { DomainError, isTransientRefusal, withProblemExtensions, type ProblemBody } from '../domain/errors.js';
 import { purchaseWorkflowId } from '../domain/purchase.js';
 import { purchaseProduct, statusQuery } from '../../workflows/index.js';
@@ -22,19 +35,31 @@ import { toPurchase, toPurchaseWithRefunds, toRefund } from './purchase-views.js
 import { runWorkflow } from './workflow-run.js';
 
 /** Runs one purchase request (see the module comment). */
-export async function purchase(deps: AppDeps, scope: IdempotencyScope, request: PurchaseRequestParsed, actor: Actor): Promise<Answer> {
+export async function purchase(
+  deps: AppDeps,
+  scope: IdempotencyScope,
+  request: PurchaseRequestParsed,
+  actor: Actor,
+): Promise<Answer> {
   return runIdempotent(deps.database, scope, {
     mode: 'after-claim',
     newResourceId: () => newId('pur'),
-    onClaim: (tx, purchaseId) => insertAttempt(tx, {
-      id: purchaseId, customerId: request.customerId, productId: request.productId, quantity: request.quantity,
-      promoCode: request.promoCode ?? null, workflowId: purchaseWorkflowId(purchaseId), actor: actor.name, requestId: actor.requestId,
-    }),
+    onClaim: (tx, purchaseId) =>
+      insertAttempt(tx, {
+        id: purchaseId,
+        customerId: request.customerId,
+        productId: request.productId,
+        quantity: request.quantity,
+        promoCode: request.promoCode ?? null,
+        workflowId: purchaseWorkflowId(purchaseId),
+        actor: actor.name,
+        requestId: actor.requestId,
+      }),
     execute: async ({ resourceId: purchaseId, replayed }) => {
       try {
         // Already decided (e.g. the answer was lost with a dying process)? Answer from the books.
         const known = replayed ? await outcomeFromBooks(deps, purchaseId, null) : null;
-        return known ?? await runSaga(deps, purchaseId, request, actor);
+        return known ?? (await runSaga(deps, purchaseId, request, actor));
       } catch (error) {
         throw withProblemExtensions(error, { attemptId: purchaseId });
       }
@@ -42,36 +67,69 @@ export async function purchase(deps: AppDeps, scope: IdempotencyScope, request: 
   });
 }
 
-async function runSaga(deps: AppDeps, purchaseId: string, request: PurchaseRequestParsed, actor: Actor): Promise<Outcome> {
-  const run = await runWorkflow(deps.temporal, purchaseProduct, {
-    workflowId: purchaseWorkflowId(purchaseId),
-    taskQueue: deps.config.temporal.taskQueue,
-    args: [{
-      purchaseId, customerId: request.customerId, productId: request.productId, quantity: request.quantity,
-      expectedUnitPrice: request.expectedUnitPrice, promoCode: request.promoCode, actor: actor.name, requestId: actor.requestId,
-      shipmentBudgetMs: deps.config.shipmentRetryBudgetMs,
-    }],
-    typedSearchAttributes: [
-      { key: CustomerIdKey, value: request.customerId },
-      { key: ProductIdKey, value: request.productId },
-      { key: PurchaseStageKey, value: 'started' },
-    ],
-  }, deps.config.purchaseSyncTimeoutMs);
+async function runSaga(
+  deps: AppDeps,
+  purchaseId: string,
+  request: PurchaseRequestParsed,
+  actor: Actor,
+): Promise<Outcome> {
+  const run = await runWorkflow(
+    deps.temporal,
+    purchaseProduct,
+    {
+      workflowId: purchaseWorkflowId(purchaseId),
+      taskQueue: deps.config.temporal.taskQueue,
+      args: [
+        {
+          purchaseId,
+          customerId: request.customerId,
+          productId: request.productId,
+          quantity: request.quantity,
+          expectedUnitPrice: request.expectedUnitPrice,
+          promoCode: request.promoCode,
+          actor: actor.name,
+          requestId: actor.requestId,
+          shipmentBudgetMs: deps.config.shipmentRetryBudgetMs,
+        },
+      ],
+      typedSearchAttributes: [
+        { key: CustomerIdKey, value: request.customerId },
+        { key: ProductIdKey, value: request.productId },
+        { key: PurchaseStageKey, value: 'started' },
+      ],
+    },
+    deps.config.purchaseSyncTimeoutMs,
+  );
   if (run.status === 'running') {
     const pending: PurchasePending = { id: purchaseId, status: 'pending' };
-    return { kind: 'pending', answer: { status: 202, body: pending, location: `/v1/purchase-attempts/${purchaseId}`, retryAfter: 1 } };
+    return {
+      kind: 'pending',
+      answer: { status: 202, body: pending, location: `/v1/purchase-attempts/${purchaseId}`, retryAfter: 1 },
+    };
   }
   const outcome = await outcomeFromBooks(deps, purchaseId, run.result);
-  if (!outcome) throw new Error(`purchase ${purchaseId}: the saga ended ${run.result.status} but the books show no outcome`);
+  if (!outcome)
+    throw new Error(`purchase ${purchaseId}: the saga ended ${run.result.status} but the books show no outcome`);
   return outcome;
 }
 
 /** The final outcome of a purchase id from the database, or null while the saga runs. */
-async function outcomeFromBooks(deps: AppDeps, purchaseId: string, ended: PurchaseOutcome | null): Promise<Outcome | null> {
+async function outcomeFromBooks(
+  deps: AppDeps,
+  purchaseId: string,
+  ended: PurchaseOutcome | null,
+): Promise<Outcome | null> {
   const { db } = deps.database;
   const bought = await getPurchase(db, purchaseId);
-  if (bought) return { kind: 'final', answer: { status: 201, body: toPurchase(bought), location: `/v1/purchases/${purchaseId}` } };
-  const problem = ended?.status === 'failed' ? ended.error : ((await getAttempt(db, purchaseId))?.error as ProblemBody | null | undefined);
+  if (bought)
+    return {
+      kind: 'final',
+      answer: { status: 201, body: toPurchase(bought), location: `/v1/purchases/${purchaseId}` },
+    };
+  const problem =
+    ended?.status === 'failed'
+      ? ended.error
+      : ((await getAttempt(db, purchaseId))?.error as ProblemBody | null | undefined);
   if (!problem) return null;
   // A dependency that did not answer while loading, before anything was reserved: a retry
   // with the same key is a new attempt (the saga reserves nothing before it has loaded).
@@ -83,18 +141,30 @@ async function outcomeFromBooks(deps: AppDeps, purchaseId: string, ended: Purcha
 export async function attemptStatus(deps: AppDeps, attemptId: string): Promise<PurchaseAttempt> {
   const { db } = deps.database;
   const attempt = await getAttempt(db, attemptId);
-  if (!attempt) throw new DomainError('purchase_attempt_not_found', `No purchase attempt "${attemptId}".`, { attemptId });
+  if (!attempt)
+    throw new DomainError('purchase_attempt_not_found', `No purchase attempt "${attemptId}".`, { attemptId });
   if (attempt.status === 'completed') {
     const bought = await getPurchase(db, attemptId);
-    return { id: attemptId, status: 'completed', stage: 'completed', ...(bought ? { purchase: toPurchase(bought) } : {}) };
+    return {
+      id: attemptId,
+      status: 'completed',
+      stage: 'completed',
+      ...(bought ? { purchase: toPurchase(bought) } : {}),
+    };
   }
   if (attempt.status === 'failed') {
-    return { id: attemptId, status: 'failed', stage: 'failed', ...(attempt.error ? { error: attempt.error as PurchaseAttempt['error'] } : {}) };
+    return {
+      id: attemptId,
+      status: 'failed',
+      stage: 'failed',
+      ...(attempt.error ? { error: attempt.error as PurchaseAttempt['error'] } : {}),
+    };
   }
   let stage: PurchaseStage = 'started';
   try {
     const status = await deps.temporal.connection.withDeadline(Date.now() + 2000, () =>
-      deps.temporal.workflow.getHandle(attempt.workflowId).query(statusQuery));
+      deps.temporal.workflow.getHandle(attempt.workflowId).query(statusQuery),
+    );
     stage = status.stage;
   } catch {
     // Not started yet, or Temporal slow: the attempt is pending either way.
@@ -120,6 +190,7 @@ export async function purchaseWithRefunds(deps: AppDeps, purchaseId: string): Pr
 
 /** The refunds of a purchase, newest first. */
 export async function refundsOf(deps: AppDeps, purchaseId: string): Promise<Refund[]> {
-  if (!(await getPurchase(deps.database.db, purchaseId))) throw new DomainError('purchase_not_found', `No purchase "${purchaseId}".`, { purchaseId });
+  if (!(await getPurchase(deps.database.db, purchaseId)))
+    throw new DomainError('purchase_not_found', `No purchase "${purchaseId}".`, { purchaseId });
   return (await listRefunds(deps.database.db, purchaseId)).reverse().map(toRefund);
 }

@@ -15,9 +15,16 @@ import { runWorkflow, type WorkflowRun } from './workflow-run.js';
 
 function toRunSummary(row: ReconciliationRunRow): ReconciliationRunSummary {
   return {
-    id: row.id, trigger: row.trigger, status: row.status, actor: row.actor, workflowId: row.workflowId,
-    startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt?.toISOString() ?? null,
-    counts: row.counts, findingCount: row.findingCount, error: row.error,
+    id: row.id,
+    trigger: row.trigger,
+    status: row.status,
+    actor: row.actor,
+    workflowId: row.workflowId,
+    startedAt: row.startedAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    counts: row.counts,
+    findingCount: row.findingCount,
+    error: row.error,
   };
 }
 
@@ -30,11 +37,16 @@ export async function startReconciliation(deps: AppDeps, actor: Actor): Promise<
   const location = `/v1/reconciliation/runs/${runId}`;
   let run: WorkflowRun<unknown>;
   try {
-    run = await runWorkflow(deps.temporal, reconcileLedger, {
-      workflowId: `reconcile-${runId}`,
-      taskQueue: deps.config.temporal.taskQueue,
-      args: [{ trigger: 'manual', runId, actor: actor.name, requestId: actor.requestId }],
-    }, deps.config.purchaseSyncTimeoutMs);
+    run = await runWorkflow(
+      deps.temporal,
+      reconcileLedger,
+      {
+        workflowId: `reconcile-${runId}`,
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [{ trigger: 'manual', runId, actor: actor.name, requestId: actor.requestId }],
+      },
+      deps.config.purchaseSyncTimeoutMs,
+    );
   } catch (error) {
     // A failed run is recorded on its row: answered 201 with it, like a finished one.
     deps.logger.warn({ err: error, runId, requestId: actor.requestId }, 'reconciliation run failed');
@@ -53,7 +65,11 @@ export interface RunPage {
   readonly hasMore: boolean;
 }
 
-export async function runsPage(deps: AppDeps, before: { startedAt: Date; id: string } | null, limit: number): Promise<RunPage> {
+export async function runsPage(
+  deps: AppDeps,
+  before: { startedAt: Date; id: string } | null,
+  limit: number,
+): Promise<RunPage> {
   const page = await listRuns(deps.database.db, before, limit);
   return { data: page.rows.map(toRunSummary), hasMore: page.hasMore };
 }

@@ -10,8 +10,13 @@ import { approvalEntryKey } from '../domain/approval.js';
 import type { Executor } from './client.js';
 import { getAccount, postEntry } from './credit-repository.js';
 import {
-  approvals, ledgerEntries,
-  type ApprovalKind, type ApprovalRow, type ApprovalStatus, type CreditAccountRow, type LedgerEntryRow,
+  approvals,
+  ledgerEntries,
+  type ApprovalKind,
+  type ApprovalRow,
+  type ApprovalStatus,
+  type CreditAccountRow,
+  type LedgerEntryRow,
 } from './schema.js';
 
 export interface NewApproval {
@@ -36,7 +41,11 @@ export interface NewApproval {
  * when this call inserted the row.
  */
 export async function insertApproval(tx: Executor, input: NewApproval): Promise<ApprovalRow> {
-  const inserted = await tx.insert(approvals).values({ ...input }).onConflictDoNothing({ target: approvals.id }).returning();
+  const inserted = await tx
+    .insert(approvals)
+    .values({ ...input })
+    .onConflictDoNothing({ target: approvals.id })
+    .returning();
   if (inserted[0]) return inserted[0]; // outbox: approval.requested
   const row = await getApproval(tx, input.id);
   if (!row) throw new Error(`approval ${input.id} vanished after its insert`);
@@ -56,7 +65,10 @@ export interface ApprovalFilter {
 }
 
 /** Newest first, keyset on (created_at, id). */
-export async function listApprovals(db: Executor, filter: ApprovalFilter): Promise<{ rows: ApprovalRow[]; hasMore: boolean }> {
+export async function listApprovals(
+  db: Executor,
+  filter: ApprovalFilter,
+): Promise<{ rows: ApprovalRow[]; hasMore: boolean }> {
   const conditions: (SQL | undefined)[] = [
     filter.status ? eq(approvals.status, filter.status) : undefined,
     filter.customerId ? eq(approvals.customerId, filter.customerId) : undefined,
@@ -64,7 +76,9 @@ export async function listApprovals(db: Executor, filter: ApprovalFilter): Promi
       ? sql`(${approvals.createdAt}, ${approvals.id}) < (${filter.before.createdAt.toISOString()}::timestamptz, ${filter.before.id})`
       : undefined,
   ];
-  const rows = await db.select().from(approvals)
+  const rows = await db
+    .select()
+    .from(approvals)
     .where(and(...conditions))
     .orderBy(sql`${approvals.createdAt} desc nulls last`, sql`${approvals.id} desc nulls last`)
     .limit(filter.limit + 1);
@@ -81,8 +95,12 @@ async function lockApproval(tx: Executor, id: string): Promise<ApprovalRow> {
 /** Marks a pending approval whose deadline has passed as expired (inside the caller's transaction). */
 async function expireIfDue(tx: Executor, row: ApprovalRow): Promise<ApprovalRow> {
   if (row.status !== 'pending') return row;
-  const updated = await tx.update(approvals).set({ status: 'expired' })
-    .where(and(eq(approvals.id, row.id), eq(approvals.status, 'pending'), sql`${approvals.expiresAt} <= clock_timestamp()`))
+  const updated = await tx
+    .update(approvals)
+    .set({ status: 'expired' })
+    .where(
+      and(eq(approvals.id, row.id), eq(approvals.status, 'pending'), sql`${approvals.expiresAt} <= clock_timestamp()`),
+    )
     .returning();
   // outbox: approval.decided (expired) when this expired it, in the caller's transaction
   return updated[0] ?? row;
@@ -96,7 +114,12 @@ export interface DecisionInput {
 }
 
 export type ApproveResult =
-  | { readonly status: 'approved'; readonly approval: ApprovalRow; readonly entry: LedgerEntryRow; readonly account: CreditAccountRow }
+  | {
+      readonly status: 'approved';
+      readonly approval: ApprovalRow;
+      readonly entry: LedgerEntryRow;
+      readonly account: CreditAccountRow;
+    }
   /** Decided by someone else already, or expired: nothing was written by this call. */
   | { readonly status: 'not_pending'; readonly approval: ApprovalRow };
 
@@ -128,9 +151,17 @@ export async function approveAndPost(tx: Executor, input: DecisionInput): Promis
     requestId: input.requestId ?? locked.requestId,
     idempotencyKey: approvalEntryKey(locked.id),
   });
-  const updated = await tx.update(approvals).set({
-    status: 'approved', decidedBy: input.decidedBy, decidedAt: sql`clock_timestamp()`, decisionNote: input.note, entryId: posted.entry.id,
-  }).where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending'))).returning();
+  const updated = await tx
+    .update(approvals)
+    .set({
+      status: 'approved',
+      decidedBy: input.decidedBy,
+      decidedAt: sql`clock_timestamp()`,
+      decisionNote: input.note,
+      entryId: posted.entry.id,
+    })
+    .where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending')))
+    .returning();
   const approval = updated[0];
   if (!approval) throw new Error(`approval ${locked.id} changed under its row lock`);
   // outbox: credit.granted / credit.deducted (the entry) and approval.decided, in this transaction
@@ -141,9 +172,16 @@ export async function approveAndPost(tx: Executor, input: DecisionInput): Promis
 export async function rejectApproval(tx: Executor, input: DecisionInput): Promise<ApprovalRow> {
   const locked = await expireIfDue(tx, await lockApproval(tx, input.approvalId));
   if (locked.status !== 'pending') return locked;
-  const updated = await tx.update(approvals).set({
-    status: 'rejected', decidedBy: input.decidedBy, decidedAt: sql`clock_timestamp()`, decisionNote: input.note,
-  }).where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending'))).returning();
+  const updated = await tx
+    .update(approvals)
+    .set({
+      status: 'rejected',
+      decidedBy: input.decidedBy,
+      decidedAt: sql`clock_timestamp()`,
+      decisionNote: input.note,
+    })
+    .where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending')))
+    .returning();
   // outbox: approval.decided (rejected), in this transaction
   return updated[0] ?? locked;
 }
@@ -152,8 +190,11 @@ export async function rejectApproval(tx: Executor, input: DecisionInput): Promis
 export async function expireApproval(tx: Executor, approvalId: string): Promise<ApprovalRow> {
   const locked = await lockApproval(tx, approvalId);
   if (locked.status !== 'pending') return locked;
-  const updated = await tx.update(approvals).set({ status: 'expired' })
-    .where(and(eq(approvals.id, approvalId), eq(approvals.status, 'pending'))).returning();
+  const updated = await tx
+    .update(approvals)
+    .set({ status: 'expired' })
+    .where(and(eq(approvals.id, approvalId), eq(approvals.status, 'pending')))
+    .returning();
   // outbox: approval.decided (expired), in this transaction
   return updated[0] ?? locked;
 }

@@ -27,12 +27,13 @@ export interface AttemptListRow {
 
 /** Attempts with their pending hold joined (one unique-index probe per row, `credit_holds_purchase_uq`), newest first. */
 async function selectAttempts(db: Executor, where: SQL | undefined, limit: number): Promise<AttemptListRow[]> {
-  return db.select({
-    attempt: purchaseAttempts,
-    holdAmount: creditHolds.amount,
-    holdCurrency: creditHolds.currency,
-    cursorTime: sql<string>`to_char(${purchaseAttempts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-  })
+  return db
+    .select({
+      attempt: purchaseAttempts,
+      holdAmount: creditHolds.amount,
+      holdCurrency: creditHolds.currency,
+      cursorTime: sql<string>`to_char(${purchaseAttempts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(purchaseAttempts)
     .leftJoin(creditHolds, and(eq(creditHolds.purchaseId, purchaseAttempts.id), eq(creditHolds.status, 'pending')))
     .where(where)
@@ -45,14 +46,19 @@ async function selectAttempts(db: Executor, where: SQL | undefined, limit: numbe
  * (`purchase_attempts_customer_created_idx`, `_status_created_idx`, `_created_idx`); the
  * keyset is a row comparison so it is an index condition (see `listPurchases`).
  */
-export async function listAttempts(db: Executor, filter: AttemptFilter): Promise<{ rows: AttemptListRow[]; hasMore: boolean }> {
+export async function listAttempts(
+  db: Executor,
+  filter: AttemptFilter,
+): Promise<{ rows: AttemptListRow[]; hasMore: boolean }> {
   const a = purchaseAttempts;
   const conditions: (SQL | undefined)[] = [
     filter.customerId ? eq(a.customerId, filter.customerId) : undefined,
     filter.status ? eq(a.status, filter.status) : undefined,
     filter.createdFrom ? gte(a.createdAt, filter.createdFrom) : undefined,
     filter.createdTo ? lt(a.createdAt, filter.createdTo) : undefined,
-    filter.before ? sql`(${a.createdAt}, ${a.id}) < (${filter.before.createdAt}::timestamptz, ${filter.before.id})` : undefined,
+    filter.before
+      ? sql`(${a.createdAt}, ${a.id}) < (${filter.before.createdAt}::timestamptz, ${filter.before.id})`
+      : undefined,
   ];
   const rows = await selectAttempts(db, and(...conditions), filter.limit + 1);
   return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
@@ -69,7 +75,8 @@ export async function getAttemptRow(db: Executor, id: string): Promise<AttemptLi
  * saga acts on (its update handler keeps the first), so the first one recorded stays.
  */
 export async function recordCancelRequest(db: Executor, id: string, actor: string, reason: string): Promise<void> {
-  await db.update(purchaseAttempts)
+  await db
+    .update(purchaseAttempts)
     .set({ cancelRequestedBy: actor, cancelReason: reason, cancelRequestedAt: sql`clock_timestamp()` })
     .where(and(eq(purchaseAttempts.id, id), isNull(purchaseAttempts.cancelRequestedAt)));
 }

@@ -7,7 +7,12 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import { chainHash, formatMicros, GENESIS_HASH } from '../domain/ledger-chain.js';
-import { checkpointSignatureValid, signCheckpoint, type CheckpointFields, type CheckpointKey } from '../domain/ledger-checkpoint.js';
+import {
+  checkpointSignatureValid,
+  signCheckpoint,
+  type CheckpointFields,
+  type CheckpointKey,
+} from '../domain/ledger-checkpoint.js';
 import type { Db, Executor, Tx } from './client.js';
 import { ledgerCheckpoints, type EntryType, type LedgerEntryRow } from './schema.js';
 
@@ -24,7 +29,8 @@ const textOrNull = (v: unknown): string | null => {
 };
 
 /** Microsecond UTC text of a timestamptz column, the chain's and the export's precision. */
-const micros = (column: string): SQL => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+const micros = (column: string): SQL =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
 export interface BalanceAsOf {
   readonly currency: string;
@@ -42,7 +48,9 @@ export interface BalanceAsOf {
  * them). Null when the account did not exist.
  */
 export async function balanceAsOf(db: Executor, customerId: string, asOf: string): Promise<BalanceAsOf | null> {
-  const [row] = await rowsOf<Record<string, unknown>>(db, sql`
+  const [row] = await rowsOf<Record<string, unknown>>(
+    db,
+    sql`
     with account as (select currency from credit_accounts where customer_id = ${customerId}),
     last_entry as (
       select balance_after, ${micros('created_at')} as created_at from ledger_entries
@@ -60,9 +68,15 @@ export async function balanceAsOf(db: Executor, customerId: string, asOf: string
                        and h.created_at >= (select open_since from last_hold)
                        and h.created_at <= ${asOf}::timestamptz
                        and (h.resolved_at is null or h.resolved_at > ${asOf}::timestamptz)), 0) as held
-    from account a`);
+    from account a`,
+  );
   if (!row) return null;
-  return { currency: String(row.currency), balance: num(row.balance), held: num(row.held), lastEntryAt: textOrNull(row.last_entry_at) };
+  return {
+    currency: String(row.currency),
+    balance: num(row.balance),
+    held: num(row.held),
+    lastEntryAt: textOrNull(row.last_entry_at),
+  };
 }
 
 /** Entries a statement returns at most; a longer period is the export's job. */
@@ -84,33 +98,58 @@ export interface StatementData {
  * of `to`, and the entries in between, read in one REPEATABLE READ snapshot so the numbers
  * add up even while entries are appended.
  */
-export async function readStatement(db: Db, customerId: string, from: string, to: string, maxEntries = MAX_STATEMENT_ENTRIES): Promise<StatementData | null> {
-  return db.transaction(async (tx) => {
-    const opening = await balanceAsOf(tx, customerId, from);
-    if (!opening) return null;
-    const closing = await balanceAsOf(tx, customerId, to);
-    const groups = await rowsOf<Record<string, unknown>>(tx, sql`
+export async function readStatement(
+  db: Db,
+  customerId: string,
+  from: string,
+  to: string,
+  maxEntries = MAX_STATEMENT_ENTRIES,
+): Promise<StatementData | null> {
+  return db.transaction(
+    async (tx) => {
+      const opening = await balanceAsOf(tx, customerId, from);
+      if (!opening) return null;
+      const closing = await balanceAsOf(tx, customerId, to);
+      const groups = await rowsOf<Record<string, unknown>>(
+        tx,
+        sql`
       select type, reason, sum(amount) as total, count(*) as n from ledger_entries
       where customer_id = ${customerId} and created_at > ${from}::timestamptz and created_at <= ${to}::timestamptz
-      group by type, reason`);
-    const totals: Record<EntryType, number> = { grant: 0, deduction: 0, purchase: 0, refund: 0 };
-    const totalsByReason: Record<string, number> = {};
-    let entryCount = 0;
-    for (const g of groups) {
-      const type = String(g.type) as EntryType;
-      totals[type] += num(g.total);
-      totalsByReason[String(g.reason)] = (totalsByReason[String(g.reason)] ?? 0) + num(g.total);
-      entryCount += num(g.n);
-    }
-    const entries = entryCount > maxEntries ? [] : await tx.query.ledgerEntries.findMany({
-      where: (e, { and, eq, gt, lte }) => and(eq(e.customerId, customerId), gt(e.createdAt, sql`${from}::timestamptz`), lte(e.createdAt, sql`${to}::timestamptz`)),
-      orderBy: (e, { asc }) => [asc(e.createdAt), asc(e.accountVersion)],
-    });
-    return {
-      currency: opening.currency, openingBalance: opening.balance, closingBalance: closing?.balance ?? opening.balance,
-      totals, totalsByReason, entryCount, entries,
-    };
-  }, { isolationLevel: 'repeatable read', accessMode: 'read only' });
+      group by type, reason`,
+      );
+      const totals: Record<EntryType, number> = { grant: 0, deduction: 0, purchase: 0, refund: 0 };
+      const totalsByReason: Record<string, number> = {};
+      let entryCount = 0;
+      for (const g of groups) {
+        const type = String(g.type) as EntryType;
+        totals[type] += num(g.total);
+        totalsByReason[String(g.reason)] = (totalsByReason[String(g.reason)] ?? 0) + num(g.total);
+        entryCount += num(g.n);
+      }
+      const entries =
+        entryCount > maxEntries
+          ? []
+          : await tx.query.ledgerEntries.findMany({
+              where: (e, { and, eq, gt, lte }) =>
+                and(
+                  eq(e.customerId, customerId),
+                  gt(e.createdAt, sql`${from}::timestamptz`),
+                  lte(e.createdAt, sql`${to}::timestamptz`),
+                ),
+              orderBy: (e, { asc }) => [asc(e.createdAt), asc(e.accountVersion)],
+            });
+      return {
+        currency: opening.currency,
+        openingBalance: opening.balance,
+        closingBalance: closing?.balance ?? opening.balance,
+        totals,
+        totalsByReason,
+        entryCount,
+        entries,
+      };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }
 
 /** Runs `fn` in a read-only REPEATABLE READ transaction: everything it reads is one snapshot. */
@@ -124,10 +163,18 @@ export async function inSnapshot<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise
  * waits until `onBatch` resolves, so a slow consumer holds back the database instead of
  * filling memory. Works the same on postgres.js and PGlite. `onBatch` returns false to stop.
  */
-export async function cursorIn(tx: Tx, query: SQL, batchSize: number, onBatch: (rows: Record<string, unknown>[]) => Promise<boolean>): Promise<void> {
+export async function cursorIn(
+  tx: Tx,
+  query: SQL,
+  batchSize: number,
+  onBatch: (rows: Record<string, unknown>[]) => Promise<boolean>,
+): Promise<void> {
   await tx.execute(sql`declare ledger_cursor no scroll cursor for ${query}`);
   for (;;) {
-    const rows = await rowsOf<Record<string, unknown>>(tx, sql.raw(`fetch forward ${Math.trunc(batchSize)} from ledger_cursor`));
+    const rows = await rowsOf<Record<string, unknown>>(
+      tx,
+      sql.raw(`fetch forward ${Math.trunc(batchSize)} from ledger_cursor`),
+    );
     if (rows.length === 0) break;
     if (!(await onBatch(rows))) break;
     if (rows.length < batchSize) break;
@@ -164,7 +211,10 @@ export interface ExportRange {
 
 /** Where an export resumes: the (created_at, id) of `afterId`, or null when no such entry exists. */
 export async function entryPosition(db: Executor, id: string): Promise<{ createdAt: string } | null> {
-  const [row] = await rowsOf<Record<string, unknown>>(db, sql`select created_at::text as created_at from ledger_entries where id = ${id}`);
+  const [row] = await rowsOf<Record<string, unknown>>(
+    db,
+    sql`select created_at::text as created_at from ledger_entries where id = ${id}`,
+  );
   return row ? { createdAt: String(row.created_at) } : null;
 }
 
@@ -173,9 +223,17 @@ export async function entryPosition(db: Executor, id: string): Promise<{ created
  * (created_at, id) order, batch by batch through a cursor on `ledger_entries_created_idx`.
  * An unknown `afterId` is `entry_not_found`, thrown before anything is read.
  */
-export async function exportEntries(db: Db, range: ExportRange, batchSize: number, onBatch: (rows: ExportRow[]) => Promise<boolean>): Promise<void> {
+export async function exportEntries(
+  db: Db,
+  range: ExportRange,
+  batchSize: number,
+  onBatch: (rows: ExportRow[]) => Promise<boolean>,
+): Promise<void> {
   const after = range.afterId ? await entryPosition(db, range.afterId) : null;
-  if (range.afterId && !after) throw new DomainError('entry_not_found', `No ledger entry "${range.afterId}" to resume after.`, { entryId: range.afterId });
+  if (range.afterId && !after)
+    throw new DomainError('entry_not_found', `No ledger entry "${range.afterId}" to resume after.`, {
+      entryId: range.afterId,
+    });
   const query = sql`
     select id, customer_id, account_version, type, amount::text as amount, currency, balance_after::text as balance_after,
            reason, note, actor, approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key,
@@ -185,16 +243,41 @@ export async function exportEntries(db: Db, range: ExportRange, batchSize: numbe
       ${range.from === null ? sql`` : sql`and created_at > ${range.from}::timestamptz`}
       ${after ? sql`and (created_at, id) > (${after.createdAt}::timestamptz, ${range.afterId})` : sql``}
     order by created_at, id`;
-  await inSnapshot(db, (tx) => cursorIn(tx, query, batchSize, (rows) => onBatch(rows.map((r): ExportRow => ({
-    id: String(r.id), customerId: String(r.customer_id), accountVersion: num(r.account_version), type: String(r.type) as EntryType,
-    amount: num(r.amount), currency: String(r.currency), balanceAfter: num(r.balance_after), reason: String(r.reason),
-    note: textOrNull(r.note), actor: String(r.actor), approvedBy: textOrNull(r.approved_by), purchaseId: textOrNull(r.purchase_id), refundId: textOrNull(r.refund_id),
-    workflowId: textOrNull(r.workflow_id), requestId: textOrNull(r.request_id), idempotencyKey: String(r.idempotency_key),
-    createdAt: String(r.created_at), hash: String(r.hash),
-  })))));
+  await inSnapshot(db, (tx) =>
+    cursorIn(tx, query, batchSize, (rows) =>
+      onBatch(
+        rows.map((r): ExportRow => ({
+          id: String(r.id),
+          customerId: String(r.customer_id),
+          accountVersion: num(r.account_version),
+          type: String(r.type) as EntryType,
+          amount: num(r.amount),
+          currency: String(r.currency),
+          balanceAfter: num(r.balance_after),
+          reason: String(r.reason),
+          note: textOrNull(r.note),
+          actor: String(r.actor),
+          approvedBy: textOrNull(r.approved_by),
+          purchaseId: textOrNull(r.purchase_id),
+          refundId: textOrNull(r.refund_id),
+          workflowId: textOrNull(r.workflow_id),
+          requestId: textOrNull(r.request_id),
+          idempotencyKey: String(r.idempotency_key),
+          createdAt: String(r.created_at),
+          hash: String(r.hash),
+        })),
+      ),
+    ),
+  );
 }
 
-export type ChainFindingKind = 'hash_mismatch' | 'version_gap' | 'balance_chain_broken' | 'head_mismatch' | 'checkpoint_mismatch' | 'checkpoint_signature_invalid';
+export type ChainFindingKind =
+  | 'hash_mismatch'
+  | 'version_gap'
+  | 'balance_chain_broken'
+  | 'head_mismatch'
+  | 'checkpoint_mismatch'
+  | 'checkpoint_signature_invalid';
 
 export interface ChainFinding {
   readonly customerId: string;
@@ -251,7 +334,11 @@ class AccountWalk {
   private broken = false;
   private readonly hashAt = new Map<number, string>();
 
-  constructor(private readonly head: AccountHead, private readonly checkpoint: CheckpointRow | null, private readonly findings: ChainFinding[]) {}
+  constructor(
+    private readonly head: AccountHead,
+    private readonly checkpoint: CheckpointRow | null,
+    private readonly findings: ChainFinding[],
+  ) {}
 
   entry(r: Record<string, unknown>): void {
     const id = String(r.id);
@@ -260,10 +347,23 @@ class AccountWalk {
     const balanceAfter = num(r.balance_after);
     const stored = String(r.hash);
     const computed = chainHash(this.previousHash, {
-      id, customerId: this.head.customerId, accountVersion: version, type: String(r.type), amount, currency: String(r.currency),
-      balanceAfter, reason: String(r.reason), note: textOrNull(r.note), actor: String(r.actor), approvedBy: textOrNull(r.approved_by), purchaseId: textOrNull(r.purchase_id),
-      refundId: textOrNull(r.refund_id), workflowId: textOrNull(r.workflow_id), requestId: textOrNull(r.request_id),
-      idempotencyKey: String(r.idempotency_key), createdAtMicros: BigInt(String(r.created_us)),
+      id,
+      customerId: this.head.customerId,
+      accountVersion: version,
+      type: String(r.type),
+      amount,
+      currency: String(r.currency),
+      balanceAfter,
+      reason: String(r.reason),
+      note: textOrNull(r.note),
+      actor: String(r.actor),
+      approvedBy: textOrNull(r.approved_by),
+      purchaseId: textOrNull(r.purchase_id),
+      refundId: textOrNull(r.refund_id),
+      workflowId: textOrNull(r.workflow_id),
+      requestId: textOrNull(r.request_id),
+      idempotencyKey: String(r.idempotency_key),
+      createdAtMicros: BigInt(String(r.created_us)),
     });
     if (this.checkpoint && version === this.checkpoint.accountVersion) this.hashAt.set(version, computed);
     if (!this.broken) {
@@ -271,9 +371,12 @@ class AccountWalk {
         this.findings.push({ customerId: this.head.customerId, entryId: id, kind, accountVersion: version, detail });
       };
       const before = this.findings.length;
-      if (version !== this.previousVersion + 1) here('version_gap', `account_version ${version} follows ${this.previousVersion}`);
-      if (balanceAfter !== this.previousBalance + amount) here('balance_chain_broken', `balance_after ${balanceAfter} ≠ ${this.previousBalance} + ${amount}`);
-      if (computed !== stored) here('hash_mismatch', `stored hash ${stored.slice(0, 12)}… ≠ recomputed ${computed.slice(0, 12)}…`);
+      if (version !== this.previousVersion + 1)
+        here('version_gap', `account_version ${version} follows ${this.previousVersion}`);
+      if (balanceAfter !== this.previousBalance + amount)
+        here('balance_chain_broken', `balance_after ${balanceAfter} ≠ ${this.previousBalance} + ${amount}`);
+      if (computed !== stored)
+        here('hash_mismatch', `stored hash ${stored.slice(0, 12)}… ≠ recomputed ${computed.slice(0, 12)}…`);
       this.broken = this.findings.length > before;
     }
     // Go on from the recomputed link: everything after an altered entry is reported once, here.
@@ -287,23 +390,39 @@ class AccountWalk {
     const { customerId } = this.head;
     if (!this.broken && (this.head.version !== this.previousVersion || this.head.balance !== this.previousBalance)) {
       this.broken = true;
-      this.findings.push({ customerId, entryId: this.lastEntryId, kind: 'head_mismatch', accountVersion: this.previousVersion || null,
-        detail: `account row: version ${this.head.version}, balance ${this.head.balance}; last entry: version ${this.previousVersion}, balance_after ${this.previousBalance}` });
+      this.findings.push({
+        customerId,
+        entryId: this.lastEntryId,
+        kind: 'head_mismatch',
+        accountVersion: this.previousVersion || null,
+        detail: `account row: version ${this.head.version}, balance ${this.head.balance}; last entry: version ${this.previousVersion}, balance_after ${this.previousBalance}`,
+      });
     }
     const cp = this.checkpoint;
     let cpBroken = false;
     if (cp) {
       if (key && !checkpointSignatureValid(key, cp)) {
         cpBroken = true;
-        this.findings.push({ customerId, entryId: null, kind: 'checkpoint_signature_invalid', accountVersion: cp.accountVersion,
-          detail: `checkpoint at version ${cp.accountVersion} (key ${cp.keyId}) does not verify` });
+        this.findings.push({
+          customerId,
+          entryId: null,
+          kind: 'checkpoint_signature_invalid',
+          accountVersion: cp.accountVersion,
+          detail: `checkpoint at version ${cp.accountVersion} (key ${cp.keyId}) does not verify`,
+        });
       } else if (this.hashAt.get(cp.accountVersion) !== cp.hash) {
         cpBroken = true;
-        this.findings.push({ customerId, entryId: null, kind: 'checkpoint_mismatch', accountVersion: cp.accountVersion,
-          detail: `signed checkpoint records ${cp.hash.slice(0, 12)}… at version ${cp.accountVersion}; the chain there is ${this.hashAt.get(cp.accountVersion)?.slice(0, 12) ?? 'missing'}` });
+        this.findings.push({
+          customerId,
+          entryId: null,
+          kind: 'checkpoint_mismatch',
+          accountVersion: cp.accountVersion,
+          detail: `signed checkpoint records ${cp.hash.slice(0, 12)}… at version ${cp.accountVersion}; the chain there is ${this.hashAt.get(cp.accountVersion)?.slice(0, 12) ?? 'missing'}`,
+        });
       }
     }
-    if (!this.broken && !cpBroken && this.previousVersion > 0) onIntactHead?.({ customerId, accountVersion: this.previousVersion, hash: this.previousHash });
+    if (!this.broken && !cpBroken && this.previousVersion > 0)
+      onIntactHead?.({ customerId, accountVersion: this.previousVersion, hash: this.previousHash });
     return cp ? 1 : 0;
   }
 }
@@ -327,39 +446,63 @@ export async function verifyChains(db: Db, options: VerifyOptions = {}): Promise
   for (;;) {
     const batchAfter = after;
     const heads = await inSnapshot(db, async (tx) => {
-      const heads = (await rowsOf<Record<string, unknown>>(tx, sql`
+      const heads = (
+        await rowsOf<Record<string, unknown>>(
+          tx,
+          sql`
         select customer_id, version, balance::text as balance from credit_accounts
         where ${batchAfter === null ? sql`true` : sql`customer_id > ${batchAfter}`}
           and ${through === null ? sql`true` : sql`customer_id <= ${through}`}
-        order by customer_id limit ${batchSize}`)).map((r): AccountHead => ({ customerId: String(r.customer_id), version: num(r.version), balance: num(r.balance) }));
+        order by customer_id limit ${batchSize}`,
+        )
+      ).map((r): AccountHead => ({
+        customerId: String(r.customer_id),
+        version: num(r.version),
+        balance: num(r.balance),
+      }));
       const first = heads[0];
       const last = heads[heads.length - 1];
       if (!first || !last) return heads;
       const checkpoints = new Map<string, CheckpointRow>();
-      for (const r of await rowsOf<Record<string, unknown>>(tx, sql`
+      for (const r of await rowsOf<Record<string, unknown>>(
+        tx,
+        sql`
         select distinct on (customer_id) customer_id, account_version, hash, signature, key_id from ledger_checkpoints
         where customer_id >= ${first.customerId} and customer_id <= ${last.customerId}
-        order by customer_id, account_version desc`)) {
+        order by customer_id, account_version desc`,
+      )) {
         checkpoints.set(String(r.customer_id), {
-          customerId: String(r.customer_id), accountVersion: num(r.account_version), hash: String(r.hash), signature: String(r.signature), keyId: String(r.key_id),
+          customerId: String(r.customer_id),
+          accountVersion: num(r.account_version),
+          hash: String(r.hash),
+          signature: String(r.signature),
+          keyId: String(r.key_id),
         });
       }
-      const walks = new Map(heads.map((h) => [h.customerId, new AccountWalk(h, checkpoints.get(h.customerId) ?? null, findings)]));
-      await cursorIn(tx, sql`
+      const walks = new Map(
+        heads.map((h) => [h.customerId, new AccountWalk(h, checkpoints.get(h.customerId) ?? null, findings)]),
+      );
+      await cursorIn(
+        tx,
+        sql`
         select id, customer_id, account_version, type, amount::text as amount, currency, balance_after::text as balance_after,
                reason, note, actor, approved_by, purchase_id, refund_id, workflow_id, request_id, idempotency_key,
                ((extract(epoch from created_at) * 1000000)::bigint)::text as created_us, hash
         from ledger_entries
         where customer_id >= ${first.customerId} and customer_id <= ${last.customerId}
-        order by customer_id, account_version`, 2000, (rows) => {
-        for (const r of rows) {
-          walks.get(String(r.customer_id))?.entry(r);
-          entriesChecked += 1;
-        }
-        options.onProgress?.({ accounts: accountsChecked, entries: entriesChecked });
-        return Promise.resolve(true);
-      });
-      for (const walk of walks.values()) checkpointsChecked += walk.finish(options.checkpointKey ?? null, options.onIntactHead);
+        order by customer_id, account_version`,
+        2000,
+        (rows) => {
+          for (const r of rows) {
+            walks.get(String(r.customer_id))?.entry(r);
+            entriesChecked += 1;
+          }
+          options.onProgress?.({ accounts: accountsChecked, entries: entriesChecked });
+          return Promise.resolve(true);
+        },
+      );
+      for (const walk of walks.values())
+        checkpointsChecked += walk.finish(options.checkpointKey ?? null, options.onIntactHead);
       return heads;
     });
     const last = heads[heads.length - 1];
@@ -376,11 +519,27 @@ export async function verifyChains(db: Db, options: VerifyOptions = {}): Promise
  * Signs and records checkpoints of intact account heads (idempotent: one row per account and
  * version). Returns how many rows were new.
  */
-export async function recordCheckpoints(db: Executor, key: CheckpointKey, heads: readonly CheckpointFields[], runId: string | null): Promise<number> {
+export async function recordCheckpoints(
+  db: Executor,
+  key: CheckpointKey,
+  heads: readonly CheckpointFields[],
+  runId: string | null,
+): Promise<number> {
   if (heads.length === 0) return 0;
-  const inserted = await db.insert(ledgerCheckpoints).values(heads.map((h) => ({
-    customerId: h.customerId, accountVersion: h.accountVersion, hash: h.hash, keyId: key.id, signature: signCheckpoint(key, h), runId,
-  }))).onConflictDoNothing().returning({ customerId: ledgerCheckpoints.customerId });
+  const inserted = await db
+    .insert(ledgerCheckpoints)
+    .values(
+      heads.map((h) => ({
+        customerId: h.customerId,
+        accountVersion: h.accountVersion,
+        hash: h.hash,
+        keyId: key.id,
+        signature: signCheckpoint(key, h),
+        runId,
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ customerId: ledgerCheckpoints.customerId });
   return inserted.length;
 }
 

@@ -47,8 +47,13 @@ describe('postgres.js with terminated backends', () => {
     const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
     try {
       const inFlight = [
-        database.db.transaction(async (tx) => { await tx.execute(sql`select pg_sleep(30)`); }),
-        database.db.transaction(async (tx) => { await tx.execute(sql`select 1`); await tx.execute(sql`select pg_sleep(30)`); }),
+        database.db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_sleep(30)`);
+        }),
+        database.db.transaction(async (tx) => {
+          await tx.execute(sql`select 1`);
+          await tx.execute(sql`select pg_sleep(30)`);
+        }),
         database.db.execute(sql`select pg_sleep(30)`),
         database.db.execute(sql`select pg_sleep(30)`),
       ];
@@ -72,13 +77,17 @@ describe('postgres.js with terminated backends', () => {
       expect(uncaught).toEqual([]);
 
       // Every connection of the pool again, each on a new backend.
-      const pids = await Promise.all(Array.from({ length: 8 }, async () => {
-        const rows: unknown = await database.db.execute(sql`select pg_backend_pid() as pid, pg_sleep(0.1)`);
-        return Number((rows as { pid: number }[])[0]?.pid);
-      }));
+      const pids = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const rows: unknown = await database.db.execute(sql`select pg_backend_pid() as pid, pg_sleep(0.1)`);
+          return Number((rows as { pid: number }[])[0]?.pid);
+        }),
+      );
       expect(new Set(pids).size).toBe(4);
       for (const pid of pids) expect(killed.map((k) => k.pid)).not.toContain(pid);
-      await database.db.transaction(async (tx) => { await tx.execute(sql`select 1`); });
+      await database.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+      });
       await settle();
       expect(uncaught).toEqual([]);
     } finally {
@@ -107,10 +116,17 @@ describe('postgres.js with terminated backends', () => {
       expect((await client<{ x: number }[]>`select 1 as x`)[0]?.x).toBe(1);
       // In the check phase: the socket's 'close' runs in this loop iteration's close phase,
       // the query's deferred write (a setImmediate) only in the next iteration.
-      const inFlight = await new Promise<Promise<unknown>>((resolve) => setImmediate(() => {
-        current?.destroy();
-        resolve(client`select 2 as x`.then((rows) => rows, (error: unknown) => error));
-      }));
+      const inFlight = await new Promise<Promise<unknown>>((resolve) =>
+        setImmediate(() => {
+          current?.destroy();
+          resolve(
+            client`select 2 as x`.then(
+              (rows) => rows,
+              (error: unknown) => error,
+            ),
+          );
+        }),
+      );
       expect(await inFlight).toMatchObject({ code: 'CONNECTION_CLOSED' });
       const next = await client<{ x: number }[]>`select 3 as x`;
       expect(next[0]?.x).toBe(3);
@@ -139,7 +155,8 @@ describe('postgres.js with terminated backends', () => {
         const write = socket.write.bind(socket) as (chunk: Buffer, callback?: () => void) => boolean;
         socket.write = ((chunk: Buffer, callback?: () => void): boolean => {
           if (kill.done === null && Buffer.isBuffer(chunk) && chunk.includes('typarray')) {
-            kill.done = admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${app}`.execute();
+            kill.done =
+              admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${app}`.execute();
             return true;
           }
           return write(chunk, callback);

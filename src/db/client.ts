@@ -48,7 +48,8 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (!options.url) throw new Error('DATABASE_URL is not set (only `npm run dev` runs without it, on an embedded PGlite database)');
+  if (!options.url)
+    throw new Error('DATABASE_URL is not set (only `npm run dev` runs without it, on an embedded PGlite database)');
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const client = postgres(options.url, {

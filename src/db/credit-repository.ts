@@ -9,8 +9,12 @@ import { DomainError } from '../domain/errors.js';
 import type { Executor } from './client.js';
 import { newId } from '../domain/ids.js';
 import {
-  creditAccounts, creditHolds, ledgerEntries,
-  type CreditAccountRow, type EntryType, type LedgerEntryRow,
+  creditAccounts,
+  creditHolds,
+  ledgerEntries,
+  type CreditAccountRow,
+  type EntryType,
+  type LedgerEntryRow,
 } from './schema.js';
 
 export interface PostEntryInput {
@@ -49,7 +53,10 @@ export async function getAccount(db: Executor, customerId: string): Promise<Cred
 
 /** Creates the account on first use, in the currency of its first movement. */
 export async function ensureAccount(db: Executor, customerId: string, currency: string): Promise<void> {
-  await db.insert(creditAccounts).values({ customerId, currency }).onConflictDoNothing({ target: creditAccounts.customerId });
+  await db
+    .insert(creditAccounts)
+    .values({ customerId, currency })
+    .onConflictDoNothing({ target: creditAccounts.customerId });
 }
 
 /**
@@ -58,54 +65,67 @@ export async function ensureAccount(db: Executor, customerId: string, currency: 
  * Must run inside a transaction: the entry and the balance commit together or not at all.
  */
 export async function postEntry(tx: Executor, input: PostEntryInput): Promise<PostedEntry> {
-  if (!Number.isSafeInteger(input.amount) || input.amount === 0) throw new RangeError('entry amount must be a non-zero safe integer');
+  if (!Number.isSafeInteger(input.amount) || input.amount === 0)
+    throw new RangeError('entry amount must be a non-zero safe integer');
   const releaseHeld = input.releaseHeld ?? 0;
   await ensureAccount(tx, input.customerId, input.currency);
-  const updated = await tx.update(creditAccounts)
+  const updated = await tx
+    .update(creditAccounts)
     .set({
       balance: sql`${creditAccounts.balance} + ${input.amount}`,
       held: sql`${creditAccounts.held} - ${releaseHeld}`,
       version: sql`${creditAccounts.version} + 1`,
       updatedAt: sql`clock_timestamp()`,
     })
-    .where(and(
-      eq(creditAccounts.customerId, input.customerId),
-      eq(creditAccounts.currency, input.currency),
-      sql`${creditAccounts.balance} - (${creditAccounts.held} - ${releaseHeld}) + ${input.amount} >= 0`,
-      sql`${creditAccounts.held} - ${releaseHeld} >= 0`,
-    ))
+    .where(
+      and(
+        eq(creditAccounts.customerId, input.customerId),
+        eq(creditAccounts.currency, input.currency),
+        sql`${creditAccounts.balance} - (${creditAccounts.held} - ${releaseHeld}) + ${input.amount} >= 0`,
+        sql`${creditAccounts.held} - ${releaseHeld} >= 0`,
+      ),
+    )
     .returning();
   const account = updated[0];
   if (!account) {
     const current = await getAccount(tx, input.customerId);
     if (current && current.currency !== input.currency) {
-      throw new DomainError('currency_mismatch', `The account is kept in ${current.currency}, not ${input.currency}.`, { accountCurrency: current.currency });
+      throw new DomainError('currency_mismatch', `The account is kept in ${current.currency}, not ${input.currency}.`, {
+        accountCurrency: current.currency,
+      });
     }
     const available = current ? current.balance - current.held : 0;
-    throw new DomainError('insufficient_credit', `Available credit ${available} is less than the ${-input.amount} required.`, {
-      available,
-      required: -input.amount,
-      currency: input.currency,
-    });
+    throw new DomainError(
+      'insufficient_credit',
+      `Available credit ${available} is less than the ${-input.amount} required.`,
+      {
+        available,
+        required: -input.amount,
+        currency: input.currency,
+      },
+    );
   }
-  const inserted = await tx.insert(ledgerEntries).values({
-    id: newId('ent'),
-    customerId: input.customerId,
-    accountVersion: account.version,
-    type: input.type,
-    amount: input.amount,
-    currency: input.currency,
-    balanceAfter: account.balance,
-    reason: input.reason,
-    note: input.note,
-    actor: input.actor,
-    approvedBy: input.approvedBy ?? null,
-    purchaseId: input.purchaseId ?? null,
-    refundId: input.refundId ?? null,
-    workflowId: input.workflowId ?? null,
-    requestId: input.requestId ?? null,
-    idempotencyKey: input.idempotencyKey,
-  }).returning();
+  const inserted = await tx
+    .insert(ledgerEntries)
+    .values({
+      id: newId('ent'),
+      customerId: input.customerId,
+      accountVersion: account.version,
+      type: input.type,
+      amount: input.amount,
+      currency: input.currency,
+      balanceAfter: account.balance,
+      reason: input.reason,
+      note: input.note,
+      actor: input.actor,
+      approvedBy: input.approvedBy ?? null,
+      purchaseId: input.purchaseId ?? null,
+      refundId: input.refundId ?? null,
+      workflowId: input.workflowId ?? null,
+      requestId: input.requestId ?? null,
+      idempotencyKey: input.idempotencyKey,
+    })
+    .returning();
   const entry = inserted[0];
   if (!entry) throw new Error('ledger insert returned no row');
   return { entry, account };
@@ -123,12 +143,21 @@ export interface EntryPage {
 }
 
 /** Newest first, keyset-paginated on the gap-free per-account version (one index seek per page). */
-export async function listEntries(db: Executor, customerId: string, limit: number, beforeVersion: number | null): Promise<EntryPage> {
-  const rows = await db.select().from(ledgerEntries)
-    .where(and(
-      eq(ledgerEntries.customerId, customerId),
-      beforeVersion === null ? undefined : lt(ledgerEntries.accountVersion, beforeVersion),
-    ))
+export async function listEntries(
+  db: Executor,
+  customerId: string,
+  limit: number,
+  beforeVersion: number | null,
+): Promise<EntryPage> {
+  const rows = await db
+    .select()
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.customerId, customerId),
+        beforeVersion === null ? undefined : lt(ledgerEntries.accountVersion, beforeVersion),
+      ),
+    )
     .orderBy(desc(ledgerEntries.accountVersion))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
@@ -138,7 +167,8 @@ export async function listEntries(db: Executor, customerId: string, limit: numbe
 
 /** Sum of pending holds per account, for invariant checks and reconciliation. */
 export async function pendingHoldsTotal(db: Executor, customerId: string): Promise<number> {
-  const rows = await db.select({ total: sql<string>`coalesce(sum(${creditHolds.amount}), 0)` })
+  const rows = await db
+    .select({ total: sql<string>`coalesce(sum(${creditHolds.amount}), 0)` })
     .from(creditHolds)
     .where(and(eq(creditHolds.customerId, customerId), eq(creditHolds.status, 'pending')));
   return Number(rows[0]?.total ?? 0);

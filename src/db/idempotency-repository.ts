@@ -16,8 +16,11 @@ export interface IdempotencyScope {
 }
 
 export async function findKey(db: Executor, scope: string, key: string): Promise<IdempotencyKeyRow | null> {
-  const rows = await db.select().from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key))).limit(1);
+  const rows = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)))
+    .limit(1);
   return rows[0] ?? null;
 }
 
@@ -30,17 +33,33 @@ export type ClaimResult =
  * index until the first transaction ends, then sees the first claim (and its stored answer).
  */
 export async function claimKey(db: Executor, s: IdempotencyScope, resourceId: string): Promise<ClaimResult> {
-  const inserted = await db.insert(idempotencyKeys).values({
-    scope: s.scope, key: s.key, method: s.method, path: s.path, requestHash: s.requestHash, resourceId,
-  }).onConflictDoNothing().returning();
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({
+      scope: s.scope,
+      key: s.key,
+      method: s.method,
+      path: s.path,
+      requestHash: s.requestHash,
+      resourceId,
+    })
+    .onConflictDoNothing()
+    .returning();
   if (inserted[0]) return { claimed: true, row: inserted[0] };
   const existing = await findKey(db, s.scope, s.key);
   if (!existing) throw new Error('idempotency key vanished between insert and select');
   return { claimed: false, row: existing };
 }
 
-export async function storeResponse(db: Executor, scope: string, key: string, status: number, body: unknown): Promise<void> {
-  await db.update(idempotencyKeys)
+export async function storeResponse(
+  db: Executor,
+  scope: string,
+  key: string,
+  status: number,
+  body: unknown,
+): Promise<void> {
+  await db
+    .update(idempotencyKeys)
     .set({ responseStatus: status, responseBody: body, completedAt: sql`clock_timestamp()` })
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.completedAt)));
 }
@@ -50,6 +69,14 @@ export async function storeResponse(db: Executor, scope: string, key: string, st
  * (with a new resource id). Only the claim for `resourceId` is released: never a stored answer.
  */
 export async function releaseKey(db: Executor, scope: string, key: string, resourceId: string): Promise<void> {
-  await db.delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), eq(idempotencyKeys.resourceId, resourceId), isNull(idempotencyKeys.completedAt)));
+  await db
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.scope, scope),
+        eq(idempotencyKeys.key, key),
+        eq(idempotencyKeys.resourceId, resourceId),
+        isNull(idempotencyKeys.completedAt),
+      ),
+    );
 }

@@ -7,12 +7,21 @@
  */
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type {
-  AccountCheckRow, AttemptBooks, BatchSnapshot, ChainBreakRow, Finding, PurchaseCheckRow, StaleHoldRow,
+  AccountCheckRow,
+  AttemptBooks,
+  BatchSnapshot,
+  ChainBreakRow,
+  Finding,
+  PurchaseCheckRow,
+  StaleHoldRow,
 } from '../domain/reconciliation.js';
 import type { Db, Executor } from './client.js';
 import {
   reconciliationRuns,
-  type ReconciliationCounts, type ReconciliationRunRow, type ReconciliationStatus, type ReconciliationTrigger,
+  type ReconciliationCounts,
+  type ReconciliationRunRow,
+  type ReconciliationStatus,
+  type ReconciliationTrigger,
 } from './schema.js';
 
 /** Findings stored on a run row; beyond this only `finding_count` grows. */
@@ -21,7 +30,18 @@ export const MAX_STORED_FINDINGS = 1000;
 const MAX_ROWS_PER_CHECK = 200;
 
 export function emptyCounts(): ReconciliationCounts {
-  return { accounts: 0, entries: 0, pendingHolds: 0, purchases: 0, refunds: 0, shipmentsChecked: 0, holdsReleased: 0, errors: 0, warnings: 0, infos: 0 };
+  return {
+    accounts: 0,
+    entries: 0,
+    pendingHolds: 0,
+    purchases: 0,
+    refunds: 0,
+    shipmentsChecked: 0,
+    holdsReleased: 0,
+    errors: 0,
+    warnings: 0,
+    infos: 0,
+  };
 }
 
 async function rowsOf<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
@@ -39,8 +59,15 @@ export interface NewRun {
 
 /** Creates the run of a workflow execution, once: a retried activity gets the same row. */
 export async function beginRun(db: Db, run: NewRun): Promise<ReconciliationRunRow> {
-  await db.insert(reconciliationRuns).values({ ...run, counts: emptyCounts() }).onConflictDoNothing();
-  const rows = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.executionId, run.executionId)).limit(1);
+  await db
+    .insert(reconciliationRuns)
+    .values({ ...run, counts: emptyCounts() })
+    .onConflictDoNothing();
+  const rows = await db
+    .select()
+    .from(reconciliationRuns)
+    .where(eq(reconciliationRuns.executionId, run.executionId))
+    .limit(1);
   const row = rows[0];
   if (!row) throw new Error(`reconciliation run of execution ${run.executionId} was not created`);
   return row;
@@ -52,11 +79,22 @@ export async function getRun(db: Executor, id: string): Promise<ReconciliationRu
 }
 
 /** Newest first, keyset on (started_at, id). */
-export async function listRuns(db: Executor, before: { startedAt: Date; id: string } | null, limit: number): Promise<{ rows: ReconciliationRunRow[]; hasMore: boolean }> {
-  const rows = await db.select().from(reconciliationRuns)
-    .where(before
-      ? or(lt(reconciliationRuns.startedAt, before.startedAt), and(eq(reconciliationRuns.startedAt, before.startedAt), lt(reconciliationRuns.id, before.id)))
-      : undefined)
+export async function listRuns(
+  db: Executor,
+  before: { startedAt: Date; id: string } | null,
+  limit: number,
+): Promise<{ rows: ReconciliationRunRow[]; hasMore: boolean }> {
+  const rows = await db
+    .select()
+    .from(reconciliationRuns)
+    .where(
+      before
+        ? or(
+            lt(reconciliationRuns.startedAt, before.startedAt),
+            and(eq(reconciliationRuns.startedAt, before.startedAt), lt(reconciliationRuns.id, before.id)),
+          )
+        : undefined,
+    )
     .orderBy(desc(reconciliationRuns.startedAt), desc(reconciliationRuns.id))
     .limit(limit + 1);
   return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
@@ -70,9 +108,18 @@ const num = (v: unknown): number => Number(v ?? 0);
  * chain, their purchases with refund and entry totals, and their pending holds older than
  * `holdAgeMs`.
  */
-export async function readBatch(db: Db, after: string | null, limit: number, holdAgeMs: number): Promise<BatchSnapshot> {
-  return db.transaction(async (tx) => {
-    const accounts = (await rowsOf<Record<string, unknown>>(tx, sql`
+export async function readBatch(
+  db: Db,
+  after: string | null,
+  limit: number,
+  holdAgeMs: number,
+): Promise<BatchSnapshot> {
+  return db.transaction(
+    async (tx) => {
+      const accounts = (
+        await rowsOf<Record<string, unknown>>(
+          tx,
+          sql`
       with batch as (
         select customer_id, balance, held, version from credit_accounts
         where ${after === null ? sql`true` : sql`customer_id > ${after}`}
@@ -86,17 +133,28 @@ export async function readBatch(db: Db, after: string | null, limit: number, hol
                          from ledger_entries where customer_id = b.customer_id) e on true
       left join lateral (select sum(amount) as total, count(*) as n
                          from credit_holds where customer_id = b.customer_id and status = 'pending') h on true
-      order by b.customer_id`)).map((r): AccountCheckRow => ({
-      customerId: String(r.customer_id), balance: num(r.balance), held: num(r.held), version: num(r.version),
-      entriesTotal: num(r.entries_total), entryCount: num(r.entry_count), maxVersion: num(r.max_version),
-      holdsTotal: num(r.holds_total), holdCount: num(r.hold_count),
-    }));
-    const last = accounts[accounts.length - 1];
-    if (!last) return { accounts, chainBreaks: [], purchases: [], staleHolds: [] };
-    const range = (column: string): ReturnType<typeof sql> =>
-      sql`${after === null ? sql`true` : sql`${sql.raw(column)} > ${after}`} and ${sql.raw(column)} <= ${last.customerId}`;
+      order by b.customer_id`,
+        )
+      ).map((r): AccountCheckRow => ({
+        customerId: String(r.customer_id),
+        balance: num(r.balance),
+        held: num(r.held),
+        version: num(r.version),
+        entriesTotal: num(r.entries_total),
+        entryCount: num(r.entry_count),
+        maxVersion: num(r.max_version),
+        holdsTotal: num(r.holds_total),
+        holdCount: num(r.hold_count),
+      }));
+      const last = accounts[accounts.length - 1];
+      if (!last) return { accounts, chainBreaks: [], purchases: [], staleHolds: [] };
+      const range = (column: string): ReturnType<typeof sql> =>
+        sql`${after === null ? sql`true` : sql`${sql.raw(column)} > ${after}`} and ${sql.raw(column)} <= ${last.customerId}`;
 
-    const chainBreaks = (await rowsOf<Record<string, unknown>>(tx, sql`
+      const chainBreaks = (
+        await rowsOf<Record<string, unknown>>(
+          tx,
+          sql`
       select id, customer_id, account_version, amount, balance_after, prev_balance, prev_version from (
         select id, customer_id, account_version, amount, balance_after,
                lag(balance_after, 1, 0::bigint) over w as prev_balance,
@@ -106,12 +164,22 @@ export async function readBatch(db: Db, after: string | null, limit: number, hol
       ) c
       where balance_after <> prev_balance + amount or account_version <> prev_version + 1
       order by customer_id, account_version
-      limit ${MAX_ROWS_PER_CHECK}`)).map((r): ChainBreakRow => ({
-      id: String(r.id), customerId: String(r.customer_id), accountVersion: num(r.account_version), amount: num(r.amount),
-      balanceAfter: num(r.balance_after), prevBalance: num(r.prev_balance), prevVersion: num(r.prev_version),
-    }));
+      limit ${MAX_ROWS_PER_CHECK}`,
+        )
+      ).map((r): ChainBreakRow => ({
+        id: String(r.id),
+        customerId: String(r.customer_id),
+        accountVersion: num(r.account_version),
+        amount: num(r.amount),
+        balanceAfter: num(r.balance_after),
+        prevBalance: num(r.prev_balance),
+        prevVersion: num(r.prev_version),
+      }));
 
-    const purchases = (await rowsOf<Record<string, unknown>>(tx, sql`
+      const purchases = (
+        await rowsOf<Record<string, unknown>>(
+          tx,
+          sql`
       select p.id, p.customer_id, p.total, p.refunded_amount, p.shipment_id, (extract(epoch from p.created_at) * 1000)::bigint as created_ms,
              coalesce(r.total, 0) as refunds_total, coalesce(r.n, 0) as refund_count,
              coalesce(e.purchase_total, 0) as purchase_entries_total, coalesce(e.purchase_n, 0) as purchase_entry_count,
@@ -123,14 +191,26 @@ export async function readBatch(db: Db, after: string | null, limit: number, hol
                                 sum(amount) filter (where type = 'refund') as refund_total
                          from ledger_entries where purchase_id = p.id) e on true
       where ${range('p.customer_id')}
-      order by p.customer_id, p.id`)).map((r): PurchaseCheckRow => ({
-      id: String(r.id), customerId: String(r.customer_id), total: num(r.total), refundedAmount: num(r.refunded_amount),
-      shipmentId: String(r.shipment_id), refundsTotal: num(r.refunds_total), refundCount: num(r.refund_count),
-      purchaseEntriesTotal: num(r.purchase_entries_total), purchaseEntryCount: num(r.purchase_entry_count),
-      refundEntriesTotal: num(r.refund_entries_total), createdAt: new Date(num(r.created_ms)),
-    }));
+      order by p.customer_id, p.id`,
+        )
+      ).map((r): PurchaseCheckRow => ({
+        id: String(r.id),
+        customerId: String(r.customer_id),
+        total: num(r.total),
+        refundedAmount: num(r.refunded_amount),
+        shipmentId: String(r.shipment_id),
+        refundsTotal: num(r.refunds_total),
+        refundCount: num(r.refund_count),
+        purchaseEntriesTotal: num(r.purchase_entries_total),
+        purchaseEntryCount: num(r.purchase_entry_count),
+        refundEntriesTotal: num(r.refund_entries_total),
+        createdAt: new Date(num(r.created_ms)),
+      }));
 
-    const staleHolds = (await rowsOf<Record<string, unknown>>(tx, sql`
+      const staleHolds = (
+        await rowsOf<Record<string, unknown>>(
+          tx,
+          sql`
       select h.id, h.customer_id, h.purchase_id, h.workflow_id, h.amount, h.currency,
              to_char(h.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
              exists (select 1 from purchases p where p.id = h.purchase_id) as has_purchase
@@ -138,14 +218,23 @@ export async function readBatch(db: Db, after: string | null, limit: number, hol
       where h.status = 'pending' and ${range('h.customer_id')}
         and h.created_at < clock_timestamp() - make_interval(secs => ${holdAgeMs / 1000}::double precision)
       order by h.customer_id, h.created_at
-      limit ${MAX_ROWS_PER_CHECK}`)).map((r): StaleHoldRow => ({
-      id: String(r.id), customerId: String(r.customer_id), purchaseId: String(r.purchase_id),
-      workflowId: typeof r.workflow_id === 'string' ? r.workflow_id : null, amount: num(r.amount), currency: String(r.currency),
-      createdAt: String(r.created_at), hasPurchase: r.has_purchase === true,
-    }));
+      limit ${MAX_ROWS_PER_CHECK}`,
+        )
+      ).map((r): StaleHoldRow => ({
+        id: String(r.id),
+        customerId: String(r.customer_id),
+        purchaseId: String(r.purchase_id),
+        workflowId: typeof r.workflow_id === 'string' ? r.workflow_id : null,
+        amount: num(r.amount),
+        currency: String(r.currency),
+        createdAt: String(r.created_at),
+        hasPurchase: r.has_purchase === true,
+      }));
 
-    return { accounts, chainBreaks, purchases, staleHolds };
-  }, { isolationLevel: 'repeatable read', accessMode: 'read only' });
+      return { accounts, chainBreaks, purchases, staleHolds };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }
 
 /** Failed attempts one batch looks up on the platform at most; beyond it a finding says so. */
@@ -178,10 +267,19 @@ const SHIPPING_FAILURE_CODES = ['shipment_failed', 'purchase_cancelled'] as cons
  * `purchase_attempts_customer_created_idx` (customer_id, created_at, id) per batch.
  */
 export async function readFailedAttempts(
-  db: Executor, range: { readonly after: string | null; readonly last: string | null }, lookbackMs: number, limit: number,
+  db: Executor,
+  range: { readonly after: string | null; readonly last: string | null },
+  lookbackMs: number,
+  limit: number,
 ): Promise<{ rows: FailedAttemptRow[]; truncated: boolean }> {
-  const codes = sql.join(SHIPPING_FAILURE_CODES.map((c) => sql`${c}`), sql`, `);
-  const rows = (await rowsOf<Record<string, unknown>>(db, sql`
+  const codes = sql.join(
+    SHIPPING_FAILURE_CODES.map((c) => sql`${c}`),
+    sql`, `,
+  );
+  const rows = (
+    await rowsOf<Record<string, unknown>>(
+      db,
+      sql`
     select a.id, a.customer_id, a.product_id, a.quantity, a.error->>'code' as code, h.resolution as hold_resolution,
            to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
     from purchase_attempts a
@@ -192,8 +290,13 @@ export async function readFailedAttempts(
       and a.created_at >= clock_timestamp() - make_interval(secs => ${lookbackMs / 1000}::double precision)
       and (h.purchase_id is not null or a.error->>'code' in (${codes}))
     order by a.created_at desc, a.id desc
-    limit ${limit + 1}`)).map((r): FailedAttemptRow => ({
-    id: String(r.id), customerId: String(r.customer_id), productId: String(r.product_id), quantity: num(r.quantity),
+    limit ${limit + 1}`,
+    )
+  ).map((r): FailedAttemptRow => ({
+    id: String(r.id),
+    customerId: String(r.customer_id),
+    productId: String(r.product_id),
+    quantity: num(r.quantity),
     code: typeof r.code === 'string' ? r.code : null,
     holdResolution: typeof r.hold_resolution === 'string' ? r.hold_resolution : null,
     createdAt: String(r.created_at),
@@ -203,16 +306,22 @@ export async function readFailedAttempts(
 
 /** Whether any account sorts after `customerId` (an index probe): false in the run's last batch. */
 export async function hasAccountsAfter(db: Executor, customerId: string): Promise<boolean> {
-  const [row] = await rowsOf<Record<string, unknown>>(db, sql`select exists (select 1 from credit_accounts where customer_id > ${customerId}) as more`);
+  const [row] = await rowsOf<Record<string, unknown>>(
+    db,
+    sql`select exists (select 1 from credit_accounts where customer_id > ${customerId}) as more`,
+  );
   return row?.more === true;
 }
 
 export async function attemptBooks(db: Executor, purchaseId: string): Promise<AttemptBooks> {
-  const [row] = await rowsOf<Record<string, unknown>>(db, sql`
+  const [row] = await rowsOf<Record<string, unknown>>(
+    db,
+    sql`
     select (select status from purchase_attempts where id = ${purchaseId}) as attempt_status,
            exists (select 1 from purchases where id = ${purchaseId}) as has_purchase,
            (select count(*) from ledger_entries where purchase_id = ${purchaseId}) as ledger_entries,
-           (select status from credit_holds where purchase_id = ${purchaseId}) as hold_status`);
+           (select status from credit_holds where purchase_id = ${purchaseId}) as hold_status`,
+  );
   return {
     attemptStatus: typeof row?.attempt_status === 'string' ? row.attempt_status : null,
     hasPurchase: row?.has_purchase === true,
@@ -241,23 +350,37 @@ function addCounts(a: ReconciliationCounts, b: ReconciliationCounts): Reconcilia
  */
 export async function recordBatch(db: Db, runId: string, batch: BatchRecord): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const locked = await tx.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, runId)).for('update').limit(1);
+    const locked = await tx
+      .select()
+      .from(reconciliationRuns)
+      .where(eq(reconciliationRuns.id, runId))
+      .for('update')
+      .limit(1);
     const run = locked[0];
     if (!run) throw new Error(`no reconciliation run ${runId}`);
     if (run.status !== 'running' || run.cursor !== batch.after) return false;
     const room = Math.max(0, MAX_STORED_FINDINGS - run.findings.length);
-    await tx.update(reconciliationRuns).set({
-      cursor: batch.next,
-      counts: addCounts(run.counts, batch.counts),
-      findings: [...run.findings, ...batch.findings.slice(0, room)],
-      findingCount: run.findingCount + batch.findings.length,
-    }).where(eq(reconciliationRuns.id, runId));
+    await tx
+      .update(reconciliationRuns)
+      .set({
+        cursor: batch.next,
+        counts: addCounts(run.counts, batch.counts),
+        findings: [...run.findings, ...batch.findings.slice(0, room)],
+        findingCount: run.findingCount + batch.findings.length,
+      })
+      .where(eq(reconciliationRuns.id, runId));
     return true;
   });
 }
 
-export async function finishRun(db: Db, runId: string, status: Exclude<ReconciliationStatus, 'running'>, error: string | null): Promise<ReconciliationRunRow> {
-  const updated = await db.update(reconciliationRuns)
+export async function finishRun(
+  db: Db,
+  runId: string,
+  status: Exclude<ReconciliationStatus, 'running'>,
+  error: string | null,
+): Promise<ReconciliationRunRow> {
+  const updated = await db
+    .update(reconciliationRuns)
     .set({ status, error, finishedAt: sql`clock_timestamp()` })
     .where(and(eq(reconciliationRuns.id, runId), eq(reconciliationRuns.status, 'running')))
     .returning();

@@ -67,8 +67,15 @@ async function main(): Promise<void> {
   await web.done;
   await startApi(parts, lifecycle);
   printBanner({
-    mode: 'dev', api: true, config, temporal, platformUrl,
-    database: database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir, 'pglite')}` : 'Postgres (DATABASE_URL)',
+    mode: 'dev',
+    api: true,
+    config,
+    temporal,
+    platformUrl,
+    database:
+      database.kind === 'pglite'
+        ? `embedded PGlite in ${path.resolve(config.dataDir, 'pglite')}`
+        : 'Postgres (DATABASE_URL)',
   });
 }
 

@@ -32,15 +32,23 @@ export interface WebBuild {
  * to do when `WEB_DIST_DIR` points elsewhere (someone else builds that one).
  */
 export function buildWebApp(config: Config): WebBuild {
-  if (path.resolve(config.webDistDir) !== DEFAULT_WEB_DIST) return { done: Promise.resolve(), stop: () => Promise.resolve() };
+  if (path.resolve(config.webDistDir) !== DEFAULT_WEB_DIST)
+    return { done: Promise.resolve(), stop: () => Promise.resolve() };
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-web.mjs')], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'], detached: true,
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
   });
   const done = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`building the internal app failed (${signal ?? `exit ${code}`}): run \`npm run build:web\` to see why`));
+      else
+        reject(
+          new Error(
+            `building the internal app failed (${signal ?? `exit ${code}`}): run \`npm run build:web\` to see why`,
+          ),
+        );
     });
   });
   done.catch(() => undefined);

@@ -64,8 +64,9 @@ function works(binary: string): boolean {
 
 /** The first working `temporal` CLI: explicit path, PATH, then `.tools/bin/temporal`. */
 export function findTemporalCli(explicit?: string): string | null {
-  const candidates = [explicit, 'temporal', path.join(REPO_ROOT, '.tools', 'bin', 'temporal')]
-    .filter((c): c is string => typeof c === 'string' && c.length > 0);
+  const candidates = [explicit, 'temporal', path.join(REPO_ROOT, '.tools', 'bin', 'temporal')].filter(
+    (c): c is string => typeof c === 'string' && c.length > 0,
+  );
   for (const candidate of candidates) {
     if (candidate.includes(path.sep) && !existsSync(candidate)) continue;
     if (works(candidate)) return candidate;
@@ -77,13 +78,16 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs: nu
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode} during start-up`);
+    if (child.exitCode !== null)
+      throw new Error(`temporal dev server exited with code ${child.exitCode} during start-up`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
         // The namespace is created asynchronously after the frontend answers.
-        await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.describeNamespace({ namespace: 'default' }));
+        await connection.withDeadline(Date.now() + 2000, () =>
+          connection.workflowService.describeNamespace({ namespace: 'default' }),
+        );
         return;
       } finally {
         await connection.close();
@@ -103,7 +107,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const uiPort = options.uiPort && options.uiPort > 0 ? options.uiPort : await freePort();
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--log-format', 'json'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+    '--log-format',
+    'json',
+  ];
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFile) {

@@ -9,7 +9,9 @@ import { DomainError } from './errors.js';
 /** Throws `instant_in_future` for an instant after `now`: the past is fixed, the future is not known yet. */
 export function assertNotInFuture(instant: string, what: string, now: number = Date.now()): void {
   if (Date.parse(instant) > now) {
-    throw new DomainError('instant_in_future', `${what} ${instant} is in the future; ask for an instant up to now.`, { instant });
+    throw new DomainError('instant_in_future', `${what} ${instant} is in the future; ask for an instant up to now.`, {
+      instant,
+    });
   }
 }
 

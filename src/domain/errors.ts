@@ -41,7 +41,7 @@ export const ERROR_CATALOG = {
   product_unavailable: { status: 422, title: 'The product cannot be purchased' },
   promo_code_invalid: { status: 422, title: 'The promo code cannot be applied' },
   refund_exceeds_refundable: { status: 422, title: 'The refund exceeds the refundable amount' },
-  promo_code_rules_invalid: { status: 422, title: 'The promo code\'s rules contradict each other or its current use' },
+  promo_code_rules_invalid: { status: 422, title: "The promo code's rules contradict each other or its current use" },
   cursor_invalid: { status: 422, title: 'The cursor is not one this API issued' },
   statement_too_large: { status: 422, title: 'The statement period holds too many entries' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -54,7 +54,10 @@ export const ERROR_CATALOG = {
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
 /** Extra, machine-readable members of a problem body (`available`, `required`, `reason` …). */
-export type ProblemExtensions = Record<string, string | number | boolean | null | readonly unknown[] | Record<string, unknown>>;
+export type ProblemExtensions = Record<
+  string,
+  string | number | boolean | null | readonly unknown[] | Record<string, unknown>
+>;
 
 /** A failure with a meaning for the caller: it maps to one problem response. */
 export class DomainError extends Error {
@@ -90,7 +93,12 @@ export interface ProblemBody {
   readonly [extension: string]: unknown;
 }
 
-export function problemBody(code: ErrorCode, detail: string, extensions: ProblemExtensions = {}, requestId?: string): ProblemBody {
+export function problemBody(
+  code: ErrorCode,
+  detail: string,
+  extensions: ProblemExtensions = {},
+  requestId?: string,
+): ProblemBody {
   const { status, title } = ERROR_CATALOG[code];
   return {
     ...extensions,
@@ -116,7 +124,8 @@ export function isTransientRefusal(code: string): boolean {
 
 /** Adds `extensions` to the problem an error maps to (e.g. the purchase attempt it belongs to). */
 export function withProblemExtensions(error: unknown, extensions: ProblemExtensions): Error {
-  if (error instanceof DomainError) return new DomainError(error.code, error.message, { ...error.extensions, ...extensions });
+  if (error instanceof DomainError)
+    return new DomainError(error.code, error.message, { ...error.extensions, ...extensions });
   return new ExtendedError(error, extensions);
 }
 

@@ -9,19 +9,49 @@ import { checkpointSignatureValid, signCheckpoint } from './ledger-checkpoint.js
 import { csvRow, csvText } from './audit.js';
 
 const first: ChainEntry = {
-  id: 'ent_1', customerId: 'cus_a', accountVersion: 1, type: 'grant', amount: 100, currency: 'USD', balanceAfter: 100,
-  reason: 'goodwill', note: null, actor: 'alice', approvedBy: 'root', purchaseId: null, refundId: null, workflowId: null, requestId: null,
-  idempotencyKey: 'grant:k1:a', createdAtMicros: 1796083199_123456n,
+  id: 'ent_1',
+  customerId: 'cus_a',
+  accountVersion: 1,
+  type: 'grant',
+  amount: 100,
+  currency: 'USD',
+  balanceAfter: 100,
+  reason: 'goodwill',
+  note: null,
+  actor: 'alice',
+  approvedBy: 'root',
+  purchaseId: null,
+  refundId: null,
+  workflowId: null,
+  requestId: null,
+  idempotencyKey: 'grant:k1:a',
+  createdAtMicros: 1796083199_123456n,
 };
 const second: ChainEntry = {
-  id: 'ent_2', customerId: 'cus_a', accountVersion: 2, type: 'purchase', amount: -100, currency: 'USD', balanceAfter: 0,
-  reason: 'purchase', note: '2 × Mousé', actor: 'web', approvedBy: null, purchaseId: 'pur_1', refundId: null, workflowId: 'purchase-pur_1', requestId: 'req_1',
-  idempotencyKey: 'purchase:pur_1', createdAtMicros: 1796083200_000001n,
+  id: 'ent_2',
+  customerId: 'cus_a',
+  accountVersion: 2,
+  type: 'purchase',
+  amount: -100,
+  currency: 'USD',
+  balanceAfter: 0,
+  reason: 'purchase',
+  note: '2 × Mousé',
+  actor: 'web',
+  approvedBy: null,
+  purchaseId: 'pur_1',
+  refundId: null,
+  workflowId: 'purchase-pur_1',
+  requestId: 'req_1',
+  idempotencyKey: 'purchase:pur_1',
+  createdAtMicros: 1796083200_000001n,
 };
 
 describe('ledger hash chain', () => {
   it('serialises length-prefixed UTF-8 fields in the documented order, null as "-"', () => {
-    expect(canonicalEntry(first)).toBe('5:ent_15:cus_a1:15:grant3:1003:USD3:1008:goodwill-5:alice4:root----10:grant:k1:a27:2026-11-30T23:59:59.123456Z');
+    expect(canonicalEntry(first)).toBe(
+      '5:ent_15:cus_a1:15:grant3:1003:USD3:1008:goodwill-5:alice4:root----10:grant:k1:a27:2026-11-30T23:59:59.123456Z',
+    );
     expect(canonicalEntry(second)).toContain('11:2 × Mousé');
     expect(canonicalEntry(second)).toContain('4:-100');
   });
@@ -53,7 +83,9 @@ describe('ledger hash chain', () => {
     const c = { customerId: 'cus_a', accountVersion: 2, hash: 'ab'.repeat(32) };
     const signature = signCheckpoint(key, c);
     expect(checkpointSignatureValid(key, { ...c, signature, keyId: 'k1' })).toBe(true);
-    expect(checkpointSignatureValid({ id: 'k1', secret: 'y'.repeat(40) }, { ...c, signature, keyId: 'k1' })).toBe(false);
+    expect(checkpointSignatureValid({ id: 'k1', secret: 'y'.repeat(40) }, { ...c, signature, keyId: 'k1' })).toBe(
+      false,
+    );
     expect(checkpointSignatureValid(key, { ...c, accountVersion: 3, signature, keyId: 'k1' })).toBe(false);
     expect(checkpointSignatureValid(key, { ...c, signature: 'zz', keyId: 'k1' })).toBe(false);
   });

@@ -17,8 +17,23 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** The canonical fields, in hashing order (the column names of `ledger_entries`). */
 export const CANONICAL_FIELDS = [
-  'id', 'customer_id', 'account_version', 'type', 'amount', 'currency', 'balance_after', 'reason', 'note',
-  'actor', 'approved_by', 'purchase_id', 'refund_id', 'workflow_id', 'request_id', 'idempotency_key', 'created_at',
+  'id',
+  'customer_id',
+  'account_version',
+  'type',
+  'amount',
+  'currency',
+  'balance_after',
+  'reason',
+  'note',
+  'actor',
+  'approved_by',
+  'purchase_id',
+  'refund_id',
+  'workflow_id',
+  'request_id',
+  'idempotency_key',
+  'created_at',
 ] as const;
 
 /** An entry as the chain sees it. `createdAtMicros`: microseconds since the Unix epoch, UTC. */
@@ -66,9 +81,26 @@ function integerText(value: number): string {
 /** The canonical string of an entry (hashed as UTF-8). */
 export function canonicalEntry(e: ChainEntry): string {
   return [
-    e.id, e.customerId, e.accountVersion, e.type, e.amount, e.currency, e.balanceAfter, e.reason, e.note,
-    e.actor, e.approvedBy, e.purchaseId, e.refundId, e.workflowId, e.requestId, e.idempotencyKey, formatMicros(e.createdAtMicros),
-  ].map(field).join('');
+    e.id,
+    e.customerId,
+    e.accountVersion,
+    e.type,
+    e.amount,
+    e.currency,
+    e.balanceAfter,
+    e.reason,
+    e.note,
+    e.actor,
+    e.approvedBy,
+    e.purchaseId,
+    e.refundId,
+    e.workflowId,
+    e.requestId,
+    e.idempotencyKey,
+    formatMicros(e.createdAtMicros),
+  ]
+    .map(field)
+    .join('');
 }
 
 /** The hash of `entry` chained from `previousHash` (hex). */

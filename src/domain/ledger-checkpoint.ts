@@ -29,7 +29,10 @@ export function signCheckpoint(key: CheckpointKey, c: CheckpointFields): string 
   return createHmac('sha256', key.secret).update(checkpointMessage(c), 'utf8').digest('hex');
 }
 
-export function checkpointSignatureValid(key: CheckpointKey, c: CheckpointFields & { readonly signature: string; readonly keyId: string }): boolean {
+export function checkpointSignatureValid(
+  key: CheckpointKey,
+  c: CheckpointFields & { readonly signature: string; readonly keyId: string },
+): boolean {
   if (c.keyId !== key.id || !/^[0-9a-f]{64}$/.test(c.signature)) return false;
   return timingSafeEqual(Buffer.from(signCheckpoint(key, c), 'hex'), Buffer.from(c.signature, 'hex'));
 }

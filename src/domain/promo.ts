@@ -37,7 +37,15 @@ export interface PromoUsage {
 }
 
 export type PromoInvalidReason =
-  | 'unknown' | 'inactive' | 'expired' | 'not_started' | 'exhausted' | 'customer_limit' | 'min_subtotal' | 'not_applicable' | 'currency_mismatch';
+  | 'unknown'
+  | 'inactive'
+  | 'expired'
+  | 'not_started'
+  | 'exhausted'
+  | 'customer_limit'
+  | 'min_subtotal'
+  | 'not_applicable'
+  | 'currency_mismatch';
 
 export type PromoDecision =
   | { readonly ok: true; readonly discount: number }
@@ -55,9 +63,8 @@ export function normalizeCode(code: string): string {
 }
 
 export function discountFor(rules: Pick<PromoRules, 'kind' | 'percentOff' | 'amountOff'>, subtotal: number): number {
-  const raw = rules.kind === 'percent'
-    ? Math.floor((subtotal * (rules.percentOff ?? 0)) / 100)
-    : rules.amountOff ?? 0;
+  const raw =
+    rules.kind === 'percent' ? Math.floor((subtotal * (rules.percentOff ?? 0)) / 100) : (rules.amountOff ?? 0);
   return Math.max(0, Math.min(raw, subtotal));
 }
 
@@ -65,22 +72,48 @@ export function discountFor(rules: Pick<PromoRules, 'kind' | 'percentOff' | 'amo
 export function decidePromo(rules: PromoRules | null, usage: PromoUsage, purchase: PromoPurchase): PromoDecision {
   if (!rules) return { ok: false, reason: 'unknown', detail: 'No such promo code.' };
   if (!rules.active) return { ok: false, reason: 'inactive', detail: `The code ${rules.code} is no longer active.` };
-  if (rules.startsAt && purchase.at < rules.startsAt) return { ok: false, reason: 'not_started', detail: `The code ${rules.code} is valid from ${rules.startsAt.toISOString()}.` };
-  if (rules.expiresAt && purchase.at >= rules.expiresAt) return { ok: false, reason: 'expired', detail: `The code ${rules.code} expired at ${rules.expiresAt.toISOString()}.` };
+  if (rules.startsAt && purchase.at < rules.startsAt)
+    return {
+      ok: false,
+      reason: 'not_started',
+      detail: `The code ${rules.code} is valid from ${rules.startsAt.toISOString()}.`,
+    };
+  if (rules.expiresAt && purchase.at >= rules.expiresAt)
+    return {
+      ok: false,
+      reason: 'expired',
+      detail: `The code ${rules.code} expired at ${rules.expiresAt.toISOString()}.`,
+    };
   if (rules.productIds && rules.productIds.length > 0 && !rules.productIds.includes(purchase.productId)) {
-    return { ok: false, reason: 'not_applicable', detail: `The code ${rules.code} does not apply to product ${purchase.productId}.` };
+    return {
+      ok: false,
+      reason: 'not_applicable',
+      detail: `The code ${rules.code} does not apply to product ${purchase.productId}.`,
+    };
   }
   if (rules.kind === 'amount' && rules.currency !== purchase.currency) {
-    return { ok: false, reason: 'currency_mismatch', detail: `The code ${rules.code} is in ${rules.currency ?? '?'}; the purchase is in ${purchase.currency}.` };
+    return {
+      ok: false,
+      reason: 'currency_mismatch',
+      detail: `The code ${rules.code} is in ${rules.currency ?? '?'}; the purchase is in ${purchase.currency}.`,
+    };
   }
   if (rules.minSubtotal !== null && purchase.subtotal < rules.minSubtotal) {
-    return { ok: false, reason: 'min_subtotal', detail: `The code ${rules.code} needs a subtotal of at least ${rules.minSubtotal}.` };
+    return {
+      ok: false,
+      reason: 'min_subtotal',
+      detail: `The code ${rules.code} needs a subtotal of at least ${rules.minSubtotal}.`,
+    };
   }
   if (rules.maxRedemptions !== null && usage.total >= rules.maxRedemptions) {
     return { ok: false, reason: 'exhausted', detail: `The code ${rules.code} has been used up.` };
   }
   if (rules.maxRedemptionsPerCustomer !== null && usage.byCustomer >= rules.maxRedemptionsPerCustomer) {
-    return { ok: false, reason: 'customer_limit', detail: `This customer has already used ${rules.code} the maximum number of times.` };
+    return {
+      ok: false,
+      reason: 'customer_limit',
+      detail: `This customer has already used ${rules.code} the maximum number of times.`,
+    };
   }
   return { ok: true, discount: discountFor(rules, purchase.subtotal) };
 }

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { checkPurchasable, decideRefund, holdIdFor, priceOf, pricingOfReservation, type ProductFacts } from './purchase.js';
+import {
+  checkPurchasable,
+  decideRefund,
+  holdIdFor,
+  priceOf,
+  pricingOfReservation,
+  type ProductFacts,
+} from './purchase.js';
 
-const keyboard: ProductFacts = { id: 'prod_keyboard', name: 'Keyboard', unitPrice: 8999, currency: 'USD', active: true };
+const keyboard: ProductFacts = {
+  id: 'prod_keyboard',
+  name: 'Keyboard',
+  unitPrice: 8999,
+  currency: 'USD',
+  active: true,
+};
 
 describe('checkPurchasable', () => {
   it('accepts an active product at its price', () => {
@@ -18,7 +31,8 @@ describe('checkPurchasable', () => {
   });
   it('refuses a price × quantity with no exact number (past 2^53), and a price that is no amount, before anything is priced', () => {
     expect(checkPurchasable({ ...keyboard, unitPrice: 5_000_000_000_000_000 }, 2, undefined)).toMatchObject({
-      code: 'amount_out_of_range', extensions: { quantity: 2, maxAmount: Number.MAX_SAFE_INTEGER },
+      code: 'amount_out_of_range',
+      extensions: { quantity: 2, maxAmount: Number.MAX_SAFE_INTEGER },
     });
     expect(checkPurchasable({ ...keyboard, unitPrice: Number.MAX_SAFE_INTEGER }, 1, undefined)).toBeNull();
     for (const unitPrice of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
@@ -33,7 +47,14 @@ describe('checkPurchasable', () => {
 
 describe('priceOf', () => {
   it('multiplies in integers', () => {
-    expect(priceOf(keyboard, 3)).toEqual({ unitPrice: 8999, quantity: 3, subtotal: 26997, discount: 0, total: 26997, currency: 'USD' });
+    expect(priceOf(keyboard, 3)).toEqual({
+      unitPrice: 8999,
+      quantity: 3,
+      subtotal: 26997,
+      discount: 0,
+      total: 26997,
+      currency: 'USD',
+    });
   });
   it('never lets a discount make the total negative', () => {
     expect(priceOf(keyboard, 1, 10_000).total).toBe(0);
@@ -53,17 +74,32 @@ describe('pricingOfReservation', () => {
     // Reserved at 1,000 × 2 with 300 off; the price has since gone up to 1,250.
     const read = priceOf(product, 2, 300);
     expect(pricingOfReservation(read, { total: 1_700, discount: 300 })).toEqual({
-      unitPrice: 1_000, quantity: 2, subtotal: 2_000, discount: 300, total: 1_700, currency: 'USD',
+      unitPrice: 1_000,
+      quantity: 2,
+      subtotal: 2_000,
+      discount: 300,
+      total: 1_700,
+      currency: 'USD',
     });
   });
 });
 
 describe('decideRefund', () => {
   it('defaults to everything refundable', () => {
-    expect(decideRefund(1000, 300, undefined)).toEqual({ ok: true, amount: 700, refundedAfter: 1000, statusAfter: 'refunded' });
+    expect(decideRefund(1000, 300, undefined)).toEqual({
+      ok: true,
+      amount: 700,
+      refundedAfter: 1000,
+      statusAfter: 'refunded',
+    });
   });
   it('allows partial refunds', () => {
-    expect(decideRefund(1000, 0, 400)).toEqual({ ok: true, amount: 400, refundedAfter: 400, statusAfter: 'partially_refunded' });
+    expect(decideRefund(1000, 0, 400)).toEqual({
+      ok: true,
+      amount: 400,
+      refundedAfter: 400,
+      statusAfter: 'partially_refunded',
+    });
   });
   it('refuses more than refundable with the refundable amount', () => {
     const d = decideRefund(1000, 600, 401);

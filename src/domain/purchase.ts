@@ -35,12 +35,20 @@ export const MAX_QUANTITY = 100;
  * Checks what can be checked before money is touched; null when the purchase may proceed, and
  * then `priceOf(product, quantity)` cannot throw.
  */
-export function checkPurchasable(product: ProductFacts, quantity: number, expectedUnitPrice: number | undefined): PurchaseRefusal | null {
+export function checkPurchasable(
+  product: ProductFacts,
+  quantity: number,
+  expectedUnitPrice: number | undefined,
+): PurchaseRefusal | null {
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
     return { code: 'validation_failed', detail: `quantity must be between 1 and ${MAX_QUANTITY}`, extensions: {} };
   }
   if (!product.active) {
-    return { code: 'product_unavailable', detail: `Product "${product.id}" is not available for purchase.`, extensions: { productId: product.id } };
+    return {
+      code: 'product_unavailable',
+      detail: `Product "${product.id}" is not available for purchase.`,
+      extensions: { productId: product.id },
+    };
   }
   if (expectedUnitPrice !== undefined && expectedUnitPrice !== product.unitPrice) {
     return {
@@ -55,7 +63,11 @@ export function checkPurchasable(product: ProductFacts, quantity: number, expect
     return {
       code: 'amount_out_of_range',
       detail: `${quantity} × ${product.unitPrice} ${product.currency} is not an amount the ledger can hold exactly (0 to ${Number.MAX_SAFE_INTEGER} minor units).`,
-      extensions: { unitPrice: { amount: product.unitPrice, currency: product.currency }, quantity, maxAmount: Number.MAX_SAFE_INTEGER },
+      extensions: {
+        unitPrice: { amount: product.unitPrice, currency: product.currency },
+        quantity,
+        maxAmount: Number.MAX_SAFE_INTEGER,
+      },
     };
   }
   return null;
@@ -64,7 +76,14 @@ export function checkPurchasable(product: ProductFacts, quantity: number, expect
 export function priceOf(product: ProductFacts, quantity: number, discount = 0): Pricing {
   const subtotal = multiply(product.unitPrice, quantity);
   const applied = Math.min(Math.max(discount, 0), subtotal);
-  return { unitPrice: product.unitPrice, quantity, subtotal, discount: applied, total: subtotal - applied, currency: product.currency };
+  return {
+    unitPrice: product.unitPrice,
+    quantity,
+    subtotal,
+    discount: applied,
+    total: subtotal - applied,
+    currency: product.currency,
+  };
 }
 
 /**
@@ -73,27 +92,55 @@ export function priceOf(product: ProductFacts, quantity: number, discount = 0): 
  * unfinished workflow task run again, reading the platform again) and the price changed in
  * between: the first reservation stands, and unit price and subtotal follow from it.
  */
-export function pricingOfReservation(read: Pricing, reservation: { readonly total: number; readonly discount: number }): Pricing {
+export function pricingOfReservation(
+  read: Pricing,
+  reservation: { readonly total: number; readonly discount: number },
+): Pricing {
   if (reservation.total === read.total && reservation.discount === read.discount) return read;
   // subtotal = unitPrice × quantity when it was reserved, so the division is exact; the total
   // is the hold's amount in any case (it is what gets captured).
   const subtotal = reservation.total + reservation.discount;
-  return { ...read, unitPrice: Math.round(subtotal / read.quantity), subtotal, discount: reservation.discount, total: reservation.total };
+  return {
+    ...read,
+    unitPrice: Math.round(subtotal / read.quantity),
+    subtotal,
+    discount: reservation.discount,
+    total: reservation.total,
+  };
 }
 
 export type RefundDecision =
-  | { readonly ok: true; readonly amount: number; readonly refundedAfter: number; readonly statusAfter: 'partially_refunded' | 'refunded' }
+  | {
+      readonly ok: true;
+      readonly amount: number;
+      readonly refundedAfter: number;
+      readonly statusAfter: 'partially_refunded' | 'refunded';
+    }
   | { readonly ok: false; readonly refusal: PurchaseRefusal };
 
 /** How much a refund may move: never more than `total - refunded` (invariant I4). */
 export function decideRefund(total: number, refunded: number, requested: number | undefined): RefundDecision {
   const refundable = total - refunded;
   if (refundable <= 0) {
-    return { ok: false, refusal: { code: 'purchase_fully_refunded', detail: 'The purchase is already fully refunded.', extensions: { refundable: 0 } } };
+    return {
+      ok: false,
+      refusal: {
+        code: 'purchase_fully_refunded',
+        detail: 'The purchase is already fully refunded.',
+        extensions: { refundable: 0 },
+      },
+    };
   }
   const amount = requested ?? refundable;
   if (amount > refundable) {
-    return { ok: false, refusal: { code: 'refund_exceeds_refundable', detail: `At most ${refundable} can still be refunded; ${amount} was asked.`, extensions: { refundable, requested: amount } } };
+    return {
+      ok: false,
+      refusal: {
+        code: 'refund_exceeds_refundable',
+        detail: `At most ${refundable} can still be refunded; ${amount} was asked.`,
+        extensions: { refundable, requested: amount },
+      },
+    };
   }
   const refundedAfter = refunded + amount;
   return { ok: true, amount, refundedAfter, statusAfter: refundedAfter === total ? 'refunded' : 'partially_refunded' };

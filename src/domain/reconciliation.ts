@@ -91,7 +91,8 @@ export interface AttemptBooks {
 export function orphanCancelBlocker(books: AttemptBooks): string | null {
   if (books.hasPurchase) return 'a purchase with this id is committed';
   if (books.ledgerEntries > 0) return `${books.ledgerEntries} ledger entries belong to this purchase id`;
-  if (books.holdStatus === 'captured' || books.holdStatus === 'pending') return `its credit hold is ${books.holdStatus}`;
+  if (books.holdStatus === 'captured' || books.holdStatus === 'pending')
+    return `its credit hold is ${books.holdStatus}`;
   if (books.attemptStatus !== 'failed') return `the attempt is ${books.attemptStatus ?? 'missing'}, not failed`;
   return null;
 }
@@ -102,49 +103,103 @@ export function ledgerFindings(snapshot: BatchSnapshot): Finding[] {
   for (const a of snapshot.accounts) {
     const entity = `account:${a.customerId}`;
     if (a.balance !== a.entriesTotal) {
-      findings.push({ severity: 'error', kind: 'balance_mismatch', entity, expected: a.entriesTotal, actual: a.balance,
-        detail: `balance ${a.balance} differs from the sum of its ${a.entryCount} entries (${a.entriesTotal})` });
+      findings.push({
+        severity: 'error',
+        kind: 'balance_mismatch',
+        entity,
+        expected: a.entriesTotal,
+        actual: a.balance,
+        detail: `balance ${a.balance} differs from the sum of its ${a.entryCount} entries (${a.entriesTotal})`,
+      });
     }
     if (a.held !== a.holdsTotal) {
-      findings.push({ severity: 'error', kind: 'held_mismatch', entity, expected: a.holdsTotal, actual: a.held,
-        detail: `held ${a.held} differs from the sum of its ${a.holdCount} pending holds (${a.holdsTotal})` });
+      findings.push({
+        severity: 'error',
+        kind: 'held_mismatch',
+        entity,
+        expected: a.holdsTotal,
+        actual: a.held,
+        detail: `held ${a.held} differs from the sum of its ${a.holdCount} pending holds (${a.holdsTotal})`,
+      });
     }
     if (a.version !== a.maxVersion || a.entryCount !== a.maxVersion) {
       // The account's version counts its entries; the entries' versions run 1..version.
       const [expected, actual] = a.version !== a.maxVersion ? [a.version, a.maxVersion] : [a.maxVersion, a.entryCount];
-      findings.push({ severity: 'error', kind: 'version_mismatch', entity, expected, actual,
-        detail: `account version ${a.version}, ${a.entryCount} entries, highest entry version ${a.maxVersion}: they must all be equal` });
+      findings.push({
+        severity: 'error',
+        kind: 'version_mismatch',
+        entity,
+        expected,
+        actual,
+        detail: `account version ${a.version}, ${a.entryCount} entries, highest entry version ${a.maxVersion}: they must all be equal`,
+      });
     }
   }
   for (const b of snapshot.chainBreaks) {
     const entity = `entry:${b.id}`;
     if (b.accountVersion !== b.prevVersion + 1) {
-      findings.push({ severity: 'error', kind: 'version_gap', entity, expected: b.prevVersion + 1, actual: b.accountVersion,
-        detail: `entry of ${b.customerId} has account_version ${b.accountVersion} after ${b.prevVersion}` });
+      findings.push({
+        severity: 'error',
+        kind: 'version_gap',
+        entity,
+        expected: b.prevVersion + 1,
+        actual: b.accountVersion,
+        detail: `entry of ${b.customerId} has account_version ${b.accountVersion} after ${b.prevVersion}`,
+      });
     }
     if (b.balanceAfter !== b.prevBalance + b.amount) {
-      findings.push({ severity: 'error', kind: 'balance_chain_broken', entity, expected: b.prevBalance + b.amount, actual: b.balanceAfter,
-        detail: `entry ${b.accountVersion} of ${b.customerId}: balance_after should be ${b.prevBalance} + ${b.amount}` });
+      findings.push({
+        severity: 'error',
+        kind: 'balance_chain_broken',
+        entity,
+        expected: b.prevBalance + b.amount,
+        actual: b.balanceAfter,
+        detail: `entry ${b.accountVersion} of ${b.customerId}: balance_after should be ${b.prevBalance} + ${b.amount}`,
+      });
     }
   }
   for (const p of snapshot.purchases) {
     const entity = `purchase:${p.id}`;
     if (p.refundsTotal > p.total) {
-      findings.push({ severity: 'error', kind: 'refunds_exceed_total', entity, expected: p.total, actual: p.refundsTotal,
-        detail: `${p.refundCount} refunds sum to ${p.refundsTotal}, more than the total ${p.total}` });
+      findings.push({
+        severity: 'error',
+        kind: 'refunds_exceed_total',
+        entity,
+        expected: p.total,
+        actual: p.refundsTotal,
+        detail: `${p.refundCount} refunds sum to ${p.refundsTotal}, more than the total ${p.total}`,
+      });
     }
     if (p.refundedAmount !== p.refundsTotal) {
-      findings.push({ severity: 'error', kind: 'refunded_amount_mismatch', entity, expected: p.refundsTotal, actual: p.refundedAmount,
-        detail: `refunded_amount ${p.refundedAmount} differs from the sum of its ${p.refundCount} refunds (${p.refundsTotal})` });
+      findings.push({
+        severity: 'error',
+        kind: 'refunded_amount_mismatch',
+        entity,
+        expected: p.refundsTotal,
+        actual: p.refundedAmount,
+        detail: `refunded_amount ${p.refundedAmount} differs from the sum of its ${p.refundCount} refunds (${p.refundsTotal})`,
+      });
     }
     if (p.refundEntriesTotal !== p.refundsTotal) {
-      findings.push({ severity: 'error', kind: 'refund_entries_mismatch', entity, expected: p.refundsTotal, actual: p.refundEntriesTotal,
-        detail: `refund ledger entries sum to ${p.refundEntriesTotal}, refunds to ${p.refundsTotal}` });
+      findings.push({
+        severity: 'error',
+        kind: 'refund_entries_mismatch',
+        entity,
+        expected: p.refundsTotal,
+        actual: p.refundEntriesTotal,
+        detail: `refund ledger entries sum to ${p.refundEntriesTotal}, refunds to ${p.refundsTotal}`,
+      });
     }
     const expectedEntries = p.total > 0 ? 1 : 0;
     if (p.purchaseEntryCount !== expectedEntries || p.purchaseEntriesTotal !== -p.total) {
-      findings.push({ severity: 'error', kind: 'purchase_entry_mismatch', entity, expected: -p.total, actual: p.purchaseEntriesTotal,
-        detail: `${p.purchaseEntryCount} purchase entries summing ${p.purchaseEntriesTotal} for a total of ${p.total}` });
+      findings.push({
+        severity: 'error',
+        kind: 'purchase_entry_mismatch',
+        entity,
+        expected: -p.total,
+        actual: p.purchaseEntriesTotal,
+        detail: `${p.purchaseEntryCount} purchase entries summing ${p.purchaseEntriesTotal} for a total of ${p.total}`,
+      });
     }
   }
   return findings;

@@ -65,7 +65,11 @@ export class PlatformCache {
       return;
     }
     const now = this.now();
-    const ttl = Math.min(this.options.ttlMs, maxAge === null ? this.options.ttlMs : maxAge * 1000, cacheControl && /\bno-cache\b/.test(cacheControl) ? 0 : Infinity);
+    const ttl = Math.min(
+      this.options.ttlMs,
+      maxAge === null ? this.options.ttlMs : maxAge * 1000,
+      cacheControl && /\bno-cache\b/.test(cacheControl) ? 0 : Infinity,
+    );
     this.lru.set(key, { etag, body, storedAt: now, freshUntil: now + ttl });
   }
 

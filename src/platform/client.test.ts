@@ -33,7 +33,11 @@ beforeEach(async () => {
 });
 
 async function fault(body: Record<string, unknown>): Promise<void> {
-  await fetch(`${mock.url}/__control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await fetch(`${mock.url}/__control/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function calls(): Promise<Record<string, number>> {
@@ -63,7 +67,9 @@ describe('classification', () => {
     expect(await kindOf(client().getCustomer('cus_ada'))).toBe('rejected');
     await fault({ operation: 'getCustomer', mode: 'timeout', delayMs: 1500 });
     expect(await kindOf(client().getCustomer('cus_ada'))).toBe('unavailable');
-    expect(await kindOf(createPlatformClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 }).getCustomer('cus_ada'))).toBe('unavailable');
+    expect(
+      await kindOf(createPlatformClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500 }).getCustomer('cus_ada')),
+    ).toBe('unavailable');
   });
   it('turns a malformed answer into invalid_response, not a crash', async () => {
     const c = createPlatformClient({ baseUrl: brokenUrl, timeoutMs: 500 });
@@ -71,14 +77,22 @@ describe('classification', () => {
     expect(await kindOf(c.getCustomer('cus_ada'))).toBe('invalid_response');
     brokenBody = 'not json';
     expect(await kindOf(c.getProduct('prod_mug'))).toBe('invalid_response');
-    brokenBody = JSON.stringify({ id: 'prod_x', name: 'X', description: '', price: { amount: 1.5, currency: 'USD' }, active: true, updatedAt: 'now' });
+    brokenBody = JSON.stringify({
+      id: 'prod_x',
+      name: 'X',
+      description: '',
+      price: { amount: 1.5, currency: 'USD' },
+      active: true,
+      updatedAt: 'now',
+    });
     expect(await kindOf(c.getProduct('prod_x'))).toBe('invalid_response');
   });
 });
 
 describe('cache', () => {
   let now = 1_000_000;
-  const newCache = (): PlatformCache => new PlatformCache({ maxEntries: 100, ttlMs: 10_000, staleIfErrorMs: 60_000, now: () => now });
+  const newCache = (): PlatformCache =>
+    new PlatformCache({ maxEntries: 100, ttlMs: 10_000, staleIfErrorMs: 60_000, now: () => now });
 
   it('serves views from the cache within the TTL, then revalidates with a 304', async () => {
     const cache = newCache();
@@ -100,7 +114,11 @@ describe('cache', () => {
     expect((await client.getProduct('prod_cable', { fresh: true })).price.amount).toBe(999);
     expect((await client.getProduct('prod_cable', { fresh: true })).price.amount).toBe(999);
     expect(client.lastRead()?.cache).toBe('revalidated');
-    await fetch(`${mock.url}/products/prod_cable`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ price: { amount: 1099, currency: 'USD' } }) });
+    await fetch(`${mock.url}/products/prod_cable`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ price: { amount: 1099, currency: 'USD' } }),
+    });
     // A view may still show the old price within its TTL; a money read never does.
     expect((await client.getProduct('prod_cable')).price.amount).toBe(999);
     expect((await client.getProduct('prod_cable', { fresh: true })).price.amount).toBe(1099);

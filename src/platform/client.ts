@@ -10,10 +10,13 @@ import type { z } from 'zod';
 import type { Address } from '../contracts/common.js';
 import type { CacheResult, PlatformCache } from './cache.js';
 import {
-  PlatformCustomer, PlatformPage, PlatformProduct, PlatformShipment, PlatformShipmentRecord,
+  PlatformCustomer,
+  PlatformPage,
+  PlatformProduct,
+  PlatformShipment,
+  PlatformShipmentRecord,
   type PlatformList,
 } from './types.js';
-
 
 export type PlatformErrorKind = 'not_found' | 'rejected' | 'unavailable' | 'invalid_response';
 
@@ -24,7 +27,13 @@ export class PlatformError extends Error {
   readonly platformCode: string | null;
   readonly operation: string;
 
-  constructor(operation: string, kind: PlatformErrorKind, message: string, status: number | null = null, platformCode: string | null = null) {
+  constructor(
+    operation: string,
+    kind: PlatformErrorKind,
+    message: string,
+    status: number | null = null,
+    platformCode: string | null = null,
+  ) {
     super(`${operation}: ${message}`);
     this.name = 'PlatformError';
     this.operation = operation;
@@ -68,9 +77,16 @@ export interface ReadInfo {
 
 export interface PlatformClient {
   getCustomer(id: string, options?: ReadOptions): Promise<PlatformCustomer>;
-  listCustomers(params: { query?: string | undefined; cursor?: string | undefined; limit?: number | undefined }): Promise<PlatformList<PlatformCustomer>>;
+  listCustomers(params: {
+    query?: string | undefined;
+    cursor?: string | undefined;
+    limit?: number | undefined;
+  }): Promise<PlatformList<PlatformCustomer>>;
   getProduct(id: string, options?: ReadOptions): Promise<PlatformProduct>;
-  listProducts(params: { cursor?: string | undefined; limit?: number | undefined }): Promise<PlatformList<PlatformProduct>>;
+  listProducts(params: {
+    cursor?: string | undefined;
+    limit?: number | undefined;
+  }): Promise<PlatformList<PlatformProduct>>;
   /** How the last cached read of this client was answered. */
   lastRead(): ReadInfo | null;
   createShipment(idempotencyKey: string, input: CreateShipmentInput): Promise<PlatformShipment>;
@@ -110,7 +126,13 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   const options_ = options;
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  async function send(operation: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  async function send(
+    operation: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<RawResponse> {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
@@ -125,9 +147,10 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError'
-        ? `no answer within ${options.timeoutMs} ms`
-        : `connection failed (${error instanceof Error ? error.message : String(error)})`;
+      const reason =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? `no answer within ${options.timeoutMs} ms`
+          : `connection failed (${error instanceof Error ? error.message : String(error)})`;
       throw new PlatformError(operation, 'unavailable', reason);
     }
     let parsed: unknown = null;
@@ -136,7 +159,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       try {
         parsed = JSON.parse(text) as unknown;
       } catch {
-        if (response.ok) throw new PlatformError(operation, 'invalid_response', 'response body is not JSON', response.status);
+        if (response.ok)
+          throw new PlatformError(operation, 'invalid_response', 'response body is not JSON', response.status);
       }
     }
     const etag = response.headers.get('etag');
@@ -146,7 +170,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const code = readProblemCode(parsed);
     const detail = problemDetail(parsed);
     if (response.status === 404) throw new PlatformError(operation, 'not_found', detail, 404, code);
-    if (response.status === 429 || response.status >= 500) throw new PlatformError(operation, 'unavailable', `HTTP ${response.status}: ${detail}`, response.status, code);
+    if (response.status === 429 || response.status >= 500)
+      throw new PlatformError(operation, 'unavailable', `HTTP ${response.status}: ${detail}`, response.status, code);
     throw new PlatformError(operation, 'rejected', `HTTP ${response.status}: ${detail}`, response.status, code);
   }
 
@@ -154,7 +179,12 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const result = schema.safeParse(raw.body);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new PlatformError(operation, 'invalid_response', `unexpected response shape at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`, raw.status);
+      throw new PlatformError(
+        operation,
+        'invalid_response',
+        `unexpected response shape at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+        raw.status,
+      );
     }
     return result.data;
   }
@@ -166,7 +196,12 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
    * If-None-Match; during an outage an entry within stale-if-error is served. Money (`fresh`):
    * always revalidated or fetched, never served without the platform's answer.
    */
-  async function cachedGet<T extends z.ZodType>(operation: string, path: string, schema: T, options: ReadOptions = {}): Promise<z.infer<T>> {
+  async function cachedGet<T extends z.ZodType>(
+    operation: string,
+    path: string,
+    schema: T,
+    options: ReadOptions = {},
+  ): Promise<z.infer<T>> {
     const cache = options_.cache;
     if (!cache) return parse(operation, schema, await send(operation, 'GET', path));
     const key = path;
@@ -180,7 +215,13 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     try {
       raw = await send(operation, 'GET', path, undefined, entry?.etag ? { 'if-none-match': entry.etag } : {});
     } catch (error) {
-      if (entry && !options.fresh && error instanceof PlatformError && error.kind === 'unavailable' && cache.usableIfError(entry)) {
+      if (
+        entry &&
+        !options.fresh &&
+        error instanceof PlatformError &&
+        error.kind === 'unavailable' &&
+        cache.usableIfError(entry)
+      ) {
         cache.record('stale_if_error', operation);
         last = { cache: 'stale_if_error', ageSeconds: Math.floor((cache.now() - entry.storedAt) / 1000) };
         return parse(operation, schema, { status: 200, body: entry.body, etag: entry.etag, cacheControl: null });
@@ -214,7 +255,11 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       return cachedGet('getCustomer', `/customers/${enc(id)}`, PlatformCustomer, readOptions);
     },
     async listCustomers({ query, cursor, limit }) {
-      const page = await cachedGet('listCustomers', `/customers${qs({ query, cursor, limit })}`, PlatformPage(PlatformCustomer));
+      const page = await cachedGet(
+        'listCustomers',
+        `/customers${qs({ query, cursor, limit })}`,
+        PlatformPage(PlatformCustomer),
+      );
       return { data: page.data, nextCursor: page.nextCursor ?? null };
     },
     async getProduct(id, readOptions) {
@@ -225,17 +270,29 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       return { data: page.data, nextCursor: page.nextCursor ?? null };
     },
     async createShipment(idempotencyKey, input) {
-      return parse('createShipment', PlatformShipment, await send('createShipment', 'POST', '/shipments', input, { 'idempotency-key': idempotencyKey }));
+      return parse(
+        'createShipment',
+        PlatformShipment,
+        await send('createShipment', 'POST', '/shipments', input, { 'idempotency-key': idempotencyKey }),
+      );
     },
     async findShipmentByIdempotencyKey(idempotencyKey) {
-      const page = parse('findShipment', PlatformPage(PlatformShipmentRecord), await send('findShipment', 'GET', `/shipments${qs({ idempotencyKey })}`));
+      const page = parse(
+        'findShipment',
+        PlatformPage(PlatformShipmentRecord),
+        await send('findShipment', 'GET', `/shipments${qs({ idempotencyKey })}`),
+      );
       return page.data[0] ?? null;
     },
     async getShipment(id) {
       return parse('getShipment', PlatformShipmentRecord, await send('getShipment', 'GET', `/shipments/${enc(id)}`));
     },
     async cancelShipment(id) {
-      return parse('cancelShipment', PlatformShipmentRecord, await send('cancelShipment', 'POST', `/shipments/${enc(id)}/cancel`));
+      return parse(
+        'cancelShipment',
+        PlatformShipmentRecord,
+        await send('cancelShipment', 'POST', `/shipments/${enc(id)}/cancel`),
+      );
     },
   };
 }

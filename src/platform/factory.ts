@@ -5,16 +5,25 @@ import { createPlatformClient, type PlatformClient } from './client.js';
 
 export type PlatformClientFactory = (requestId?: string) => PlatformClient;
 
-export function platformClientFactory(config: Config, baseUrl: string, onCacheResult?: (result: CacheResult, operation: string) => void): PlatformClientFactory {
-  const cache = config.platform.cache.maxEntries > 0
-    ? new PlatformCache({
-      maxEntries: config.platform.cache.maxEntries,
-      ttlMs: config.platform.cache.ttlMs,
-      staleIfErrorMs: config.platform.cache.staleIfErrorMs,
-      ...(onCacheResult ? { onResult: onCacheResult } : {}),
-    })
-    : undefined;
-  return (requestId?: string) => createPlatformClient({
-    baseUrl, timeoutMs: config.platform.timeoutMs, ...(requestId ? { requestId } : {}), ...(cache ? { cache } : {}),
-  });
+export function platformClientFactory(
+  config: Config,
+  baseUrl: string,
+  onCacheResult?: (result: CacheResult, operation: string) => void,
+): PlatformClientFactory {
+  const cache =
+    config.platform.cache.maxEntries > 0
+      ? new PlatformCache({
+          maxEntries: config.platform.cache.maxEntries,
+          ttlMs: config.platform.cache.ttlMs,
+          staleIfErrorMs: config.platform.cache.staleIfErrorMs,
+          ...(onCacheResult ? { onResult: onCacheResult } : {}),
+        })
+      : undefined;
+  return (requestId?: string) =>
+    createPlatformClient({
+      baseUrl,
+      timeoutMs: config.platform.timeoutMs,
+      ...(requestId ? { requestId } : {}),
+      ...(cache ? { cache } : {}),
+    });
 }

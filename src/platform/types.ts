@@ -6,24 +6,27 @@
 import { z } from 'zod';
 import { Address } from '../contracts/common.js';
 
-
-export const PlatformCustomer = z.object({
-  id: z.string().min(1),
-  name: z.string(),
-  email: z.string(),
-  address: Address,
-  updatedAt: z.string(),
-}).meta({ id: 'Customer' });
+export const PlatformCustomer = z
+  .object({
+    id: z.string().min(1),
+    name: z.string(),
+    email: z.string(),
+    address: Address,
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
 export type PlatformCustomer = z.infer<typeof PlatformCustomer>;
 
-export const PlatformProduct = z.object({
-  id: z.string().min(1),
-  name: z.string(),
-  description: z.string(),
-  price: z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) }),
-  active: z.boolean(),
-  updatedAt: z.string(),
-}).meta({ id: 'Product' });
+export const PlatformProduct = z
+  .object({
+    id: z.string().min(1),
+    name: z.string(),
+    description: z.string(),
+    price: z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) }),
+    active: z.boolean(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Product' });
 export type PlatformProduct = z.infer<typeof PlatformProduct>;
 
 export const PlatformShipment = z.object({
@@ -48,7 +51,9 @@ export const PlatformShipmentRecord = PlatformShipment.extend({
 });
 export type PlatformShipmentRecord = z.infer<typeof PlatformShipmentRecord>;
 
-export const PlatformPage = <T extends z.ZodType>(item: T): z.ZodObject<{ data: z.ZodArray<T>; nextCursor: z.ZodOptional<z.ZodNullable<z.ZodString>> }> =>
+export const PlatformPage = <T extends z.ZodType>(
+  item: T,
+): z.ZodObject<{ data: z.ZodArray<T>; nextCursor: z.ZodOptional<z.ZodNullable<z.ZodString>> }> =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable().optional() });
 
 export interface PlatformList<T> {

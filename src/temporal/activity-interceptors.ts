@@ -37,11 +37,20 @@ async function sagaSeconds(deps: ActivityDeps, purchaseId: string | undefined): 
   return ((attempt.finishedAt ?? new Date()).getTime() - attempt.createdAt.getTime()) / 1000;
 }
 
-async function record(deps: ActivityDeps, metrics: Metrics, activityType: string, input: Input, result: unknown, error: unknown): Promise<void> {
+async function record(
+  deps: ActivityDeps,
+  metrics: Metrics,
+  activityType: string,
+  input: Input,
+  result: unknown,
+  error: unknown,
+): Promise<void> {
   const ok = error === null;
   switch (activityType) {
     case 'createShipment':
-      metrics.shipmentAttempts.inc({ result: ok ? 'created' : failureType(error) === 'shipment_rejected' ? 'rejected' : 'retryable_error' });
+      metrics.shipmentAttempts.inc({
+        result: ok ? 'created' : failureType(error) === 'shipment_rejected' ? 'rejected' : 'retryable_error',
+      });
       return;
     case 'commitPurchase': {
       if (!ok) return;
@@ -96,7 +105,7 @@ export function activityInterceptors(deps: ActivityDeps): ActivityInterceptorsFa
           const header = input.headers[REQUEST_ID_HEADER];
           const fromHeader = header ? defaultPayloadConverter.fromPayload<unknown>(header) : null;
           const first = input.args[0] as Input;
-          requestId = typeof fromHeader === 'string' ? fromHeader : field(first, 'requestId', isString) ?? null;
+          requestId = typeof fromHeader === 'string' ? fromHeader : (field(first, 'requestId', isString) ?? null);
           const { metrics } = deps;
           if (!metrics) return next(input);
           const type = ctx.info.activityType;

@@ -23,11 +23,20 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
   return { tls: config.temporal.tls, apiKey: config.temporal.apiKey };
 }
 
-export async function connectTemporal(config: Config, address: string, uiUrl: string | null = config.temporal.uiUrl ?? null): Promise<TemporalHandle> {
+export async function connectTemporal(
+  config: Config,
+  address: string,
+  uiUrl: string | null = config.temporal.uiUrl ?? null,
+): Promise<TemporalHandle> {
   const connectionOptions = temporalConnectionOptions(config);
-  const connection = await Connection.connect({ address, ...nativeConnectionOptions(connectionOptions) }).catch((error: unknown) => {
-    throw new Error(`cannot connect to Temporal at ${address} (${describeConnection(connectionOptions)}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  });
+  const connection = await Connection.connect({ address, ...nativeConnectionOptions(connectionOptions) }).catch(
+    (error: unknown) => {
+      throw new Error(
+        `cannot connect to Temporal at ${address} (${describeConnection(connectionOptions)}): ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    },
+  );
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     client,

@@ -22,7 +22,10 @@ export interface TemporalConnectionOptions {
 }
 
 /** The SDK options for `Connection.connect` and `NativeConnection.connect`. */
-export function nativeConnectionOptions(options: TemporalConnectionOptions | undefined): { tls?: TLSConfig; apiKey?: string } {
+export function nativeConnectionOptions(options: TemporalConnectionOptions | undefined): {
+  tls?: TLSConfig;
+  apiKey?: string;
+} {
   if (!options?.tls) {
     // loadConfig refuses an API key without TLS; this is the last line of defence.
     if (options?.apiKey) throw new Error('A Temporal API key is never sent over plain text: TLS must be on');

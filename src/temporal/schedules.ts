@@ -29,7 +29,9 @@ export function reconcileScheduleOptions(config: Config): ScheduleOptions {
       catchupWindow: '1 minute',
       pauseOnFailure: false,
     },
-    state: { note: 'Managed by purchase-ledger at start-up (src/temporal/schedules.ts); edits are overwritten on restart.' },
+    state: {
+      note: 'Managed by purchase-ledger at start-up (src/temporal/schedules.ts); edits are overwritten on restart.',
+    },
   };
 }
 
@@ -37,15 +39,25 @@ export function reconcileScheduleOptions(config: Config): ScheduleOptions {
  * Creates the reconciliation schedule, or on "already exists" updates it to the current
  * configuration (interval, task queue). RECONCILE_INTERVAL_MS=0 leaves any existing schedule alone.
  */
-export async function ensureReconcileSchedule(client: Client, config: Config, logger: Logger): Promise<ScheduleOutcome> {
+export async function ensureReconcileSchedule(
+  client: Client,
+  config: Config,
+  logger: Logger,
+): Promise<ScheduleOutcome> {
   if (config.reconcile.intervalMs === 0) {
-    logger.info({ scheduleId: config.reconcile.scheduleId }, 'reconciliation schedule disabled (RECONCILE_INTERVAL_MS=0)');
+    logger.info(
+      { scheduleId: config.reconcile.scheduleId },
+      'reconciliation schedule disabled (RECONCILE_INTERVAL_MS=0)',
+    );
     return 'disabled';
   }
   const options = reconcileScheduleOptions(config);
   try {
     await client.schedule.create(options);
-    logger.info({ scheduleId: options.scheduleId, everyMs: config.reconcile.intervalMs }, 'reconciliation schedule created');
+    logger.info(
+      { scheduleId: options.scheduleId, everyMs: config.reconcile.intervalMs },
+      'reconciliation schedule created',
+    );
     return 'created';
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
@@ -58,6 +70,9 @@ export async function ensureReconcileSchedule(client: Client, config: Config, lo
     // Keep a pause an operator set; refresh the note.
     state: { ...previous.state, note: previous.state.paused ? previous.state.note : options.state?.note },
   }));
-  logger.info({ scheduleId: options.scheduleId, everyMs: config.reconcile.intervalMs }, 'reconciliation schedule updated');
+  logger.info(
+    { scheduleId: options.scheduleId, everyMs: config.reconcile.intervalMs },
+    'reconciliation schedule updated',
+  );
   return 'updated';
 }

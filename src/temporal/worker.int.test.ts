@@ -30,7 +30,10 @@ describe('worker', () => {
   });
 
   it('bundles the workflow code', async () => {
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
     expect(bundle.code.length).toBeGreaterThan(1000);
   });
 });

@@ -2,7 +2,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { Logger } from '../logger.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { activityInterceptors } from './activity-interceptors.js';
@@ -36,7 +43,15 @@ export interface WorkerSetup {
   /** Pre-built bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   readonly workflowBundle?: { code: string };
   /** Overrides of the SDK's defaults; by default from the config (`WORKER_MAX_*`). */
-  readonly tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxCachedWorkflows'>>;
+  readonly tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'maxCachedWorkflows'
+    >
+  >;
 }
 
 export interface RunningWorker {
@@ -47,7 +62,11 @@ export interface RunningWorker {
 let runtimeInstalled = false;
 
 const PINO_LEVEL: Readonly<Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>> = {
-  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
 };
 
 export interface RuntimeOptions {
@@ -63,7 +82,13 @@ export interface RuntimeOptions {
 export function installRuntimeLogger(logger: Logger, options: RuntimeOptions = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level: LogLevel = logger.isLevelEnabled('debug') ? 'DEBUG' : logger.isLevelEnabled('info') ? 'INFO' : logger.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
+  const level: LogLevel = logger.isLevelEnabled('debug')
+    ? 'DEBUG'
+    : logger.isLevelEnabled('info')
+      ? 'INFO'
+      : logger.isLevelEnabled('warn')
+        ? 'WARN'
+        : 'ERROR';
   Runtime.install({
     // The entrypoints own SIGINT/SIGTERM and shut the worker down once, in order (API first,
     // then the worker, then the connections); the SDK's own handlers would shut it down a
@@ -76,10 +101,21 @@ export function installRuntimeLogger(logger: Logger, options: RuntimeOptions = {
       logger[PINO_LEVEL[entry.level]]({ ...meta, component: 'temporal' }, entry.message);
     }),
     ...(options.metricsBindAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: options.metricsBindAddress,
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          },
+        }
       : {}),
   });
-  if (options.metricsBindAddress) logger.info({ bindAddress: options.metricsBindAddress }, 'Temporal SDK metrics at /metrics');
+  if (options.metricsBindAddress)
+    logger.info({ bindAddress: options.metricsBindAddress }, 'Temporal SDK metrics at /metrics');
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
@@ -98,16 +134,26 @@ function workflowSource(setup: WorkerSetup): Pick<WorkerOptions, 'interceptors' 
     setup.deps.logger.info({ codePath: PREBUILT_WORKFLOW_BUNDLE }, 'workflows from the pre-built bundle');
     return { interceptors, workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
   }
-  return { interceptors: { ...interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES }, workflowsPath: WORKFLOWS_PATH };
+  return {
+    interceptors: { ...interceptors, workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    workflowsPath: WORKFLOWS_PATH,
+  };
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<RunningWorker> {
   const { config } = setup.deps;
   installRuntimeLogger(setup.deps.logger, {
-    metricsBindAddress: config.metrics.temporalPort !== undefined ? `${config.host}:${config.metrics.temporalPort}` : undefined,
+    metricsBindAddress:
+      config.metrics.temporalPort !== undefined ? `${config.host}:${config.metrics.temporalPort}` : undefined,
   });
-  const connection = await NativeConnection.connect({ address: setup.address, ...nativeConnectionOptions(setup.connection) }).catch((error: unknown) => {
-    throw new Error(`the worker cannot connect to Temporal at ${setup.address} (${describeConnection(setup.connection)}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  const connection = await NativeConnection.connect({
+    address: setup.address,
+    ...nativeConnectionOptions(setup.connection),
+  }).catch((error: unknown) => {
+    throw new Error(
+      `the worker cannot connect to Temporal at ${setup.address} (${describeConnection(setup.connection)}): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   });
   const worker = await Worker.create({
     connection,

@@ -14,7 +14,16 @@ import { PlatformControl } from '../support/platform.js';
 import { startSecondApi, type SecondApi } from '../support/second-api.js';
 import { API_TOKENS, startStack, TOKENS, type TestStack } from '../support/stack.js';
 import { until } from '../support/wait.js';
-import { assertBrowserPrerequisites, expectText, launchBrowser, money, openApp, screenshot, signIn, type AppPage } from './browser-support.js';
+import {
+  assertBrowserPrerequisites,
+  expectText,
+  launchBrowser,
+  money,
+  openApp,
+  screenshot,
+  signIn,
+  type AppPage,
+} from './browser-support.js';
 
 const ALICE_ADMIN = 'test_alice_admin_token';
 
@@ -31,7 +40,9 @@ beforeAll(async () => {
   assertBrowserPrerequisites();
   [stack, browser] = await Promise.all([startStack({ env: { APPROVAL_THRESHOLD: '50000' } }), launchBrowser()]);
   platform = new PlatformControl(stack.platformUrl);
-  promoted = await startSecondApi(stack, { API_TOKENS: API_TOKENS.replace(`alice:support:${TOKENS.support}`, `alice:admin:${ALICE_ADMIN}`) });
+  promoted = await startSecondApi(stack, {
+    API_TOKENS: API_TOKENS.replace(`alice:support:${TOKENS.support}`, `alice:admin:${ALICE_ADMIN}`),
+  });
   shortLived = await startSecondApi(stack, { API_TOKENS, APPROVAL_TTL_MS: '4000' });
 });
 
@@ -115,11 +126,15 @@ describe('approvals in the internal app', () => {
     expect((await entryRow.getByTestId('ledger-actor').textContent())?.trim()).toBe('aliceapproved by root');
     await expectText(admin.page, 'ledger-approved-by', 'approved by root');
     await screenshot(admin.page, 'approvals-05-entry-requester-and-approver');
-    const entries = await http<LedgerEntryList>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit/entries`, { token: TOKENS.support });
+    const entries = await http<LedgerEntryList>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit/entries`, {
+      token: TOKENS.support,
+    });
     expect(entries.body.data.map((e) => [e.amount, e.actor, e.approvedBy])).toEqual([[75_000, 'alice', 'root']]);
 
     // Support's form follows the approval to its end (it refreshes while pending).
-    await expect.poll(() => support.page.getByTestId('approval-sent-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('approved');
+    await expect
+      .poll(() => support.page.getByTestId('approval-sent-status').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('approved');
     await expectText(support.page, 'approval-sent-decided-by', 'root');
     await expectText(support.page, 'credit-balance', money(75_000));
     await expect.poll(() => support.page.getByTestId('customer-pending-approval').count(), { timeout: 20_000 }).toBe(0);
@@ -130,11 +145,19 @@ describe('approvals in the internal app', () => {
     const customerId = await platform.newCustomer();
     const support = await appAt(shortLived.apiUrl, TOKENS.support);
     const approvalId = await requestGrantInApp(support, customerId, '600', 'goodwill after a complaint');
-    await until('the approval to expire', async () => {
-      const res = await http<Approval>('GET', `${stack.apiUrl}/v1/approvals/${approvalId}`, { token: TOKENS.support });
-      return res.body.status === 'expired' ? res.body : null;
-    }, 20_000);
-    await expect.poll(() => support.page.getByTestId('approval-sent-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('expired');
+    await until(
+      'the approval to expire',
+      async () => {
+        const res = await http<Approval>('GET', `${stack.apiUrl}/v1/approvals/${approvalId}`, {
+          token: TOKENS.support,
+        });
+        return res.body.status === 'expired' ? res.body : null;
+      },
+      20_000,
+    );
+    await expect
+      .poll(() => support.page.getByTestId('approval-sent-status').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('expired');
     await screenshot(support.page, 'approvals-07-requester-sees-expired');
 
     const admin = await appAt(stack.apiUrl, TOKENS.admin);
@@ -142,11 +165,16 @@ describe('approvals in the internal app', () => {
     await expectText(admin.page, 'approval-status', 'Expired');
     expect(await admin.page.getByTestId('approval-decision').count()).toBe(0);
     await screenshot(admin.page, 'approvals-08-expired');
-    const late = await http<Problem>('POST', `${stack.apiUrl}/v1/approvals/${approvalId}/approve`, { token: TOKENS.admin, body: {} });
+    const late = await http<Problem>('POST', `${stack.apiUrl}/v1/approvals/${approvalId}/approve`, {
+      token: TOKENS.admin,
+      body: {},
+    });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('approval_not_pending');
     await expectText(admin.page, 'approval-status', 'Expired');
-    const entries = await http<LedgerEntryList>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit/entries`, { token: TOKENS.support });
+    const entries = await http<LedgerEntryList>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit/entries`, {
+      token: TOKENS.support,
+    });
     expect(entries.body.data).toEqual([]);
   });
 });

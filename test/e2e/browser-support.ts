@@ -15,17 +15,27 @@ export const SCREENSHOT_DIR = path.join(repoRoot, 'test-results', 'screenshots')
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
 ];
 
 /** Fails fast, in words, when a prerequisite of the browser tests is missing. */
 export function assertBrowserPrerequisites(): void {
   if (!existsSync(WEB_DIST_INDEX)) {
-    throw new Error(`${WEB_DIST_INDEX} is missing: build the internal app first with \`npm --prefix web ci && npm --prefix web run build\`.`);
+    throw new Error(
+      `${WEB_DIST_INDEX} is missing: build the internal app first with \`npm --prefix web ci && npm --prefix web run build\`.`,
+    );
   }
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`No Chromium at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
+    );
   }
 }
 
@@ -43,7 +53,12 @@ export interface AppPage {
 
 /** A fresh context (its own sessionStorage) with a fixed locale and time zone. */
 export async function openApp(browser: Browser, baseURL: string): Promise<AppPage> {
-  const context = await browser.newContext({ baseURL, locale: 'en-US', timezoneId: 'UTC', viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({
+    baseURL,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    viewport: { width: 1400, height: 900 },
+  });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const pageErrors: string[] = [];
@@ -66,7 +81,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** The trimmed text of the element with this test id, retried until it equals `expected`. */
-export async function expectText(page: Page, testId: string, expected: string | RegExp, timeout = 15_000): Promise<void> {
+export async function expectText(
+  page: Page,
+  testId: string,
+  expected: string | RegExp,
+  timeout = 15_000,
+): Promise<void> {
   const read = async (): Promise<string> => ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
   if (typeof expected === 'string') await expect.poll(read, { timeout }).toBe(expected);
   else await expect.poll(read, { timeout }).toMatch(expected);
@@ -74,12 +94,18 @@ export async function expectText(page: Page, testId: string, expected: string | 
 
 /** `usd(12345)` → "$123.45", as the app formats amounts (en-US). */
 export function money(minor: number, currency = 'USD', signed = false): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency, signDisplay: signed ? 'exceptZero' : 'auto' }).format(minor / 100);
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    signDisplay: signed ? 'exceptZero' : 'auto',
+  }).format(minor / 100);
 }
 
 /** The test id of the focused element (or the tag name when it has none). */
 export function focusedTestId(page: Page): Promise<string> {
-  return page.evaluate<string>('document.activeElement ? (document.activeElement.getAttribute("data-testid") ?? document.activeElement.tagName) : ""');
+  return page.evaluate<string>(
+    'document.activeElement ? (document.activeElement.getAttribute("data-testid") ?? document.activeElement.tagName) : ""',
+  );
 }
 
 /** Presses Tab until the element with this test id has the focus, as a keyboard user would. */

@@ -5,11 +5,28 @@
  */
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreditBalance, LedgerEntryList, Purchase, PurchaseWithRefunds, Refund } from '../../src/contracts/index.js';
+import type {
+  CreditBalance,
+  LedgerEntryList,
+  Purchase,
+  PurchaseWithRefunds,
+  Refund,
+} from '../../src/contracts/index.js';
 import { http, newKey } from '../support/http.js';
 import { assertLedgerInvariants } from '../support/invariants.js';
 import { startStack, TOKENS, type TestStack } from '../support/stack.js';
-import { assertBrowserPrerequisites, expectText, focusedTestId, launchBrowser, money, openApp, screenshot, signIn, tabTo, type AppPage } from './browser-support.js';
+import {
+  assertBrowserPrerequisites,
+  expectText,
+  focusedTestId,
+  launchBrowser,
+  money,
+  openApp,
+  screenshot,
+  signIn,
+  tabTo,
+  type AppPage,
+} from './browser-support.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -38,22 +55,34 @@ function expectNoPageErrors(current: AppPage): void {
 }
 
 async function grantViaApi(customerId: string, amount: number): Promise<void> {
-  const res = await http<{ credit: CreditBalance }>('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
-    token: TOKENS.admin, idempotencyKey: newKey('grant'), body: { amount, currency: 'USD', reason: 'promotion', note: 'e2e setup' },
-  });
+  const res = await http<{ credit: CreditBalance }>(
+    'POST',
+    `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`,
+    {
+      token: TOKENS.admin,
+      idempotencyKey: newKey('grant'),
+      body: { amount, currency: 'USD', reason: 'promotion', note: 'e2e setup' },
+    },
+  );
   expect(res.status).toBe(201);
 }
 
 async function purchaseViaApi(customerId: string, productId: string, quantity: number): Promise<Purchase> {
   const res = await http<Purchase>('POST', `${stack.apiUrl}/v1/purchases`, {
-    token: TOKENS.storefront, idempotencyKey: newKey('purchase'), body: { customerId, productId, quantity },
+    token: TOKENS.storefront,
+    idempotencyKey: newKey('purchase'),
+    body: { customerId, productId, quantity },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
 
 async function entriesViaApi(customerId: string): Promise<LedgerEntryList> {
-  const res = await http<LedgerEntryList>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit/entries?limit=100`, { token: TOKENS.support });
+  const res = await http<LedgerEntryList>(
+    'GET',
+    `${stack.apiUrl}/v1/customers/${customerId}/credit/entries?limit=100`,
+    { token: TOKENS.support },
+  );
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -62,7 +91,8 @@ async function entriesViaApi(customerId: string): Promise<LedgerEntryList> {
 function recordKeys(current: AppPage, suffix: string): string[] {
   const keys: string[] = [];
   current.page.on('request', (request: Request) => {
-    if (request.method() === 'POST' && request.url().endsWith(suffix)) keys.push(request.headers()['idempotency-key'] ?? '');
+    if (request.method() === 'POST' && request.url().endsWith(suffix))
+      keys.push(request.headers()['idempotency-key'] ?? '');
   });
   return keys;
 }
@@ -231,7 +261,9 @@ describe('internal app in a browser', () => {
     await page.getByTestId('purchase-filter-customer').fill('cus_ada');
     await page.getByTestId('purchase-filter-status').selectOption('completed');
     await page.getByTestId('purchase-filter-apply').click();
-    await expect.poll(() => page.locator(`[data-testid="purchase-row"][data-purchase-id="${purchase.id}"]`).count()).toBe(1);
+    await expect
+      .poll(() => page.locator(`[data-testid="purchase-row"][data-purchase-id="${purchase.id}"]`).count())
+      .toBe(1);
     expect(await page.getByTestId('purchase-row').count()).toBe(1);
     await screenshot(page, '08-purchases-filtered');
     await page.getByTestId(`purchase-link-${purchase.id}`).click();
@@ -245,8 +277,9 @@ describe('internal app in a browser', () => {
     await expectText(page, 'purchase-refundable', money(total));
     await expectText(page, 'shipment-id', purchase.shipment.id);
     expect(await page.getByTestId('shipment-address').textContent()).toContain(purchase.shipment.address.line1);
-    expect(await page.getByTestId('temporal-link').getAttribute('href'))
-      .toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(purchase.workflowId)}`);
+    expect(await page.getByTestId('temporal-link').getAttribute('href')).toBe(
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(purchase.workflowId)}`,
+    );
     await page.getByTestId('refunds-empty').waitFor();
     await screenshot(page, '09-purchase');
 
@@ -278,7 +311,9 @@ describe('internal app in a browser', () => {
     const refundRow = page.getByTestId('ledger-row').first();
     expect(await refundRow.getAttribute('data-entry-type')).toBe('refund');
     expect((await refundRow.getByTestId('ledger-amount').textContent())?.trim()).toBe(`+${money(50_00)}`);
-    expect(await refundRow.getByTestId('ledger-source-link').getAttribute('href')).toMatch(new RegExp(`^/purchases/${purchase.id}#ref_`));
+    expect(await refundRow.getByTestId('ledger-source-link').getAttribute('href')).toMatch(
+      new RegExp(`^/purchases/${purchase.id}#ref_`),
+    );
     expect(await page.getByTestId('ledger-row').nth(1).getAttribute('data-entry-type')).toBe('purchase');
     await expectText(page, 'customer-purchases-table', new RegExp(purchase.id));
 
@@ -303,18 +338,24 @@ describe('internal app in a browser', () => {
     await page.getByTestId('purchase-customer-link').click();
     await expectText(page, 'credit-balance', money(500_00));
     await expect.poll(() => page.getByTestId('ledger-row').count()).toBe(4);
-    expect((await page.getByTestId('ledger-row').first().getByTestId('ledger-amount').textContent())?.trim()).toBe(`+${money(total - 50_00)}`);
+    expect((await page.getByTestId('ledger-row').first().getByTestId('ledger-amount').textContent())?.trim()).toBe(
+      `+${money(total - 50_00)}`,
+    );
     await screenshot(page, '13-customer-after-refunds');
 
-    const after = await http<PurchaseWithRefunds>('GET', `${stack.apiUrl}/v1/purchases/${purchase.id}`, { token: TOKENS.support });
+    const after = await http<PurchaseWithRefunds>('GET', `${stack.apiUrl}/v1/purchases/${purchase.id}`, {
+      token: TOKENS.support,
+    });
     expect(after.body.status).toBe('refunded');
     expect(after.body.refundedAmount).toBe(total);
-    expect(after.body.refunds.map((r) => r.amount).sort((a, b) => a - b)).toEqual([50_00, total - 50_00].sort((a, b) => a - b));
+    expect(after.body.refunds.map((r) => r.amount).sort((a, b) => a - b)).toEqual(
+      [50_00, total - 50_00].sort((a, b) => a - b),
+    );
     await assertLedgerInvariants(stack.database);
     expectNoPageErrors(current);
   });
 
-  it('shows the API\'s error in words when a refund exceeds what is still refundable', async () => {
+  it("shows the API's error in words when a refund exceeds what is still refundable", async () => {
     await grantViaApi('cus_alan', 300_00);
     const purchase = await purchaseViaApi('cus_alan', 'prod_mouse', 1);
     const current = await freshApp();
@@ -333,7 +374,9 @@ describe('internal app in a browser', () => {
 
     // … while another rep refunds $10.00 of it.
     const other = await http<Refund>('POST', `${stack.apiUrl}/v1/purchases/${purchase.id}/refunds`, {
-      token: TOKENS.support2, idempotencyKey: newKey('refund'), body: { amount: 10_00, reason: 'goodwill' },
+      token: TOKENS.support2,
+      idempotencyKey: newKey('refund'),
+      body: { amount: 10_00, reason: 'goodwill' },
     });
     expect(other.status).toBe(201);
 
@@ -341,7 +384,9 @@ describe('internal app in a browser', () => {
     const error = page.getByTestId('refund-error');
     await error.waitFor();
     expect(await error.getAttribute('data-error-code')).toBe('refund_exceeds_refundable');
-    expect(await error.textContent()).toContain(`only ${money(purchase.total - 10_00)} is refundable on this purchase now. Nothing was refunded.`);
+    expect(await error.textContent()).toContain(
+      `only ${money(purchase.total - 10_00)} is refundable on this purchase now. Nothing was refunded.`,
+    );
     expect(await page.getByTestId('refund-confirm').isDisabled()).toBe(true);
     await screenshot(page, '14-over-refund-error');
 
@@ -349,7 +394,9 @@ describe('internal app in a browser', () => {
     await page.getByTestId('refund-back').click();
     await expectText(page, 'refund-refundable', money(purchase.total - 10_00));
     await expectText(page, 'purchase-status', 'Partially refunded');
-    const after = await http<PurchaseWithRefunds>('GET', `${stack.apiUrl}/v1/purchases/${purchase.id}`, { token: TOKENS.support });
+    const after = await http<PurchaseWithRefunds>('GET', `${stack.apiUrl}/v1/purchases/${purchase.id}`, {
+      token: TOKENS.support,
+    });
     expect(after.body.refunds.map((r) => r.actor)).toEqual(['bob']);
     await assertLedgerInvariants(stack.database);
     expectNoPageErrors(current);
@@ -363,11 +410,15 @@ describe('internal app in a browser', () => {
     await page.goto('/customers/cus_edsger');
     await expect.poll(() => page.getByTestId('ledger-row').count()).toBe(20);
     // Newest first: the last grant ($23.00) heads the first page.
-    expect((await page.getByTestId('ledger-row').first().getByTestId('ledger-amount').textContent())?.trim()).toBe(`+${money(23_00)}`);
+    expect((await page.getByTestId('ledger-row').first().getByTestId('ledger-amount').textContent())?.trim()).toBe(
+      `+${money(23_00)}`,
+    );
     expect(await page.getByTestId('ledger-pager-prev').isDisabled()).toBe(true);
     await page.getByTestId('ledger-pager-next').click();
     await expect.poll(() => page.getByTestId('ledger-row').count()).toBe(3);
-    expect((await page.getByTestId('ledger-row').last().getByTestId('ledger-amount').textContent())?.trim()).toBe(`+${money(1_00)}`);
+    expect((await page.getByTestId('ledger-row').last().getByTestId('ledger-amount').textContent())?.trim()).toBe(
+      `+${money(1_00)}`,
+    );
     expect(await page.getByTestId('ledger-pager-next').isDisabled()).toBe(true);
     await screenshot(page, '15-ledger-page-2');
     await page.getByTestId('ledger-pager-prev').click();
@@ -430,7 +481,9 @@ describe('internal app in a browser', () => {
     // Closing the form gives the focus back to the button that opened it.
     await expect.poll(() => focusedTestId(page)).toBe('credit-grant-open');
     const entries = (await entriesViaApi('cus_barbara')).data;
-    expect(entries.map((e) => [e.type, e.amount, e.reason, e.note])).toEqual([['grant', 15_00, 'goodwill', 'Typed without a mouse']]);
+    expect(entries.map((e) => [e.type, e.amount, e.reason, e.note])).toEqual([
+      ['grant', 15_00, 'goodwill', 'Typed without a mouse'],
+    ]);
     expectNoPageErrors(current);
   });
 

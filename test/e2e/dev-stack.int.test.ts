@@ -92,8 +92,11 @@ async function startDev(ports: Record<string, string>): Promise<DevRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'dev', 'main.ts')], {
     cwd: REPO_ROOT,
     env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '',
-      NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'info',
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
       // Not web/dist: nothing to build here (the build has tests of its own: the browser tests).
       WEB_DIST_DIR: path.join(dataDir, 'web'),
       ...ports,
@@ -108,10 +111,15 @@ async function startDev(ports: Record<string, string>): Promise<DevRun> {
   child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const output = (): string => chunks.join('');
-  await waitFor('the dev stack to print its banner', () => {
-    if (child.exitCode !== null) throw new Error(`the dev entry exited ${child.exitCode}`);
-    return output().includes('purchase-ledger (dev) is running');
-  }, 180_000, () => output().slice(-3000));
+  await waitFor(
+    'the dev stack to print its banner',
+    () => {
+      if (child.exitCode !== null) throw new Error(`the dev entry exited ${child.exitCode}`);
+      return output().includes('purchase-ledger (dev) is running');
+    },
+    180_000,
+    () => output().slice(-3000),
+  );
   for (const pid of descendants(child.pid ?? 0)) seen.add(pid);
   return { child, apiUrl: `http://127.0.0.1:${ports.PORT}`, output, exited };
 }
@@ -122,8 +130,12 @@ async function expectCleanStop(run: DevRun, send: () => void): Promise<void> {
   expect(processes.length).toBeGreaterThanOrEqual(3);
   send();
   expect(await run.exited).toBe(0);
-  await waitFor('every process of the dev stack to end', () => !processes.some(alive), 30_000,
-    () => `still running: ${processes.filter(alive).join(', ')}`);
+  await waitFor(
+    'every process of the dev stack to end',
+    () => !processes.some(alive),
+    30_000,
+    () => `still running: ${processes.filter(alive).join(', ')}`,
+  );
   const lines = run.output().split('\n');
   const errors = lines.filter((line) => /"level":(5\d|6\d)/.test(line) || /stop failed|IllegalStateError/.test(line));
   expect(errors).toEqual([]);
@@ -133,32 +145,55 @@ async function expectCleanStop(run: DevRun, send: () => void): Promise<void> {
 describe('npm run dev', () => {
   it('stops cleanly on Ctrl-C and SIGTERM, and after a restart reconciliation agrees with the platform', async () => {
     const ports = {
-      PORT: String(await freePort()), PLATFORM_PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()),
+      PORT: String(await freePort()),
+      PLATFORM_PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
     };
     const first = await startDev(ports);
-    expect((await http('POST', `${first.apiUrl}/v1/customers/cus_ada/credit/grants`, {
-      // An admin's grant posts at once (a support grant this large waits for an approval).
-      token: 'dev_admin_token', idempotencyKey: newKey(), body: { amount: 50_000, currency: 'USD', reason: 'goodwill' },
-    })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `${first.apiUrl}/v1/customers/cus_ada/credit/grants`, {
+          // An admin's grant posts at once (a support grant this large waits for an approval).
+          token: 'dev_admin_token',
+          idempotencyKey: newKey(),
+          body: { amount: 50_000, currency: 'USD', reason: 'goodwill' },
+        })
+      ).status,
+    ).toBe(201);
     const purchase = await http<Purchase>('POST', `${first.apiUrl}/v1/purchases`, {
-      token: 'dev_storefront_token', idempotencyKey: newKey('dev'), body: { customerId: 'cus_ada', productId: 'prod_keyboard' },
+      token: 'dev_storefront_token',
+      idempotencyKey: newKey('dev'),
+      body: { customerId: 'cus_ada', productId: 'prod_keyboard' },
     });
     expect(purchase.status, JSON.stringify(purchase.body)).toBe(201);
     await expectCleanStop(first, () => process.kill(-(first.child.pid ?? 0), 'SIGINT'));
 
     const second = await startDev(ports);
-    const run = await http<{ status: string; findingCount: number; counts: { shipmentsChecked: number; purchases: number } }>(
-      'POST', `${second.apiUrl}/v1/reconciliation/runs`, { token: 'dev_admin_token', body: {} },
-    );
+    const run = await http<{
+      status: string;
+      findingCount: number;
+      counts: { shipmentsChecked: number; purchases: number };
+    }>('POST', `${second.apiUrl}/v1/reconciliation/runs`, { token: 'dev_admin_token', body: {} });
     expect(run.status, JSON.stringify(run.body)).toBeLessThan(300);
-    const finished = run.body.status === 'completed' ? run.body : await until('the reconciliation run to finish', async () => {
-      const list = await http<{ data: { status: string; findingCount: number; counts: { shipmentsChecked: number; purchases: number } }[] }>(
-        'GET', `${second.apiUrl}/v1/reconciliation/runs`, { token: 'dev_admin_token' },
-      );
-      const latest = list.body.data[0];
-      return latest && latest.status !== 'running' ? latest : null;
-    }, 60_000);
+    const finished =
+      run.body.status === 'completed'
+        ? run.body
+        : await until(
+            'the reconciliation run to finish',
+            async () => {
+              const list = await http<{
+                data: {
+                  status: string;
+                  findingCount: number;
+                  counts: { shipmentsChecked: number; purchases: number };
+                }[];
+              }>('GET', `${second.apiUrl}/v1/reconciliation/runs`, { token: 'dev_admin_token' });
+              const latest = list.body.data[0];
+              return latest && latest.status !== 'running' ? latest : null;
+            },
+            60_000,
+          );
     expect(finished).toMatchObject({ status: 'completed', findingCount: 0 });
     expect(finished.counts.shipmentsChecked).toBeGreaterThanOrEqual(1);
     await expectCleanStop(second, () => second.child.kill('SIGTERM'));

@@ -23,11 +23,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of processes) await p.kill();
-  await stack?.temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+  await stack?.temporal.schedule
+    .getHandle(scheduleId)
+    .delete()
+    .catch(() => undefined);
   await stack?.close();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number, output?: () => string): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null>,
+  timeoutMs: number,
+  output?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn().catch(() => null);
@@ -67,7 +75,11 @@ async function schedulesWithId(): Promise<number> {
 describe('reconcile-ledger schedule', () => {
   it('defaults: id reconcile-ledger, every 15 minutes, holds older than 15 minutes', () => {
     const config = loadConfig({ NODE_ENV: 'test' });
-    expect(config.reconcile).toMatchObject({ scheduleId: 'reconcile-ledger', intervalMs: 15 * 60_000, holdAgeMs: 15 * 60_000 });
+    expect(config.reconcile).toMatchObject({
+      scheduleId: 'reconcile-ledger',
+      intervalMs: 15 * 60_000,
+      holdAgeMs: 15 * 60_000,
+    });
   });
 
   it('created by a worker start-up, updated (not duplicated) by the next one; SIGTERM stops a worker cleanly', async () => {
@@ -75,17 +87,35 @@ describe('reconcile-ledger schedule', () => {
     expect(await until('the schedule to exist', intervalSeconds, 60_000, () => first.output())).toBe(900);
     const description = await stack.temporal.schedule.getHandle(scheduleId).describe();
     expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
-    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcileLedger', taskQueue: stack.taskQueue, args: [{ trigger: 'schedule' }] });
+    expect(description.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'reconcileLedger',
+      taskQueue: stack.taskQueue,
+      args: [{ trigger: 'schedule' }],
+    });
 
     await first.kill('SIGTERM');
     expect(first.child.exitCode).toBe(0);
     expect(first.output()).toContain('worker stopped');
 
     const second = startWorker(10 * 60_000);
-    expect(await until('the schedule to be updated', async () => ((await intervalSeconds()) === 600 ? 600 : null), 60_000, () => second.output())).toBe(600);
+    expect(
+      await until(
+        'the schedule to be updated',
+        async () => ((await intervalSeconds()) === 600 ? 600 : null),
+        60_000,
+        () => second.output(),
+      ),
+    ).toBe(600);
     expect(second.output()).toContain('reconciliation schedule updated');
     // Listing is eventually consistent: give it a moment to show a duplicate if there were one.
-    expect(await until('the schedule in the list', async () => ((await schedulesWithId()) > 0 ? schedulesWithId() : null), 20_000)).toBe(1);
+    expect(
+      await until(
+        'the schedule in the list',
+        async () => ((await schedulesWithId()) > 0 ? schedulesWithId() : null),
+        20_000,
+      ),
+    ).toBe(1);
 
     // A third start-up in this process, through the same function: still one schedule.
     const config = { ...stack.config, reconcile: { ...stack.config.reconcile, scheduleId, intervalMs: 10 * 60_000 } };
@@ -98,11 +128,15 @@ describe('reconcile-ledger schedule', () => {
   it('a triggered schedule runs reconcileLedger and records a scheduled run', async () => {
     // The schedule targets this stack's task queue, where the stack's own worker listens.
     await stack.temporal.schedule.getHandle(scheduleId).trigger();
-    const run = await until('a scheduled run', async () => {
-      const { rows } = await listRuns(stack.database.db, null, 10);
-      const done = rows.find((r) => r.trigger === 'schedule' && r.status !== 'running');
-      return done ?? null;
-    }, 30_000);
+    const run = await until(
+      'a scheduled run',
+      async () => {
+        const { rows } = await listRuns(stack.database.db, null, 10);
+        const done = rows.find((r) => r.trigger === 'schedule' && r.status !== 'running');
+        return done ?? null;
+      },
+      30_000,
+    );
     expect(run).toMatchObject({ trigger: 'schedule', status: 'completed', actor: null, findingCount: 0 });
     expect(run.workflowId.startsWith(scheduleId)).toBe(true);
     expect(await getRun(stack.database.db, run.id)).toMatchObject({ id: run.id });

@@ -16,16 +16,33 @@ import { http, newKey } from '../support/http.js';
 import type { PlatformControl } from '../support/platform.js';
 import { TOKENS, type TestStack } from '../support/stack.js';
 import { useStack } from '../support/use-stack.js';
-import { assertBrowserPrerequisites, expectText, launchBrowser, money, openApp, screenshot, signIn, type AppPage } from './browser-support.js';
+import {
+  assertBrowserPrerequisites,
+  expectText,
+  launchBrowser,
+  money,
+  openApp,
+  screenshot,
+  signIn,
+  type AppPage,
+} from './browser-support.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-useStack({
-  env: { SHIPMENT_RETRY_BUDGET_MS: '120000', PURCHASE_SYNC_TIMEOUT_MS: '5000', MAX_GRANT_AMOUNT: '100000', RECONCILE_HOLD_AGE_MS: '1500' },
-}, (started, control) => {
-  stack = started;
-  platform = control;
-});
+useStack(
+  {
+    env: {
+      SHIPMENT_RETRY_BUDGET_MS: '120000',
+      PURCHASE_SYNC_TIMEOUT_MS: '5000',
+      MAX_GRANT_AMOUNT: '100000',
+      RECONCILE_HOLD_AGE_MS: '1500',
+    },
+  },
+  (started, control) => {
+    stack = started;
+    platform = control;
+  },
+);
 
 let browser: Browser;
 let app: AppPage | null = null;
@@ -55,14 +72,20 @@ async function funded(amount: number, name = 'Test Customer'): Promise<string> {
   const customerId = await platform.newCustomer();
   if (name !== 'Test Customer') await platform.patchCustomer(customerId, { name });
   const res = await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
-    token: TOKENS.admin, idempotencyKey: newKey('grant'), body: { amount, currency: 'USD', reason: 'goodwill' },
+    token: TOKENS.admin,
+    idempotencyKey: newKey('grant'),
+    body: { amount, currency: 'USD', reason: 'goodwill' },
   });
   expect(res.status).toBe(201);
   return customerId;
 }
 
 async function buy(body: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
-  return http('POST', `${stack.apiUrl}/v1/purchases`, { token: TOKENS.storefront, idempotencyKey: newKey('buy'), body });
+  return http('POST', `${stack.apiUrl}/v1/purchases`, {
+    token: TOKENS.storefront,
+    idempotencyKey: newKey('buy'),
+    body,
+  });
 }
 
 function rowOf(page: Page, testId: string, attribute: string, value: string): ReturnType<Page['locator']> {
@@ -75,8 +98,14 @@ describe('customer service in a browser', () => {
     expect((await buy({ customerId, productId: 'prod_mouse' })).status).toBe(201);
     const broke = await buy({ customerId, productId: 'prod_mouse' });
     expect(broke.body).toMatchObject({ code: 'insufficient_credit' });
-    expect((await buy({ customerId, productId: 'prod_cable', promoCode: 'NOSUCHCODE' })).body).toMatchObject({ code: 'promo_code_invalid' });
-    const attempts = await http<{ data: { id: string; error?: { code: string } }[] }>('GET', `${stack.apiUrl}/v1/purchase-attempts?customerId=${customerId}&status=failed`, { token: TOKENS.support });
+    expect((await buy({ customerId, productId: 'prod_cable', promoCode: 'NOSUCHCODE' })).body).toMatchObject({
+      code: 'promo_code_invalid',
+    });
+    const attempts = await http<{ data: { id: string; error?: { code: string } }[] }>(
+      'GET',
+      `${stack.apiUrl}/v1/purchase-attempts?customerId=${customerId}&status=failed`,
+      { token: TOKENS.support },
+    );
     const creditFailure = attempts.body.data.find((a) => a.error?.code === 'insufficient_credit');
     expect(creditFailure).toBeDefined();
 
@@ -88,18 +117,26 @@ describe('customer service in a browser', () => {
     const reason = row.getByTestId('attempt-reason');
     expect(await reason.getAttribute('data-error-code')).toBe('insufficient_credit');
     expect(await reason.textContent()).toContain('Not enough available credit');
-    expect(await row.getByTestId('attempt-temporal-link').getAttribute('href'))
-      .toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`purchase-${creditFailure?.id ?? ''}`)}`);
+    expect(await row.getByTestId('attempt-temporal-link').getAttribute('href')).toBe(
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`purchase-${creditFailure?.id ?? ''}`)}`,
+    );
     expect(await page.locator('[data-testid="attempt-row"][data-attempt-status="failed"]').count()).toBe(2);
     expect(await page.locator('[data-testid="attempt-row"][data-attempt-status="completed"]').count()).toBe(1);
     // Times carry their zone; words in cells never break inside.
     expect(await row.locator('time').first().textContent()).toMatch(/UTC$/);
-    expect(await row.locator('td').last().evaluate((td: unknown): string => {
-      // Runs in the page (the tests' TypeScript has no DOM types).
-      const win = globalThis as unknown as { getComputedStyle: (this: void, e: unknown) => { wordBreak: string; overflowWrap: string } };
-      const style = win.getComputedStyle(td);
-      return `${style.wordBreak} ${style.overflowWrap}`;
-    })).toBe('normal break-word');
+    expect(
+      await row
+        .locator('td')
+        .last()
+        .evaluate((td: unknown): string => {
+          // Runs in the page (the tests' TypeScript has no DOM types).
+          const win = globalThis as unknown as {
+            getComputedStyle: (this: void, e: unknown) => { wordBreak: string; overflowWrap: string };
+          };
+          const style = win.getComputedStyle(td);
+          return `${style.wordBreak} ${style.overflowWrap}`;
+        }),
+    ).toBe('normal break-word');
     await page.getByTestId('customer-attempts').scrollIntoViewIfNeeded();
     await screenshot(page, 'cs-01-customer-attempts');
 
@@ -119,7 +156,11 @@ describe('customer service in a browser', () => {
     // The support grant limit is in the form before Review, and a larger amount is stopped there.
     await page.goto(`/customers/${customerId}`);
     await page.getByTestId('credit-grant-open').click();
-    await expectText(page, 'credit-grant-limit', `Your limit: ${money(100_000)} per grant. Larger grants need an admin.`);
+    await expectText(
+      page,
+      'credit-grant-limit',
+      `Your limit: ${money(100_000)} per grant. Larger grants need an admin.`,
+    );
     await page.getByTestId('credit-amount').fill('1500');
     await page.getByTestId('credit-reason').selectOption('goodwill');
     await page.getByTestId('credit-review').click();
@@ -133,7 +174,9 @@ describe('customer service in a browser', () => {
     const customerId = await funded(10_000);
     await platform.fault({ operation: 'createShipment', mode: 'error', status: 503, times: -1 });
     const pending = await http<PurchasePending>('POST', `${stack.apiUrl}/v1/purchases`, {
-      token: TOKENS.storefront, idempotencyKey: newKey('stuck'), body: { customerId, productId: 'prod_mouse' },
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('stuck'),
+      body: { customerId, productId: 'prod_mouse' },
     });
     expect(pending.status).toBe(202);
 
@@ -141,9 +184,13 @@ describe('customer service in a browser', () => {
     await page.getByTestId('nav-stuck-purchases').click();
     await page.getByTestId('stuck-threshold').selectOption('0');
     const row = rowOf(page, 'stuck-row', 'data-attempt-id', pending.body.id);
-    await expect.poll(async () => (await row.count()) > 0 ? row.getAttribute('data-stage') : null, { timeout: 20_000 }).toBe('shipping');
+    await expect
+      .poll(async () => ((await row.count()) > 0 ? row.getAttribute('data-stage') : null), { timeout: 20_000 })
+      .toBe('shipping');
     await expectText(page, 'stuck-hold', money(2_999));
-    await expect.poll(async () => row.getByTestId('stuck-last-error').textContent(), { timeout: 20_000 }).toMatch(/503/);
+    await expect
+      .poll(async () => row.getByTestId('stuck-last-error').textContent(), { timeout: 20_000 })
+      .toMatch(/503/);
     await screenshot(page, 'cs-04-stuck-purchases');
 
     await row.getByTestId('stuck-cancel-open').click();
@@ -229,17 +276,23 @@ describe('customer service in a browser', () => {
     const customerId = await funded(10_000);
     // Planted: an hour-old pending hold whose saga never existed (the books stay consistent: held moves with it).
     const purchaseId = newId('pur');
-    await stack.database.db.execute(sql`insert into purchase_attempts (id, customer_id, product_id, quantity, workflow_id, actor, created_at)
+    await stack.database.db
+      .execute(sql`insert into purchase_attempts (id, customer_id, product_id, quantity, workflow_id, actor, created_at)
       values (${purchaseId}, ${customerId}, 'prod_cable', 1, ${`purchase-${purchaseId}`}, 'web', now() - interval '1 hour')`);
-    await stack.database.db.execute(sql`insert into credit_holds (id, customer_id, purchase_id, workflow_id, amount, currency, created_at)
+    await stack.database.db
+      .execute(sql`insert into credit_holds (id, customer_id, purchase_id, workflow_id, amount, currency, created_at)
       values (${holdIdFor(purchaseId)}, ${customerId}, ${purchaseId}, ${`purchase-${purchaseId}`}, 999, 'USD', now() - interval '1 hour')`);
-    await stack.database.db.execute(sql`update credit_accounts set held = held + 999 where customer_id = ${customerId}`);
+    await stack.database.db.execute(
+      sql`update credit_accounts set held = held + 999 where customer_id = ${customerId}`,
+    );
 
     const page = await freshApp(TOKENS.admin);
     await page.getByTestId('nav-reconciliation').click();
     await page.getByTestId('recon-start').click();
     await page.waitForURL('**/admin/reconciliation/run_*');
-    await expect.poll(() => page.getByTestId('run-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
+    await expect
+      .poll(() => page.getByTestId('run-status').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('completed');
     const finding = page.locator('[data-testid="finding-row"][data-kind="orphaned_hold_released"]');
     await finding.waitFor();
     expect(await finding.textContent()).toContain(purchaseId);
@@ -264,7 +317,14 @@ describe('customer service in a browser', () => {
   it('searches purchases by purchase id, shipment id and promo code; the purchase page names the customer; a bad id gets a real not-found page', async () => {
     const customerId = await funded(20_000, 'Ada Lovelace');
     const code = `FIND${Date.now().toString(36).toUpperCase()}`;
-    expect((await http('POST', `${stack.apiUrl}/v1/promo-codes`, { token: TOKENS.admin, body: { code, kind: 'percent', percentOff: 5 } })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/promo-codes`, {
+          token: TOKENS.admin,
+          body: { code, kind: 'percent', percentOff: 5 },
+        })
+      ).status,
+    ).toBe(201);
     const plain = (await buy({ customerId, productId: 'prod_cable' })).body as unknown as Purchase;
     const promoted = (await buy({ customerId, productId: 'prod_cable', promoCode: code })).body as unknown as Purchase;
 

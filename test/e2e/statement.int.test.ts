@@ -11,7 +11,14 @@ import { http, newKey } from '../support/http.js';
 import { assertLedgerInvariants } from '../support/invariants.js';
 import { PlatformControl } from '../support/platform.js';
 import { startStack, TOKENS, type TestStack } from '../support/stack.js';
-import { assertBrowserPrerequisites, launchBrowser, openApp, screenshot, signIn, type AppPage } from './browser-support.js';
+import {
+  assertBrowserPrerequisites,
+  launchBrowser,
+  openApp,
+  screenshot,
+  signIn,
+  type AppPage,
+} from './browser-support.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -30,7 +37,9 @@ afterAll(async () => {
 
 async function move(customerId: string, kind: 'grants' | 'deductions', amount: number, note: string): Promise<void> {
   const res = await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/${kind}`, {
-    token: TOKENS.support, idempotencyKey: newKey(kind), body: { amount, currency: 'USD', reason: kind === 'grants' ? 'goodwill' : 'correction', note },
+    token: TOKENS.support,
+    idempotencyKey: newKey(kind),
+    body: { amount, currency: 'USD', reason: kind === 'grants' ? 'goodwill' : 'correction', note },
   });
   expect(res.status).toBe(201);
 }
@@ -52,7 +61,10 @@ describe('statement download in the internal app', () => {
     const today = new Date().toISOString().slice(0, 10);
     await page.getByTestId('statement-from').fill(today);
     await page.getByTestId('statement-to').fill(today);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('statement-download').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('statement-download').click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`statement-${customerId}-${today}-${today}.csv`);
     await page.getByTestId('statement-done').waitFor();
     await page.getByTestId('statement-form').scrollIntoViewIfNeeded();
@@ -60,7 +72,9 @@ describe('statement download in the internal app', () => {
 
     const csv = await readFile(await download.path(), 'utf8');
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('row,entry_id,created_at,type,reason,amount,balance_after,currency,note,actor,purchase_id,refund_id');
+    expect(lines[0]).toBe(
+      'row,entry_id,created_at,type,reason,amount,balance_after,currency,note,actor,purchase_id,refund_id',
+    );
     const rows = lines.slice(1).map((l) => l.split(','));
     expect(rows[0]?.[0]).toBe('opening');
     expect(rows[rows.length - 1]?.[0]).toBe('closing');
@@ -69,7 +83,9 @@ describe('statement download in the internal app', () => {
     const opening = Number(rows[0]?.[6]);
     const closing = Number(rows[rows.length - 1]?.[6]);
     expect(opening + entries.reduce((sum, r) => sum + Number(r[5]), 0)).toBe(closing);
-    const credit = await http<CreditBalance>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit`, { token: TOKENS.support });
+    const credit = await http<CreditBalance>('GET', `${stack.apiUrl}/v1/customers/${customerId}/credit`, {
+      token: TOKENS.support,
+    });
     expect(closing).toBe(credit.body.balance);
     // Quoted free text survives, and a formula is neutralised for the spreadsheet.
     expect(csv).toContain('"duplicate grant, ""corrected"""');

@@ -26,7 +26,12 @@ let tlsEnv: Record<string, string>;
 
 beforeAll(async () => {
   certs = makeCertificates();
-  proxy = await startTlsProxy({ target: inject('temporalAddress'), cert: certs.serverCert, key: certs.serverKey, clientCa: certs.caCert });
+  proxy = await startTlsProxy({
+    target: inject('temporalAddress'),
+    cert: certs.serverCert,
+    key: certs.serverKey,
+    clientCa: certs.caCert,
+  });
   tlsEnv = {
     TEMPORAL_ADDRESS: proxy.address,
     TEMPORAL_TLS_CERT_PATH: certs.clientCert,
@@ -63,7 +68,9 @@ function workerEnv(overrides: Record<string, string | undefined>): Record<string
 }
 
 /** Starts a worker process that must fail at start-up; resolves with its exit code and output. */
-async function failedStart(overrides: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+async function failedStart(
+  overrides: Record<string, string | undefined>,
+): Promise<{ code: number | null; output: string }> {
   const worker = startServiceProcess('worker', workerEnv(overrides));
   workers.push(worker);
   const code = await new Promise<number | null>((resolve) => worker.child.once('exit', (c) => resolve(c)));
@@ -75,14 +82,27 @@ describe('Temporal over mTLS', () => {
     const worker = startServiceProcess('worker', workerEnv({}));
     workers.push(worker);
     // Ready when it has run a workflow end to end, over TLS on both sides.
-    await stack.temporal.workflow.execute(ping, { taskQueue: stack.taskQueue, workflowId: `ping-${newKey()}`, args: ['tls?'], workflowExecutionTimeout: '60s' });
+    await stack.temporal.workflow.execute(ping, {
+      taskQueue: stack.taskQueue,
+      workflowId: `ping-${newKey()}`,
+      args: ['tls?'],
+      workflowExecutionTimeout: '60s',
+    });
 
     const customerId = await platform.newCustomer();
-    expect((await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
-      token: TOKENS.support, idempotencyKey: newKey(), body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
-    })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
+          token: TOKENS.support,
+          idempotencyKey: newKey(),
+          body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
+        })
+      ).status,
+    ).toBe(201);
     const res = await http<Purchase>('POST', `${stack.apiUrl}/v1/purchases`, {
-      token: TOKENS.storefront, idempotencyKey: newKey('tls'), body: { customerId, productId: 'prod_mouse' },
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('tls'),
+      body: { customerId, productId: 'prod_mouse' },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ customerId, status: 'completed', total: 2999 });
@@ -110,9 +130,13 @@ describe('Temporal over mTLS', () => {
     expect(unreadable.code).toBe(1);
     expect(unreadable.output).toContain(`TEMPORAL_TLS_CA_PATH: cannot read ${certs.dir}/missing-ca.crt (ENOENT)`);
     expect(noClientCert.code).toBe(1);
-    expect(noClientCert.output).toContain(`fatal: Error: cannot connect to Temporal at ${proxy.address} (TLS, own CA, server name localhost):`);
+    expect(noClientCert.output).toContain(
+      `fatal: Error: cannot connect to Temporal at ${proxy.address} (TLS, own CA, server name localhost):`,
+    );
     expect(proxy.refused()).toBeGreaterThan(refusedBefore);
     expect(wrongCa.code).toBe(1);
-    expect(wrongCa.output).toContain(`fatal: Error: cannot connect to Temporal at ${proxy.address} (TLS, client certificate, own CA, server name localhost):`);
+    expect(wrongCa.output).toContain(
+      `fatal: Error: cannot connect to Temporal at ${proxy.address} (TLS, client certificate, own CA, server name localhost):`,
+    );
   }, 180_000);
 });

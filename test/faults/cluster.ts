@@ -38,7 +38,12 @@ export interface ClusterOptions {
   readonly env?: Record<string, string>;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number, output?: () => string): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null>,
+  timeoutMs: number,
+  output?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   for (;;) {
@@ -48,7 +53,8 @@ async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: nu
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${String(last)}\n${output?.() ?? ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${String(last)}\n${output?.() ?? ''}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -102,7 +108,10 @@ export class Cluster {
   async start(): Promise<void> {
     this.dbName = await cloneDatabase(inject('templateDatabase'));
     // The harness's own connections are named, so killing the service's backends spares them.
-    this.database = await openDatabase({ url: `${databaseUrl(this.dbName)}?application_name=fault-harness`, poolMax: 4 });
+    this.database = await openDatabase({
+      url: `${databaseUrl(this.dbName)}?application_name=fault-harness`,
+      poolMax: 4,
+    });
     this.temporalPort = await freePort();
     await this.startTemporal();
     await this.startPlatform();
@@ -113,7 +122,11 @@ export class Cluster {
 
   /** The dev server on its fixed port with its SQLite file: a restart keeps every workflow. */
   async startTemporal(): Promise<void> {
-    this.devServer = await startDevServer({ port: this.temporalPort, headless: true, dbFile: path.join(this.stateDir, 'temporal.db') });
+    this.devServer = await startDevServer({
+      port: this.temporalPort,
+      headless: true,
+      dbFile: path.join(this.stateDir, 'temporal.db'),
+    });
     this.temporalAddress = this.devServer.address;
     if (!this.connection) {
       this.connection = await Connection.connect({ address: this.temporalAddress });
@@ -128,9 +141,15 @@ export class Cluster {
 
   private async startPlatform(): Promise<void> {
     const port = await freePort();
-    this.platform = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'platform-mock', 'src', 'main.ts')], {
-      cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PLATFORM_PORT: String(port) }, stdio: 'ignore',
-    });
+    this.platform = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'platform-mock', 'src', 'main.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PLATFORM_PORT: String(port) },
+        stdio: 'ignore',
+      },
+    );
     this.platformUrl = `http://127.0.0.1:${port}`;
     await until('platform-mock', async () => ((await fetch(`${this.platformUrl}/health`)).ok ? true : null), 30_000);
   }
@@ -139,7 +158,12 @@ export class Cluster {
   private supervise(kind: 'api' | 'worker', proc: ServiceProcess): void {
     proc.child.once('exit', (code, signal) => {
       if (this.closing || this.killing.has(proc)) return;
-      this.crashes.push({ process: kind, at: Date.now(), exit: signal ?? `code ${code}`, tail: proc.output().split('\n').slice(-40).join('\n') });
+      this.crashes.push({
+        process: kind,
+        at: Date.now(),
+        exit: signal ?? `code ${code}`,
+        tail: proc.output().split('\n').slice(-40).join('\n'),
+      });
       const restart = kind === 'api' ? this.startApi() : this.startWorker();
       restart.catch(() => undefined);
     });
@@ -150,7 +174,12 @@ export class Cluster {
     this.api = api;
     this.started.push(api);
     this.supervise('api', api);
-    await until('the API to be ready', async () => ((await fetch(`${this.apiUrl}/v1/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : null), 60_000, () => api.output());
+    await until(
+      'the API to be ready',
+      async () => ((await fetch(`${this.apiUrl}/v1/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : null),
+      60_000,
+      () => api.output(),
+    );
   }
 
   async startWorker(): Promise<void> {
@@ -159,13 +188,21 @@ export class Cluster {
     this.started.push(worker);
     this.supervise('worker', worker);
     // Ready when it has run a workflow end to end.
-    await until('the worker to run a ping workflow', async () => {
-      if (worker.child.exitCode !== null) throw new Error(`worker exited ${worker.child.exitCode}`);
-      await this.temporal.workflow.execute(ping, {
-        taskQueue: this.taskQueue, workflowId: `ping-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, args: ['ready?'], workflowExecutionTimeout: '20s',
-      });
-      return true;
-    }, 90_000, () => worker.output());
+    await until(
+      'the worker to run a ping workflow',
+      async () => {
+        if (worker.child.exitCode !== null) throw new Error(`worker exited ${worker.child.exitCode}`);
+        await this.temporal.workflow.execute(ping, {
+          taskQueue: this.taskQueue,
+          workflowId: `ping-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`,
+          args: ['ready?'],
+          workflowExecutionTimeout: '20s',
+        });
+        return true;
+      },
+      90_000,
+      () => worker.output(),
+    );
   }
 
   /** SIGKILL, as a crash or an OOM kill does: no shutdown hooks, sockets reset. */
@@ -185,18 +222,35 @@ export class Cluster {
 
   /** Waits until the API answers and a worker runs workflows (e.g. after a supervised restart). */
   async healthy(): Promise<void> {
-    await until('the API after a restart', async () => ((await fetch(`${this.apiUrl}/v1/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : null), 60_000, () => this.output());
-    await until('a worker after a restart', async () => {
-      await this.temporal.workflow.execute(ping, {
-        taskQueue: this.taskQueue, workflowId: `ping-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, args: ['healthy?'], workflowExecutionTimeout: '20s',
-      });
-      return true;
-    }, 60_000, () => this.output());
+    await until(
+      'the API after a restart',
+      async () => ((await fetch(`${this.apiUrl}/v1/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : null),
+      60_000,
+      () => this.output(),
+    );
+    await until(
+      'a worker after a restart',
+      async () => {
+        await this.temporal.workflow.execute(ping, {
+          taskQueue: this.taskQueue,
+          workflowId: `ping-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`,
+          args: ['healthy?'],
+          workflowExecutionTimeout: '20s',
+        });
+        return true;
+      },
+      60_000,
+      () => this.output(),
+    );
   }
 
   /** A superuser connection of the harness (not the service's), e.g. to lock rows or kill backends. */
   admin(): postgres.Sql {
-    return postgres(databaseUrl(this.dbName), { max: 2, onnotice: () => undefined, connection: { application_name: 'fault-harness' } });
+    return postgres(databaseUrl(this.dbName), {
+      max: 2,
+      onnotice: () => undefined,
+      connection: { application_name: 'fault-harness' },
+    });
   }
 
   /**
@@ -204,14 +258,21 @@ export class Cluster {
    * failover or an admin's `pg_terminate_backend` does: those inside a transaction lose it.
    */
   async terminateServiceConnections(): Promise<{ killed: number; inTransaction: number }> {
-    const sql = postgres(adminUrl(), { max: 1, onnotice: () => undefined, connection: { application_name: 'fault-harness' } });
+    const sql = postgres(adminUrl(), {
+      max: 1,
+      onnotice: () => undefined,
+      connection: { application_name: 'fault-harness' },
+    });
     try {
       const rows = await sql<{ killed: boolean; in_transaction: boolean }[]>`
         select pg_terminate_backend(pid) as killed, state in ('active', 'idle in transaction', 'idle in transaction (aborted)') and xact_start is not null as in_transaction
         from pg_stat_activity
         where datname = ${this.dbName} and pid <> pg_backend_pid() and coalesce(application_name, '') <> 'fault-harness'
           and backend_type = 'client backend'`;
-      return { killed: rows.filter((r) => r.killed).length, inTransaction: rows.filter((r) => r.killed && r.in_transaction).length };
+      return {
+        killed: rows.filter((r) => r.killed).length,
+        inTransaction: rows.filter((r) => r.killed && r.in_transaction).length,
+      };
     } finally {
       await sql.end({ timeout: 5 });
     }

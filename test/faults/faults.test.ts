@@ -70,11 +70,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   mkdirSync('test-results', { recursive: true });
-  writeFileSync('test-results/faults.json', `${JSON.stringify(rows.map((r) => ({ ...r, report: { ...r.report, violations: r.report.violations } })), null, 2)}\n`);
+  writeFileSync(
+    'test-results/faults.json',
+    `${JSON.stringify(
+      rows.map((r) => ({ ...r, report: { ...r.report, violations: r.report.violations } })),
+      null,
+      2,
+    )}\n`,
+  );
   const table = [
     '| fault | injected | operations attempted / acknowledged / refused | HTTP requests | invariant violations | process crashes | time to recover (per injection) |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.fault} | ${r.injected} ${r.detail} | ${r.report.attempted} / ${r.report.acknowledged} / ${r.report.failed} | ${r.report.requests} | ${r.report.violations.length} | ${r.crashes.length ? r.crashes.map((c) => `${c.process} (${c.exit})`).join(', ') : '0'} | ${r.recoverMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.fault} | ${r.injected} ${r.detail} | ${r.report.attempted} / ${r.report.acknowledged} / ${r.report.failed} | ${r.report.requests} | ${r.report.violations.length} | ${r.crashes.length ? r.crashes.map((c) => `${c.process} (${c.exit})`).join(', ') : '0'} | ${r.recoverMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'} |`,
+    ),
   ];
   writeFileSync('test-results/faults.md', `${table.join('\n')}\n`);
   await cluster?.close();
@@ -105,7 +115,7 @@ async function customers(n: number): Promise<string[]> {
 async function pendingFaults(): Promise<number> {
   const res = await fetch(`${cluster.platformUrl}/__control/faults`);
   const body = (await res.json()) as { data?: { remaining: number }[] } | { remaining: number }[];
-  const list = Array.isArray(body) ? body : body.data ?? [];
+  const list = Array.isArray(body) ? body : (body.data ?? []);
   return list.reduce((n, f) => n + Math.max(0, f.remaining), 0);
 }
 
@@ -134,14 +144,23 @@ function recovery(history: History, since: number): number {
 class Probe {
   private readonly runs: Promise<boolean>[] = [];
 
-  private constructor(private readonly history: History, private readonly customerId: string) {}
+  private constructor(
+    private readonly history: History,
+    private readonly customerId: string,
+  ) {}
 
   static async open(history: History): Promise<Probe> {
     const [customerId] = await customers(1);
     if (!customerId) throw new Error('no customer');
     const grant = history.add({
-      kind: 'grant', key: opKey('probe-grant', 0), actor: 'alice', token: TOKENS.support, method: 'POST',
-      path: `/v1/customers/${customerId}/credit/grants`, body: { amount: 100_000, currency: 'USD', reason: 'goodwill' }, customerId,
+      kind: 'grant',
+      key: opKey('probe-grant', 0),
+      actor: 'alice',
+      token: TOKENS.support,
+      method: 'POST',
+      path: `/v1/customers/${customerId}/credit/grants`,
+      body: { amount: 100_000, currency: 'USD', reason: 'goodwill' },
+      customerId,
     });
     await execute(cluster.apiUrl, grant);
     if (grant.outcome !== 'acknowledged') throw new Error(`probe grant: ${JSON.stringify(grant.final)}`);
@@ -156,10 +175,22 @@ class Probe {
   private async run(deadline: number): Promise<boolean> {
     while (Date.now() < deadline) {
       const op = this.history.add({
-        kind: 'purchase', key: opKey('probe', 0), actor: 'web', token: TOKENS.storefront, method: 'POST',
-        path: '/v1/purchases', body: { customerId: this.customerId, productId: 'prod_cable' }, customerId: this.customerId,
+        kind: 'purchase',
+        key: opKey('probe', 0),
+        actor: 'web',
+        token: TOKENS.storefront,
+        method: 'POST',
+        path: '/v1/purchases',
+        body: { customerId: this.customerId, productId: 'prod_cable' },
+        customerId: this.customerId,
       });
-      await execute(cluster.apiUrl, op, { maxRequests: 10_000, baseDelayMs: 100, capDelayMs: 1000, deadlineMs: Math.max(1, deadline - Date.now()), timeoutMs: 10_000 });
+      await execute(cluster.apiUrl, op, {
+        maxRequests: 10_000,
+        baseDelayMs: 100,
+        capDelayMs: 1000,
+        deadlineMs: Math.max(1, deadline - Date.now()),
+        timeoutMs: 10_000,
+      });
       if (op.outcome === 'acknowledged') return true;
       if (op.outcome === 'unknown') return false;
       await sleep(500);
@@ -175,14 +206,26 @@ class Probe {
 }
 
 function expectProbes(fault: string, missed: number[]): void {
-  expect(missed, `${fault}: no purchase got through within ${RECOVERY_DEADLINE_MS / 1000} s after injection(s) ${missed.join(', ')}\n${cluster.output()}`).toEqual([]);
+  expect(
+    missed,
+    `${fault}: no purchase got through within ${RECOVERY_DEADLINE_MS / 1000} s after injection(s) ${missed.join(', ')}\n${cluster.output()}`,
+  ).toEqual([]);
 }
 
-async function finish(fault: string, injected: number, detail: string, history: History, recoverMs: number[], started: number): Promise<FaultRow> {
+async function finish(
+  fault: string,
+  injected: number,
+  detail: string,
+  history: History,
+  recoverMs: number[],
+  started: number,
+): Promise<FaultRow> {
   await platform.clearFaults();
   await cluster.healthy();
   const report = await checkHistory(history, { database: cluster.database, platformUrl: cluster.platformUrl });
-  const crashes = cluster.crashes.filter((c) => c.at >= started).map(({ process, exit, tail }) => ({ process, exit, tail }));
+  const crashes = cluster.crashes
+    .filter((c) => c.at >= started)
+    .map(({ process, exit, tail }) => ({ process, exit, tail }));
   const row: FaultRow = { fault, injected, detail, report, recoverMs, crashes, durationMs: Date.now() - started };
   rows.push(row);
   return row;
@@ -190,9 +233,13 @@ async function finish(fault: string, injected: number, detail: string, history: 
 
 function expectClean(row: FaultRow): void {
   expect(row.report.violations, `${row.fault}\n${cluster.output()}`).toEqual([]);
-  expect(row.report.unknown, `${row.fault}: ${row.report.unknown} operations without a final answer\n${cluster.output()}`).toBe(0);
+  expect(
+    row.report.unknown,
+    `${row.fault}: ${row.report.unknown} operations without a final answer\n${cluster.output()}`,
+  ).toBe(0);
   expect(row.report.acknowledged).toBeGreaterThan(0);
-  for (const ms of row.recoverMs) expect(Number.isFinite(ms), `${row.fault}: no purchase succeeded after an injection`).toBe(true);
+  for (const ms of row.recoverMs)
+    expect(Number.isFinite(ms), `${row.fault}: no purchase succeeded after an injection`).toBe(true);
 }
 
 type Stage = 'loading' | 'reserving' | 'shipping' | 'committing';
@@ -204,7 +251,12 @@ type Stage = 'loading' | 'reserving' | 'shipping' | 'committing';
  * saga runs these steps as local activities inside one workflow task, where neither the
  * `PurchaseStage` search attribute nor a query shows them (see workflows/purchase.ts).
  */
-async function waitForStage(stage: Stage, callsBefore: Record<string, number>, admin: ReturnType<Cluster['admin']>, timeoutMs = 20_000): Promise<void> {
+async function waitForStage(
+  stage: Stage,
+  callsBefore: Record<string, number>,
+  admin: ReturnType<Cluster['admin']>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const operation = stage === 'loading' ? 'getCustomer' : stage === 'shipping' ? 'createShipment' : null;
   while (Date.now() < deadline) {
@@ -227,15 +279,29 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
     const history = new History();
     const [customerA, customerB] = await customers(2);
     if (!customerA || !customerB) throw new Error('no customers');
-    const grantOp = (customerId: string): Operation => history.add({
-      kind: 'grant', key: opKey('grant', 1), actor: 'alice', token: TOKENS.support, method: 'POST',
-      path: `/v1/customers/${customerId}/credit/grants`, body: { amount: 500_000, currency: 'USD', reason: 'goodwill' }, customerId,
-    });
+    const grantOp = (customerId: string): Operation =>
+      history.add({
+        kind: 'grant',
+        key: opKey('grant', 1),
+        actor: 'alice',
+        token: TOKENS.support,
+        method: 'POST',
+        path: `/v1/customers/${customerId}/credit/grants`,
+        body: { amount: 500_000, currency: 'USD', reason: 'goodwill' },
+        customerId,
+      });
     await Promise.all([execute(cluster.apiUrl, grantOp(customerA)), execute(cluster.apiUrl, grantOp(customerB))]);
-    const buy = (customerId: string): Operation => history.add({
-      kind: 'purchase', key: opKey('buy', 1), actor: 'web', token: TOKENS.storefront, method: 'POST',
-      path: '/v1/purchases', body: { customerId, productId: 'prod_mouse' }, customerId,
-    });
+    const buy = (customerId: string): Operation =>
+      history.add({
+        kind: 'purchase',
+        key: opKey('buy', 1),
+        actor: 'web',
+        token: TOKENS.storefront,
+        method: 'POST',
+        path: '/v1/purchases',
+        body: { customerId, productId: 'prod_mouse' },
+        customerId,
+      });
     const admin = cluster.admin();
     const stages: Stage[] = ['loading', 'reserving', 'shipping', 'committing'];
     const sagaRecovery: number[] = [];
@@ -248,13 +314,17 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
             void admin.begin(async (tx) => {
               await tx`select 1 from credit_accounts where customer_id = ${customerId} for update`;
               locked();
-              await new Promise<void>((r) => { release = r; });
+              await new Promise<void>((r) => {
+                release = r;
+              });
             });
           });
         };
-        if (stage === 'loading') await platform.fault({ operation: 'getCustomer', mode: 'timeout', delayMs: 1500, times: 3 });
+        if (stage === 'loading')
+          await platform.fault({ operation: 'getCustomer', mode: 'timeout', delayMs: 1500, times: 3 });
         if (stage === 'reserving') await lockAccount(customerA);
-        if (stage === 'shipping' || stage === 'committing') await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1500, times: 3 });
+        if (stage === 'shipping' || stage === 'committing')
+          await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1500, times: 3 });
         const callsBefore = await platform.calls();
         const victims = [buy(customerA), buy(customerA), buy(customerB)];
         const running = victims.map((op) => execute(cluster.apiUrl, op));
@@ -268,10 +338,12 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
         (release as (() => void) | null)?.();
         await cluster.startWorker();
         await Promise.all(running);
-        const done = Math.max(...victims.map((op) => {
-          const last = op.requests[op.requests.length - 1];
-          return last ? last.at + last.durationMs : 0;
-        }));
+        const done = Math.max(
+          ...victims.map((op) => {
+            const last = op.requests[op.requests.length - 1];
+            return last ? last.at + last.durationMs : 0;
+          }),
+        );
         sagaRecovery.push(done - killedAt);
         await platform.clearFaults();
         for (const op of victims) expect(op.outcome, `${stage}: ${JSON.stringify(op.final)}`).toBe('acknowledged');
@@ -281,7 +353,14 @@ describe.runIf(SUBSET === 'all')('worker SIGKILL at each saga step', () => {
       await admin.end({ timeout: 5 });
     }
     // Recovery here: from the kill until every saga that was running had completed.
-    const row = await finish('worker SIGKILL at each saga step', stages.length, `(in ${stages.join(', ')}; recovery = until every saga in flight completed)`, history, sagaRecovery, started);
+    const row = await finish(
+      'worker SIGKILL at each saga step',
+      stages.length,
+      `(in ${stages.join(', ')}; recovery = until every saga in flight completed)`,
+      history,
+      sagaRecovery,
+      started,
+    );
     expectClean(row);
   }, 240_000);
 });
@@ -295,7 +374,10 @@ describe('API SIGKILL while requests wait (CI subset)', () => {
     let waiting = 0;
     const history = new History();
     const probe = await Probe.open(history);
-    const run = runWorkload(baseWorkload(await customers(10), { seed: 21, operations: 200, maxDurationMs: 30_000 }), history);
+    const run = runWorkload(
+      baseWorkload(await customers(10), { seed: 21, operations: 200, maxDurationMs: 30_000 }),
+      history,
+    );
     // Ten seconds apart, so each restart is measured on its own.
     for (const at of [3000, 13_000, 23_000]) {
       await sleep(at - (Date.now() - started));
@@ -307,7 +389,14 @@ describe('API SIGKILL while requests wait (CI subset)', () => {
     }
     const workload = await run;
     const missed = await probe.missed();
-    const row = await finish('API SIGKILL while requests wait', injections.length, `(${waiting} purchases in flight at the kills)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
+    const row = await finish(
+      'API SIGKILL while requests wait',
+      injections.length,
+      `(${waiting} purchases in flight at the kills)`,
+      workload.history,
+      injections.map((t) => recovery(workload.history, t)),
+      started,
+    );
     expect(row.report.statuses.net ?? 0, 'some requests died with the API').toBeGreaterThan(0);
     expectProbes(row.fault, missed);
     expectClean(row);
@@ -320,7 +409,10 @@ describe.runIf(SUBSET === 'all')('Temporal dev server restart mid-load', () => {
     const injections: number[] = [];
     const history = new History();
     const probe = await Probe.open(history);
-    const run = runWorkload(baseWorkload(await customers(10), { seed: 31, operations: 800, maxDurationMs: 26_000 }), history);
+    const run = runWorkload(
+      baseWorkload(await customers(10), { seed: 31, operations: 800, maxDurationMs: 26_000 }),
+      history,
+    );
     let downMs = 0;
     for (const at of [4000, 14_000]) {
       await sleep(at - (Date.now() - started));
@@ -333,7 +425,14 @@ describe.runIf(SUBSET === 'all')('Temporal dev server restart mid-load', () => {
     }
     const workload = await run;
     const missed = await probe.missed();
-    const row = await finish('Temporal dev server restart mid-load', injections.length, `(down ${(downMs / 1000).toFixed(1)} s in all)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
+    const row = await finish(
+      'Temporal dev server restart mid-load',
+      injections.length,
+      `(down ${(downMs / 1000).toFixed(1)} s in all)`,
+      workload.history,
+      injections.map((t) => recovery(workload.history, t)),
+      started,
+    );
     expectProbes(row.fault, missed);
     expectClean(row);
   }, 180_000);
@@ -347,7 +446,16 @@ describe('Postgres connections killed mid-transaction (CI subset)', () => {
     let inTransaction = 0;
     const history = new History();
     const probe = await Probe.open(history);
-    const run = runWorkload(baseWorkload(await customers(8), { seed: 41, operations: 800, concurrency: 10, hotShare: 0.8, maxDurationMs: 22_000 }), history);
+    const run = runWorkload(
+      baseWorkload(await customers(8), {
+        seed: 41,
+        operations: 800,
+        concurrency: 10,
+        hotShare: 0.8,
+        maxDurationMs: 22_000,
+      }),
+      history,
+    );
     for (let i = 0; i < 8; i += 1) {
       await sleep(2000);
       injections.push(Date.now());
@@ -358,10 +466,20 @@ describe('Postgres connections killed mid-transaction (CI subset)', () => {
     }
     const workload = await run;
     const missed = await probe.missed();
-    const row = await finish('Postgres connections killed (`pg_terminate_backend`)', injections.length, `(${killed} backends killed, ${inTransaction} of them in a transaction)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
+    const row = await finish(
+      'Postgres connections killed (`pg_terminate_backend`)',
+      injections.length,
+      `(${killed} backends killed, ${inTransaction} of them in a transaction)`,
+      workload.history,
+      injections.map((t) => recovery(workload.history, t)),
+      started,
+    );
     expect(killed).toBeGreaterThan(0);
     // The driver survives killed connections (scripts/patch-postgres.mjs): no process restarts.
-    expect(row.crashes, `processes died:\n${row.crashes.map((c) => `${c.process} (${c.exit}):\n${c.tail}`).join('\n')}`).toEqual([]);
+    expect(
+      row.crashes,
+      `processes died:\n${row.crashes.map((c) => `${c.process} (${c.exit}):\n${c.tail}`).join('\n')}`,
+    ).toEqual([]);
     expectProbes(row.fault, missed);
     expectClean(row);
   }, 180_000);
@@ -384,7 +502,10 @@ describe.runIf(SUBSET === 'all')('CreateShipment errors, slowness and ambiguous 
     let injected = 0;
     const history = new History();
     const probe = await Probe.open(history);
-    const run = runWorkload(baseWorkload(await customers(10), { seed: 51, operations: 600, maxDurationMs: 32_000 }), history);
+    const run = runWorkload(
+      baseWorkload(await customers(10), { seed: 51, operations: 600, maxDurationMs: 32_000 }),
+      history,
+    );
     for (const fault of faults) {
       await sleep(3000);
       injections.push(Date.now());
@@ -398,7 +519,14 @@ describe.runIf(SUBSET === 'all')('CreateShipment errors, slowness and ambiguous 
     const workload = await run;
     const missed = await probe.missed();
     for (const fault of faults) injected += fault.times ?? 1;
-    const row = await finish('CreateShipment errors, slowness, ambiguous timeouts', injected - left, `faulted calls (6 × 503 and 4 × 500 retried, 8 slow, 4 ambiguous timeouts, then an outage of ${OUTAGE_MS / 1000} s past the 6 s budget: ${outageCalls} × 503)`, workload.history, injections.map((t) => recovery(workload.history, t)), started);
+    const row = await finish(
+      'CreateShipment errors, slowness, ambiguous timeouts',
+      injected - left,
+      `faulted calls (6 × 503 and 4 × 500 retried, 8 slow, 4 ambiguous timeouts, then an outage of ${OUTAGE_MS / 1000} s past the 6 s budget: ${outageCalls} × 503)`,
+      workload.history,
+      injections.map((t) => recovery(workload.history, t)),
+      started,
+    );
     expect(row.report.statuses['502'] ?? 0, 'the long outage failed some purchases for good').toBeGreaterThan(0);
     expectProbes(row.fault, missed);
     expectClean(row);
@@ -410,12 +538,28 @@ describe.runIf(SUBSET === 'all')('clients retrying with the same Idempotency-Key
     const started = Date.now();
     await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1100, times: 40 });
     const history = new History();
-    const workload = await runWorkload(baseWorkload(await customers(8), {
-      seed: 61, operations: 120, duplicateRate: 0.5, maxDurationMs: 20_000,
-      retry: { maxRequests: 40, baseDelayMs: 50, capDelayMs: 500, deadlineMs: 90_000, timeoutMs: 1000 },
-    }), history);
-    const abandoned = workload.history.operations.reduce((n, op) => n + op.requests.filter((r) => r.error !== null).length, 0);
-    const row = await finish('clients retrying with the same Idempotency-Key', workload.duplicates + abandoned, `(${workload.duplicates} operations sent twice at once, ${abandoned} requests abandoned by the client at 1 s and retried)`, workload.history, [recovery(workload.history, started)], started);
+    const workload = await runWorkload(
+      baseWorkload(await customers(8), {
+        seed: 61,
+        operations: 120,
+        duplicateRate: 0.5,
+        maxDurationMs: 20_000,
+        retry: { maxRequests: 40, baseDelayMs: 50, capDelayMs: 500, deadlineMs: 90_000, timeoutMs: 1000 },
+      }),
+      history,
+    );
+    const abandoned = workload.history.operations.reduce(
+      (n, op) => n + op.requests.filter((r) => r.error !== null).length,
+      0,
+    );
+    const row = await finish(
+      'clients retrying with the same Idempotency-Key',
+      workload.duplicates + abandoned,
+      `(${workload.duplicates} operations sent twice at once, ${abandoned} requests abandoned by the client at 1 s and retried)`,
+      workload.history,
+      [recovery(workload.history, started)],
+      started,
+    );
     expectClean(row);
   }, 180_000);
 });
@@ -431,38 +575,63 @@ describe.runIf(SUBSET === 'all')('a 4xx after an ambiguous CreateShipment', () =
     if (!customerId) throw new Error('no customer');
     const history = new History();
     const grantOp = history.add({
-      kind: 'grant', key: opKey('grant', 9), actor: 'alice', token: TOKENS.support, method: 'POST',
-      path: `/v1/customers/${customerId}/credit/grants`, body: { amount: 10_000, currency: 'USD', reason: 'goodwill' }, customerId,
+      kind: 'grant',
+      key: opKey('grant', 9),
+      actor: 'alice',
+      token: TOKENS.support,
+      method: 'POST',
+      path: `/v1/customers/${customerId}/credit/grants`,
+      body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
+      customerId,
     });
     await execute(cluster.apiUrl, grantOp);
     await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 4000, times: 1 });
     await platform.fault({ operation: 'createShipment', mode: 'reject', status: 400, times: 1 });
     const buy = history.add({
-      kind: 'purchase', key: opKey('buy', 9), actor: 'web', token: TOKENS.storefront, method: 'POST',
-      path: '/v1/purchases', body: { customerId, productId: 'prod_mouse' }, customerId,
+      kind: 'purchase',
+      key: opKey('buy', 9),
+      actor: 'web',
+      token: TOKENS.storefront,
+      method: 'POST',
+      path: '/v1/purchases',
+      body: { customerId, productId: 'prod_mouse' },
+      customerId,
     });
     await execute(cluster.apiUrl, buy);
     expect(buy.final?.status, JSON.stringify(buy.final)).toBe(502);
     const admin = cluster.admin();
-    const [key] = await admin<{ resource_id: string }[]>`select resource_id from idempotency_keys where key = ${buy.key}`;
+    const [key] = await admin<
+      { resource_id: string }[]
+    >`select resource_id from idempotency_keys where key = ${buy.key}`;
     await admin.end({ timeout: 5 });
     const purchaseId = key?.resource_id ?? '';
     // The held call lands about 4 s after it was sent.
     const deadline = Date.now() + 15_000;
     while ((await platform.shipmentsFor(purchaseId)).length === 0 && Date.now() < deadline) await sleep(200);
     const live = await platform.shipmentsFor(purchaseId);
-    expect(live.map((s) => s.status), 'the held call created the shipment').toEqual(['created']);
+    expect(
+      live.map((s) => s.status),
+      'the held call created the shipment',
+    ).toEqual(['created']);
 
-    const started = await fetch(`${cluster.apiUrl}/v1/reconciliation/runs`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    const started = await fetch(`${cluster.apiUrl}/v1/reconciliation/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
     expect([201, 202]).toContain(started.status);
-    let run = await started.json() as { id: string; status: string; findings?: { kind: string; entity: string }[] };
+    let run = (await started.json()) as { id: string; status: string; findings?: { kind: string; entity: string }[] };
     while (run.status === 'running' && Date.now() < deadline + 60_000) {
       await sleep(500);
-      run = await (await fetch(`${cluster.apiUrl}/v1/reconciliation/runs/${run.id}`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })).json() as typeof run;
+      run = (await (
+        await fetch(`${cluster.apiUrl}/v1/reconciliation/runs/${run.id}`, {
+          headers: { authorization: `Bearer ${TOKENS.admin}` },
+        })
+      ).json()) as typeof run;
     }
     expect(run.status).toBe('completed');
-    expect(run.findings?.filter((f) => f.entity === `purchase:${purchaseId}`).map((f) => f.kind)).toEqual(['orphan_shipment_cancelled']);
+    expect(run.findings?.filter((f) => f.entity === `purchase:${purchaseId}`).map((f) => f.kind)).toEqual([
+      'orphan_shipment_cancelled',
+    ]);
     expect((await platform.shipmentsFor(purchaseId)).map((s) => s.status)).toEqual(['cancelled']);
   }, 90_000);
 });
-

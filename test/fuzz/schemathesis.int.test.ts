@@ -40,7 +40,9 @@ beforeAll(async () => {
   // Credit on the seeded customers, so generated purchases of the documented examples can succeed.
   for (const customerId of ['cus_ada', 'cus_grace']) {
     const res = await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
-      token: TOKENS.admin, idempotencyKey: newKey('fuzz-seed'), body: { amount: 10_000_000, currency: 'USD', reason: 'goodwill' },
+      token: TOKENS.admin,
+      idempotencyKey: newKey('fuzz-seed'),
+      body: { amount: 10_000_000, currency: 'USD', reason: 'goodwill' },
     });
     expect(res.status).toBe(201);
   }
@@ -58,7 +60,14 @@ function runSchemathesis(args: string[], timeoutMs: number): Promise<RunResult> 
   return new Promise((resolve, reject) => {
     const child = spawn(SCHEMATHESIS, args, {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', PYTHONUNBUFFERED: '1', PYTHONFAULTHANDLER: '1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NO_COLOR: '1',
+        SCHEMATHESIS_TELEMETRY: 'false',
+        PYTHONUNBUFFERED: '1',
+        PYTHONFAULTHANDLER: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: string[] = [];
@@ -93,19 +102,31 @@ interface SeedRun {
 /** One Schemathesis run with `seed`: all checks, all phases, links followed in the stateful phase. */
 async function fuzzWithSeed(seed: number): Promise<SeedRun> {
   const args = [
-    'run', `${stack.apiUrl}/v1/openapi.json`,
-    '--url', stack.apiUrl,
-    '--header', `Authorization: Bearer ${TOKENS.admin}`,
-    '--checks', CHECKS.join(','),
-    '--phases', PHASES.join(','),
-    '--seed', String(seed),
-    '--max-examples', String(MAX_EXAMPLES),
-    '--workers', '1',
-    '--request-timeout', '15',
+    'run',
+    `${stack.apiUrl}/v1/openapi.json`,
+    '--url',
+    stack.apiUrl,
+    '--header',
+    `Authorization: Bearer ${TOKENS.admin}`,
+    '--checks',
+    CHECKS.join(','),
+    '--phases',
+    PHASES.join(','),
+    '--seed',
+    String(seed),
+    '--max-examples',
+    String(MAX_EXAMPLES),
+    '--workers',
+    '1',
+    '--request-timeout',
+    '15',
     '--no-color',
-    '--output-sanitize', 'true',
-    '--report', 'junit,ndjson',
-    '--report-dir', path.join(REPORT_DIR, `seed-${seed}`),
+    '--output-sanitize',
+    'true',
+    '--report',
+    'junit,ndjson',
+    '--report-dir',
+    path.join(REPORT_DIR, `seed-${seed}`),
   ];
   // Once in about ten runs on a loaded 2-core machine we saw Schemathesis stall (no request for
   // minutes): the stall is killed with its Python stacks saved, and the same deterministic run
@@ -133,21 +154,39 @@ async function fuzzWithSeed(seed: number): Promise<SeedRun> {
 }
 
 describe('schemathesis', () => {
-  it('finds no failure of any check, with the fixed seed and with this run\'s seed', async () => {
-    expect(existsSync(SCHEMATHESIS), 'schemathesis is not installed: run `npm run setup -- --with-schemathesis`').toBe(true);
+  it("finds no failure of any check, with the fixed seed and with this run's seed", async () => {
+    expect(existsSync(SCHEMATHESIS), 'schemathesis is not installed: run `npm run setup -- --with-schemathesis`').toBe(
+      true,
+    );
     mkdirSync(REPORT_DIR, { recursive: true });
     // Printed before the run, so a failure (or a hang that kills the test) can be replayed.
-    console.log(`[fuzz] seeds: fixed ${SEED}, this run ${RUN_SEED} — replay with FUZZ_SEED=${RUN_SEED} npm run test:fuzz`);
+    console.log(
+      `[fuzz] seeds: fixed ${SEED}, this run ${RUN_SEED} — replay with FUZZ_SEED=${RUN_SEED} npm run test:fuzz`,
+    );
     const runs: SeedRun[] = [];
     for (const seed of [SEED, RUN_SEED]) runs.push(await fuzzWithSeed(seed));
-    writeFileSync(path.join(REPORT_DIR, 'summary.json'), `${JSON.stringify({
-      maxExamples: MAX_EXAMPLES, checks: CHECKS, phases: PHASES,
-      runs: runs.map(({ output: _output, ...run }) => run),
-    }, null, 2)}\n`);
+    writeFileSync(
+      path.join(REPORT_DIR, 'summary.json'),
+      `${JSON.stringify(
+        {
+          maxExamples: MAX_EXAMPLES,
+          checks: CHECKS,
+          phases: PHASES,
+          runs: runs.map(({ output: _output, ...run }) => run),
+        },
+        null,
+        2,
+      )}\n`,
+    );
     for (const run of runs) {
-      expect(run.exitCode, `seed ${run.seed} (replay: FUZZ_SEED=${run.seed} npm run test:fuzz, or st replay <test case id>):\n${run.output.slice(-8000)}`).toBe(0);
+      expect(
+        run.exitCode,
+        `seed ${run.seed} (replay: FUZZ_SEED=${run.seed} npm run test:fuzz, or st replay <test case id>):\n${run.output.slice(-8000)}`,
+      ).toBe(0);
       expect(Number(run.generated)).toBeGreaterThan(500);
-      expect(run.output, `seed ${run.seed}: an operation that another one creates has no link to it`).not.toMatch(/No links point to/);
+      expect(run.output, `seed ${run.seed}: an operation that another one creates has no link to it`).not.toMatch(
+        /No links point to/,
+      );
     }
     await assertAllInvariants(stack);
   }, 900_000);

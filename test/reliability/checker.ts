@@ -39,10 +39,31 @@ export interface CheckReport {
   readonly violations: Violation[];
 }
 
-interface EntryRow { id: string; customer_id: string; type: string; amount: string; balance_after: string; purchase_id: string | null; refund_id: string | null; idempotency_key: string }
-interface PurchaseRow { id: string; customer_id: string; total: string; refunded_amount: string }
-interface RefundRow { id: string; purchase_id: string; amount: string }
-interface KeyRow { key: string; resource_id: string }
+interface EntryRow {
+  id: string;
+  customer_id: string;
+  type: string;
+  amount: string;
+  balance_after: string;
+  purchase_id: string | null;
+  refund_id: string | null;
+  idempotency_key: string;
+}
+interface PurchaseRow {
+  id: string;
+  customer_id: string;
+  total: string;
+  refunded_amount: string;
+}
+interface RefundRow {
+  id: string;
+  purchase_id: string;
+  amount: string;
+}
+interface KeyRow {
+  key: string;
+  resource_id: string;
+}
 
 const num = (v: string | number | null | undefined): number => Number(v ?? 0);
 
@@ -58,18 +79,37 @@ function outcomeOf(ops: Operation[]): { outcome: 'acknowledged' | 'failed' | 'un
   return decided ? { outcome: decided.outcome, final: decided.final } : { outcome: 'unknown', final: null };
 }
 
-export async function checkHistory(history: History, ctx: { database: Database; platformUrl: string }): Promise<CheckReport> {
+export async function checkHistory(
+  history: History,
+  ctx: { database: Database; platformUrl: string },
+): Promise<CheckReport> {
   const violations: Violation[] = [];
   const v = (invariant: string, detail: string): void => {
     violations.push({ invariant, detail });
   };
-  const entries = await rows<EntryRow>(ctx.database, sql`select id, customer_id, type, amount, balance_after, purchase_id, refund_id, idempotency_key from ledger_entries`);
-  const purchases = await rows<PurchaseRow>(ctx.database, sql`select id, customer_id, total, refunded_amount from purchases`);
+  const entries = await rows<EntryRow>(
+    ctx.database,
+    sql`select id, customer_id, type, amount, balance_after, purchase_id, refund_id, idempotency_key from ledger_entries`,
+  );
+  const purchases = await rows<PurchaseRow>(
+    ctx.database,
+    sql`select id, customer_id, total, refunded_amount from purchases`,
+  );
   const refunds = await rows<RefundRow>(ctx.database, sql`select id, purchase_id, amount from refunds`);
   const keys = await rows<KeyRow>(ctx.database, sql`select key, resource_id from idempotency_keys`);
-  const accounts = await rows<{ customer_id: string; balance: string; held: string }>(ctx.database, sql`select customer_id, balance, held from credit_accounts`);
-  const holds = await rows<{ purchase_id: string; status: string }>(ctx.database, sql`select purchase_id, status from credit_holds`);
-  const shipments = ((await (await fetch(`${ctx.platformUrl}/shipments`)).json()) as { data: { id: string; status: string; idempotencyKey?: string }[] }).data;
+  const accounts = await rows<{ customer_id: string; balance: string; held: string }>(
+    ctx.database,
+    sql`select customer_id, balance, held from credit_accounts`,
+  );
+  const holds = await rows<{ purchase_id: string; status: string }>(
+    ctx.database,
+    sql`select purchase_id, status from credit_holds`,
+  );
+  const shipments = (
+    (await (await fetch(`${ctx.platformUrl}/shipments`)).json()) as {
+      data: { id: string; status: string; idempotencyKey?: string }[];
+    }
+  ).data;
 
   const entryById = new Map(entries.map((e) => [e.id, e]));
   const purchaseById = new Map(purchases.map((p) => [p.id, p]));
@@ -97,12 +137,24 @@ export async function checkHistory(history: History, ctx: { database: Database; 
     kind[outcome] += 1;
 
     // Replays agree: every final answer for this key is the same status and body.
-    const finals = ops.flatMap((o) => o.requests.filter((r) => r.status !== null && r.status !== 202 && !(r.status >= 500 && r.status !== 502) && r.status !== 429
-      && !(r.status === 409 && (r.body as { code?: string } | null)?.code === 'idempotency_key_in_use')));
+    const finals = ops.flatMap((o) =>
+      o.requests.filter(
+        (r) =>
+          r.status !== null &&
+          r.status !== 202 &&
+          !(r.status >= 500 && r.status !== 502) &&
+          r.status !== 429 &&
+          !(r.status === 409 && (r.body as { code?: string } | null)?.code === 'idempotency_key_in_use'),
+      ),
+    );
     for (const r of finals) {
       const a = canonicalJson(stripVolatile(r.body));
       const b = canonicalJson(stripVolatile(final?.body));
-      if (r.status !== final?.status || a !== b) v('replay', `${first.kind} ${key}: answered ${r.status} ${a.slice(0, 200)} and ${final?.status} ${b.slice(0, 200)}`);
+      if (r.status !== final?.status || a !== b)
+        v(
+          'replay',
+          `${first.kind} ${key}: answered ${r.status} ${a.slice(0, 200)} and ${final?.status} ${b.slice(0, 200)}`,
+        );
     }
     const resource = resourceByKey.get(key);
 
@@ -115,44 +167,79 @@ export async function checkHistory(history: History, ctx: { database: Database; 
       if (outcome === 'acknowledged') {
         const entry = (body as { entry?: { id?: string; amount?: number; balanceAfter?: number } }).entry;
         const row = entry?.id ? entryById.get(entry.id) : undefined;
-        if (!row) { v('lost', `${first.kind} ${key} answered 201 with entry ${entry?.id ?? '?'}, which is not in the ledger`); continue; }
+        if (!row) {
+          v('lost', `${first.kind} ${key} answered 201 with entry ${entry?.id ?? '?'}, which is not in the ledger`);
+          continue;
+        }
         explainedEntries.add(row.id);
         const amount = first.kind === 'grant' ? num(first.body.amount as number) : -num(first.body.amount as number);
-        if (num(row.amount) !== amount || row.customer_id !== first.customerId || row.type !== first.kind) v('lost', `${first.kind} ${key}: entry ${row.id} is ${row.type} ${row.amount} on ${row.customer_id}, asked ${amount} on ${first.customerId}`);
-        if (num(row.balance_after) !== entry?.balanceAfter) v('lost', `${first.kind} ${key}: answered balanceAfter ${entry?.balanceAfter}, ledger says ${row.balance_after}`);
+        if (num(row.amount) !== amount || row.customer_id !== first.customerId || row.type !== first.kind)
+          v(
+            'lost',
+            `${first.kind} ${key}: entry ${row.id} is ${row.type} ${row.amount} on ${row.customer_id}, asked ${amount} on ${first.customerId}`,
+          );
+        if (num(row.balance_after) !== entry?.balanceAfter)
+          v(
+            'lost',
+            `${first.kind} ${key}: answered balanceAfter ${entry?.balanceAfter}, ledger says ${row.balance_after}`,
+          );
         add(first.customerId, amount);
       } else {
         const leaked = entries.filter((e) => e.idempotency_key.endsWith(`:${key}`));
-        if (leaked.length > 0) v('failed-present', `${first.kind} ${key} answered ${final?.status} but the ledger has ${leaked.map((e) => e.id).join(', ')}`);
+        if (leaked.length > 0)
+          v(
+            'failed-present',
+            `${first.kind} ${key} answered ${final?.status} but the ledger has ${leaked.map((e) => e.id).join(', ')}`,
+          );
       }
     } else if (first.kind === 'purchase') {
       const purchaseId = outcome === 'acknowledged' ? (body as { id?: string }).id : resource;
       if (outcome === 'acknowledged') {
         const row = purchaseId ? purchaseById.get(purchaseId) : undefined;
-        if (!row || !purchaseId) { v('lost', `purchase ${key} answered 201 (${purchaseId ?? '?'}) but is not in the books`); continue; }
+        if (!row || !purchaseId) {
+          v('lost', `purchase ${key} answered 201 (${purchaseId ?? '?'}) but is not in the books`);
+          continue;
+        }
         acknowledgedPurchases.add(purchaseId);
-        if (num(row.total) !== (body as { total?: number }).total || row.customer_id !== first.customerId) v('lost', `purchase ${purchaseId}: books say total ${row.total} for ${row.customer_id}, answer said ${(body as { total?: number }).total}`);
+        if (num(row.total) !== (body as { total?: number }).total || row.customer_id !== first.customerId)
+          v(
+            'lost',
+            `purchase ${purchaseId}: books say total ${row.total} for ${row.customer_id}, answer said ${(body as { total?: number }).total}`,
+          );
         add(first.customerId, -num(row.total));
       } else if (purchaseId) {
-        if (purchaseById.has(purchaseId)) v('failed-present', `purchase ${key} answered ${final?.status} but purchase ${purchaseId} exists`);
+        if (purchaseById.has(purchaseId))
+          v('failed-present', `purchase ${key} answered ${final?.status} but purchase ${purchaseId} exists`);
         const leaked = entries.filter((e) => e.purchase_id === purchaseId);
-        if (leaked.length > 0) v('failed-present', `purchase ${key} answered ${final?.status} but has entries ${leaked.map((e) => e.id).join(', ')}`);
+        if (leaked.length > 0)
+          v(
+            'failed-present',
+            `purchase ${key} answered ${final?.status} but has entries ${leaked.map((e) => e.id).join(', ')}`,
+          );
         const hold = holdByPurchase.get(purchaseId);
-        if (hold !== undefined && hold !== 'released') v('failed-present', `purchase ${key} answered ${final?.status} but its hold is ${hold}`);
+        if (hold !== undefined && hold !== 'released')
+          v('failed-present', `purchase ${key} answered ${final?.status} but its hold is ${hold}`);
         const live = shipments.filter((s) => s.idempotencyKey === purchaseId && s.status !== 'cancelled');
-        if (live.length > 0) v('failed-present', `purchase ${key} answered ${final?.status} but ${live.length} live shipment(s) exist`);
+        if (live.length > 0)
+          v('failed-present', `purchase ${key} answered ${final?.status} but ${live.length} live shipment(s) exist`);
       }
     } else {
       const refundId = outcome === 'acknowledged' ? (body as { id?: string }).id : resource;
       if (outcome === 'acknowledged') {
         const row = refundId ? refundById.get(refundId) : undefined;
-        if (!row || !refundId) { v('lost', `refund ${key} answered 201 (${refundId ?? '?'}) but is not in the books`); continue; }
+        if (!row || !refundId) {
+          v('lost', `refund ${key} answered 201 (${refundId ?? '?'}) but is not in the books`);
+          continue;
+        }
         acknowledgedRefunds.add(refundId);
-        if (num(row.amount) !== (body as { amount?: number }).amount || row.purchase_id !== first.purchaseId) v('lost', `refund ${refundId}: books say ${row.amount} on ${row.purchase_id}`);
+        if (num(row.amount) !== (body as { amount?: number }).amount || row.purchase_id !== first.purchaseId)
+          v('lost', `refund ${refundId}: books say ${row.amount} on ${row.purchase_id}`);
         add(first.customerId, num(row.amount));
       } else if (refundId) {
-        if (refundById.has(refundId)) v('failed-present', `refund ${key} answered ${final?.status} but refund ${refundId} exists`);
-        if (entries.some((e) => e.refund_id === refundId)) v('failed-present', `refund ${key} answered ${final?.status} but has a ledger entry`);
+        if (refundById.has(refundId))
+          v('failed-present', `refund ${key} answered ${final?.status} but refund ${refundId} exists`);
+        if (entries.some((e) => e.refund_id === refundId))
+          v('failed-present', `refund ${key} answered ${final?.status} but has a ledger entry`);
       }
     }
   }
@@ -161,26 +248,36 @@ export async function checkHistory(history: History, ctx: { database: Database; 
   const ours = new Set(history.operations.map((o) => o.customerId));
   for (const e of entries) {
     if (!ours.has(e.customer_id)) continue;
-    const explained = e.type === 'purchase' ? acknowledgedPurchases.has(e.purchase_id ?? '') || maybe.has(e.purchase_id ?? '')
-      : e.type === 'refund' ? acknowledgedRefunds.has(e.refund_id ?? '') || maybe.has(e.refund_id ?? '')
-        : explainedEntries.has(e.id);
+    const explained =
+      e.type === 'purchase'
+        ? acknowledgedPurchases.has(e.purchase_id ?? '') || maybe.has(e.purchase_id ?? '')
+        : e.type === 'refund'
+          ? acknowledgedRefunds.has(e.refund_id ?? '') || maybe.has(e.refund_id ?? '')
+          : explainedEntries.has(e.id);
     if (!explained) {
       const unknownKey = [...groups.keys()].find((k) => e.idempotency_key.endsWith(`:${k}`));
       const unknownOp = unknownKey ? outcomeOf(groups.get(unknownKey) ?? []).outcome === 'unknown' : false;
-      if (!unknownOp) v('doubled', `entry ${e.id} (${e.type} ${e.amount} on ${e.customer_id}) is explained by no acknowledged operation`);
+      if (!unknownOp)
+        v(
+          'doubled',
+          `entry ${e.id} (${e.type} ${e.amount} on ${e.customer_id}) is explained by no acknowledged operation`,
+        );
     }
   }
   for (const p of purchases) {
-    if (ours.has(p.customer_id) && !acknowledgedPurchases.has(p.id) && !maybe.has(p.id)) v('doubled', `purchase ${p.id} exists but no operation was acknowledged with it`);
+    if (ours.has(p.customer_id) && !acknowledgedPurchases.has(p.id) && !maybe.has(p.id))
+      v('doubled', `purchase ${p.id} exists but no operation was acknowledged with it`);
   }
   for (const r of refunds) {
     const purchase = purchaseById.get(r.purchase_id);
-    if (purchase && ours.has(purchase.customer_id) && !acknowledgedRefunds.has(r.id) && !maybe.has(r.id)) v('doubled', `refund ${r.id} exists but no operation was acknowledged with it`);
+    if (purchase && ours.has(purchase.customer_id) && !acknowledgedRefunds.has(r.id) && !maybe.has(r.id))
+      v('doubled', `refund ${r.id} exists but no operation was acknowledged with it`);
   }
   const purchaseIds = new Set(purchases.map((p) => p.id));
   for (const s of shipments) {
     const key = s.idempotencyKey ?? '';
-    if (key.startsWith('pur_') && !purchaseIds.has(key) && s.status !== 'cancelled' && !maybe.has(key)) v('doubled', `shipment ${s.id} (${key}) exists but there is no purchase`);
+    if (key.startsWith('pur_') && !purchaseIds.has(key) && s.status !== 'cancelled' && !maybe.has(key))
+      v('doubled', `shipment ${s.id} (${key}) exists but there is no purchase`);
   }
 
   // The balances the acknowledged history implies (only when every operation was decided).
@@ -188,9 +285,13 @@ export async function checkHistory(history: History, ctx: { database: Database; 
   for (const a of accounts) {
     if (!ours.has(a.customer_id)) continue;
     if (num(a.held) !== 0) v('I5', `${a.customer_id}: ${a.held} still held after the workload`);
-    if (num(a.balance) < 0 || num(a.balance) - num(a.held) < 0) v('overdraft', `${a.customer_id}: balance ${a.balance}, held ${a.held}`);
+    if (num(a.balance) < 0 || num(a.balance) - num(a.held) < 0)
+      v('overdraft', `${a.customer_id}: balance ${a.balance}, held ${a.held}`);
     if (undecided === 0 && num(a.balance) !== (expected.get(a.customer_id) ?? 0)) {
-      v('balance', `${a.customer_id}: balance ${a.balance}, the acknowledged history says ${expected.get(a.customer_id) ?? 0}`);
+      v(
+        'balance',
+        `${a.customer_id}: balance ${a.balance}, the acknowledged history says ${expected.get(a.customer_id) ?? 0}`,
+      );
     }
   }
 

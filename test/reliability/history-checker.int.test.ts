@@ -46,7 +46,11 @@ const FAULTS: readonly Fault[] = [
 describe('history checker', () => {
   it('a concurrent workload with CreateShipment faults: nothing lost, nothing doubled, no overdraft, I1–I5', async () => {
     const customers = await Promise.all(Array.from({ length: 27 }, () => platform.newCustomer()));
-    const undeliverable = await Promise.all([1, 2].map(() => platform.newCustomer({ line1: '1 Nowhere Lane', city: 'Springfield', postalCode: '', country: 'US' })));
+    const undeliverable = await Promise.all(
+      [1, 2].map(() =>
+        platform.newCustomer({ line1: '1 Nowhere Lane', city: 'Springfield', postalCode: '', country: 'US' }),
+      ),
+    );
     const injected: Record<string, number> = {};
     const workload = await runWorkload({
       apiUrl: stack.apiUrl,
@@ -69,15 +73,25 @@ describe('history checker', () => {
     });
     await platform.clearFaults();
     const report = await checkHistory(workload.history, stack);
-    const figures = { ...report, violations: report.violations.length, duplicates: workload.duplicates, durationMs: workload.durationMs, faultsInjected: injected };
+    const figures = {
+      ...report,
+      violations: report.violations.length,
+      duplicates: workload.duplicates,
+      durationMs: workload.durationMs,
+      faultsInjected: injected,
+    };
     mkdirSync('test-results', { recursive: true });
-    writeFileSync('test-results/history-checker.json', `${JSON.stringify({ ...figures, violationList: report.violations }, null, 2)}\n`);
+    writeFileSync(
+      'test-results/history-checker.json',
+      `${JSON.stringify({ ...figures, violationList: report.violations }, null, 2)}\n`,
+    );
 
     expect(report.violations).toEqual([]);
     expect(report.unknown).toBe(0);
     expect(report.attempted).toBeGreaterThan(200);
     // The workload really exercised both sides: money moved, and some requests were refused.
-    for (const kind of ['grant', 'deduction', 'purchase', 'refund']) expect(report.byKind[kind]?.acknowledged, kind).toBeGreaterThan(0);
+    for (const kind of ['grant', 'deduction', 'purchase', 'refund'])
+      expect(report.byKind[kind]?.acknowledged, kind).toBeGreaterThan(0);
     expect(report.failed).toBeGreaterThan(0);
     expect(report.statuses['500'] ?? 0).toBe(0);
   }, 180_000);

@@ -43,7 +43,7 @@ export interface Operation {
 /** Answers a client must retry with the same key: no decision was made, or it is not known yet. */
 export function isRetryable(status: number | null, body: unknown): boolean {
   if (status === null) return true;
-  if (status === 202 || status === 429 || status >= 500 && status !== 502) return true;
+  if (status === 202 || status === 429 || (status >= 500 && status !== 502)) return true;
   const code = (body as { code?: unknown } | null)?.code;
   return status === 409 && code === 'idempotency_key_in_use';
 }
@@ -91,7 +91,12 @@ export async function send(baseUrl: string, op: Operation, options: SendOptions 
   try {
     const res = await fetch(`${baseUrl}${op.path}`, {
       method: op.method,
-      headers: { authorization: `Bearer ${op.token}`, 'idempotency-key': op.key, 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${op.token}`,
+        'idempotency-key': op.key,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body: JSON.stringify(op.body),
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
@@ -102,9 +107,23 @@ export async function send(baseUrl: string, op: Operation, options: SendOptions 
     } catch {
       body = { unparsable: text.slice(0, 200) };
     }
-    record = { at: started, durationMs: Date.now() - started, status: res.status, body, error: null, replayed: res.headers.get('idempotent-replayed') === 'true' };
+    record = {
+      at: started,
+      durationMs: Date.now() - started,
+      status: res.status,
+      body,
+      error: null,
+      replayed: res.headers.get('idempotent-replayed') === 'true',
+    };
   } catch (error) {
-    record = { at: started, durationMs: Date.now() - started, status: null, body: null, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), replayed: false };
+    record = {
+      at: started,
+      durationMs: Date.now() - started,
+      status: null,
+      body: null,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      replayed: false,
+    };
   }
   op.requests.push(record);
   if (!isRetryable(record.status, record.body) && record.status !== null) {
@@ -128,7 +147,12 @@ export interface RetryPolicy {
 export const CLIENT_RETRY: RetryPolicy = { maxRequests: 30, baseDelayMs: 100, capDelayMs: 2000, deadlineMs: 90_000 };
 
 /** Sends `op` until it has a final answer, as a careful client does: same key, backoff. */
-export async function execute(baseUrl: string, op: Operation, policy: RetryPolicy = CLIENT_RETRY, random: () => number = Math.random): Promise<Operation> {
+export async function execute(
+  baseUrl: string,
+  op: Operation,
+  policy: RetryPolicy = CLIENT_RETRY,
+  random: () => number = Math.random,
+): Promise<Operation> {
   const deadline = Date.now() + policy.deadlineMs;
   for (let attempt = 0; attempt < policy.maxRequests && Date.now() < deadline; attempt += 1) {
     await send(baseUrl, op, { timeoutMs: policy.timeoutMs });

@@ -98,12 +98,23 @@ export async function runWorkload(options: WorkloadOptions, history: History = n
   const started = Date.now();
   const accounts = [...options.hot, ...options.cold];
 
-  const grant = (customerId: string, amount: number): Operation => history.add({
-    kind: 'grant', key: opKey('grant', options.seed), actor: options.support.name, token: options.support.token, method: 'POST',
-    path: `/v1/customers/${customerId}/credit/grants`, body: { amount, currency: 'USD', reason: 'goodwill' }, customerId,
-  });
+  const grant = (customerId: string, amount: number): Operation =>
+    history.add({
+      kind: 'grant',
+      key: opKey('grant', options.seed),
+      actor: options.support.name,
+      token: options.support.token,
+      method: 'POST',
+      path: `/v1/customers/${customerId}/credit/grants`,
+      body: { amount, currency: 'USD', reason: 'goodwill' },
+      customerId,
+    });
   // Opening balances: hot accounts enough for a while, cold ones for a purchase or two.
-  await Promise.all(accounts.map((customerId) => execute(options.apiUrl, grant(customerId, options.hot.includes(customerId) ? 60_000 : 12_000), retry, random)));
+  await Promise.all(
+    accounts.map((customerId) =>
+      execute(options.apiUrl, grant(customerId, options.hot.includes(customerId) ? 60_000 : 12_000), retry, random),
+    ),
+  );
 
   /** Purchases acknowledged so far, candidates for refunds. */
   const purchases: { id: string; customerId: string; total: number }[] = [];
@@ -116,25 +127,45 @@ export async function runWorkload(options: WorkloadOptions, history: History = n
     if (roll < 0.45) {
       const product = pickWeighted(random, PRODUCTS);
       return history.add({
-        kind: 'purchase', key: opKey('buy', options.seed), actor: options.storefront.name, token: options.storefront.token, method: 'POST',
-        path: '/v1/purchases', body: { customerId, productId: product.id, quantity: random() < 0.8 ? 1 : 2 }, customerId,
+        kind: 'purchase',
+        key: opKey('buy', options.seed),
+        actor: options.storefront.name,
+        token: options.storefront.token,
+        method: 'POST',
+        path: '/v1/purchases',
+        body: { customerId, productId: product.id, quantity: random() < 0.8 ? 1 : 2 },
+        customerId,
       });
     }
     if (roll < 0.6 && purchases.length > 0) {
       const target = pick(random, purchases);
       // Sometimes more than the total: refused with 422, nothing written.
-      const amount = random() < 0.15 ? target.total + 1 : Math.max(1, Math.floor(target.total * (0.2 + random() * 0.5)));
+      const amount =
+        random() < 0.15 ? target.total + 1 : Math.max(1, Math.floor(target.total * (0.2 + random() * 0.5)));
       return history.add({
-        kind: 'refund', key: opKey('refund', options.seed), actor: options.support.name, token: options.support.token, method: 'POST',
-        path: `/v1/purchases/${target.id}/refunds`, body: { amount, reason: 'goodwill' }, customerId: target.customerId, purchaseId: target.id,
+        kind: 'refund',
+        key: opKey('refund', options.seed),
+        actor: options.support.name,
+        token: options.support.token,
+        method: 'POST',
+        path: `/v1/purchases/${target.id}/refunds`,
+        body: { amount, reason: 'goodwill' },
+        customerId: target.customerId,
+        purchaseId: target.id,
       });
     }
     if (roll < 0.78) return grant(customerId, 100 + Math.floor(random() * 5000));
     // Deductions: some larger than what is left (409 insufficient_credit).
     const amount = random() < 0.2 ? 200_000 : 100 + Math.floor(random() * 4000);
     return history.add({
-      kind: 'deduction', key: opKey('deduct', options.seed), actor: options.support.name, token: options.support.token, method: 'POST',
-      path: `/v1/customers/${customerId}/credit/deductions`, body: { amount, currency: 'USD', reason: 'correction', note: 'history checker' }, customerId,
+      kind: 'deduction',
+      key: opKey('deduct', options.seed),
+      actor: options.support.name,
+      token: options.support.token,
+      method: 'POST',
+      path: `/v1/customers/${customerId}/credit/deductions`,
+      body: { amount, currency: 'USD', reason: 'correction', note: 'history checker' },
+      customerId,
     });
   };
 
@@ -153,7 +184,8 @@ export async function runWorkload(options: WorkloadOptions, history: History = n
       }
       if (op.kind === 'purchase' && op.outcome === 'acknowledged' && op.final) {
         const body = op.final.body as { id?: unknown; total?: unknown };
-        if (typeof body.id === 'string' && typeof body.total === 'number' && body.total > 0) purchases.push({ id: body.id, customerId: op.customerId, total: body.total });
+        if (typeof body.id === 'string' && typeof body.total === 'number' && body.total > 0)
+          purchases.push({ id: body.id, customerId: op.customerId, total: body.total });
       }
     }
   };

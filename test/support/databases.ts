@@ -69,7 +69,9 @@ export async function dropDatabase(url: string, name: string): Promise<void> {
 
 /** Removes databases left by runs that were killed (older than `olderThanMs`). */
 export async function dropDatabasesWithPrefix(url: string, prefix: string, olderThanMs: number): Promise<void> {
-  const rows = await withAdmin((sql) => sql<{ datname: string }[]>`select datname from pg_database where datname like ${prefix + '%'}`);
+  const rows = await withAdmin(
+    (sql) => sql<{ datname: string }[]>`select datname from pg_database where datname like ${prefix + '%'}`,
+  );
   const now = Date.now();
   for (const { datname } of rows) {
     const stamp = datname.slice(prefix.length).split('_')[1];

@@ -13,7 +13,11 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
-export async function http<T = Record<string, unknown>>(method: string, url: string, options: RequestOptions = {}): Promise<HttpResult<T>> {
+export async function http<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  options: RequestOptions = {},
+): Promise<HttpResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;

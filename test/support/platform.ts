@@ -2,7 +2,14 @@
 import { expect } from 'vitest';
 
 export interface Fault {
-  readonly operation: 'createShipment' | 'getCustomer' | 'getProduct' | 'listCustomers' | 'listProducts' | 'getShipment' | 'listShipments';
+  readonly operation:
+    | 'createShipment'
+    | 'getCustomer'
+    | 'getProduct'
+    | 'listCustomers'
+    | 'listProducts'
+    | 'getShipment'
+    | 'listShipments';
   readonly mode: 'error' | 'timeout' | 'reject';
   readonly status?: number;
   readonly times?: number;
@@ -49,7 +56,9 @@ export class PlatformControl {
   }
 
   async shipmentsFor(idempotencyKey: string): Promise<PlatformShipmentRecord[]> {
-    const page = (await this.call('GET', `/shipments?idempotencyKey=${encodeURIComponent(idempotencyKey)}`)) as { data: PlatformShipmentRecord[] };
+    const page = (await this.call('GET', `/shipments?idempotencyKey=${encodeURIComponent(idempotencyKey)}`)) as {
+      data: PlatformShipmentRecord[];
+    };
     return page.data;
   }
 
@@ -58,13 +67,29 @@ export class PlatformControl {
   }
 
   /** A customer of the test's own, so balances are not shared with other tests. */
-  async newCustomer(address: Record<string, unknown> = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' }): Promise<string> {
-    const created = (await this.call('POST', '/customers', { name: 'Test Customer', email: 'test.customer@example.com', address })) as { id: string };
+  async newCustomer(
+    address: Record<string, unknown> = {
+      line1: '1 Main Street',
+      city: 'Springfield',
+      postalCode: '12345',
+      country: 'US',
+    },
+  ): Promise<string> {
+    const created = (await this.call('POST', '/customers', {
+      name: 'Test Customer',
+      email: 'test.customer@example.com',
+      address,
+    })) as { id: string };
     return created.id;
   }
 
   async newProduct(amount: number, currency = 'USD', active = true): Promise<string> {
-    const created = (await this.call('POST', '/products', { name: `Test product ${amount}`, description: 'made by a test', price: { amount, currency }, active })) as { id: string };
+    const created = (await this.call('POST', '/products', {
+      name: `Test product ${amount}`,
+      description: 'made by a test',
+      price: { amount, currency },
+      active,
+    })) as { id: string };
     return created.id;
   }
 

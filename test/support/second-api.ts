@@ -32,8 +32,14 @@ export async function startSecondApi(stack: TestStack, env: Record<string, strin
   const metrics = createMetrics();
   const platform = platformClientFactory(config, stack.platformUrl, (result) => metrics.platformCache.inc({ result }));
   const app = createApp({
-    config, database: stack.database, logger: createLogger(config.logLevel), temporal: stack.temporal, platform, metrics,
-    temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir,
+    config,
+    database: stack.database,
+    logger: createLogger(config.logLevel),
+    temporal: stack.temporal,
+    platform,
+    metrics,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    webDistDir: config.webDistDir,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

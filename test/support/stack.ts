@@ -81,10 +81,22 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   // The run's dev server, unless the test points the stack elsewhere (TLS tests: a TLS proxy).
   const temporalAddress = config.temporal.address ?? inject('temporalAddress');
   const connectionOptions = temporalConnectionOptions(config);
-  const connection = await Connection.connect({ address: temporalAddress, ...nativeConnectionOptions(connectionOptions) });
+  const connection = await Connection.connect({
+    address: temporalAddress,
+    ...nativeConnectionOptions(connectionOptions),
+  });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const platform = platformClientFactory(config, mock.url, (result) => metrics.platformCache.inc({ result }));
-  const app = createApp({ config, database, logger, temporal, platform, metrics, temporalUiUrl: 'http://127.0.0.1:8233', webDistDir: config.webDistDir });
+  const app = createApp({
+    config,
+    database,
+    logger,
+    temporal,
+    platform,
+    metrics,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    webDistDir: config.webDistDir,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -94,8 +106,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   let running: { worker: RunningWorker; done: Promise<void> } | null = null;
   const startWorker = async (): Promise<RunningWorker> => {
     const worker = await createWorker({
-      address: temporalAddress, connection: connectionOptions, namespace: config.temporal.namespace, taskQueue,
-      deps: { config, database, logger, platform, temporal, metrics }, workflowBundle: bundle,
+      address: temporalAddress,
+      connection: connectionOptions,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      deps: { config, database, logger, platform, temporal, metrics },
+      workflowBundle: bundle,
     });
     running = { worker, done: worker.worker.run() };
     return worker;
@@ -111,8 +127,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   if (options.worker !== false) await startWorker();
 
   return {
-    config, database, apiUrl, platformUrl: mock.url, platform: platform(), temporal, taskQueue, metrics,
-    startWorker, stopWorker,
+    config,
+    database,
+    apiUrl,
+    platformUrl: mock.url,
+    platform: platform(),
+    temporal,
+    taskQueue,
+    metrics,
+    startWorker,
+    stopWorker,
     close: async () => {
       await stopWorker();
       server.closeAllConnections();

@@ -26,20 +26,32 @@ const TYPES = {
 } as const;
 
 export function timeSkippingServerPath(): string {
-  const candidates = [process.env.TEMPORAL_TEST_SERVER_PATH, path.join(REPO_ROOT, '.tools', 'bin', 'temporal-test-server')];
+  const candidates = [
+    process.env.TEMPORAL_TEST_SERVER_PATH,
+    path.join(REPO_ROOT, '.tools', 'bin', 'temporal-test-server'),
+  ];
   const found = candidates.find((c): c is string => typeof c === 'string' && c.length > 0 && existsSync(c));
   if (!found) {
-    throw new Error('No time-skipping test server (TEMPORAL_TEST_SERVER_PATH, .tools/bin/temporal-test-server): run `npm run setup`.');
+    throw new Error(
+      'No time-skipping test server (TEMPORAL_TEST_SERVER_PATH, .tools/bin/temporal-test-server): run `npm run setup`.',
+    );
   }
   return found;
 }
 
 /** A time-skipping server with this project's search attributes registered (it refuses unknown ones). */
 export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: timeSkippingServerPath() } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: timeSkippingServerPath() } },
+  });
   try {
-    const searchAttributes = Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, TYPES[type]]));
-    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+    const searchAttributes = Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, TYPES[type]]),
+    );
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes,
+    });
   } catch (error) {
     await env.teardown();
     throw error;
@@ -53,5 +65,9 @@ export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnviro
  */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quiet });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quiet,
+  });
 }

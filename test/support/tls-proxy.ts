@@ -19,33 +19,41 @@ export interface TlsProxy {
   close(): Promise<void>;
 }
 
-export async function startTlsProxy(options: { target: string; cert: string; key: string; clientCa: string }): Promise<TlsProxy> {
+export async function startTlsProxy(options: {
+  target: string;
+  cert: string;
+  key: string;
+  clientCa: string;
+}): Promise<TlsProxy> {
   const [targetHost, targetPort] = options.target.split(':');
   let authorized = 0;
   let refused = 0;
   const sockets = new Set<Socket>();
-  const server = createServer({
-    cert: readFileSync(options.cert),
-    key: readFileSync(options.key),
-    ca: readFileSync(options.clientCa),
-    requestCert: true,
-    rejectUnauthorized: true,
-    ALPNProtocols: ['h2'],
-  }, (client: TLSSocket) => {
-    authorized += 1;
-    const upstream = netConnect({ host: targetHost, port: Number(targetPort) });
-    sockets.add(client);
-    sockets.add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
+  const server = createServer(
+    {
+      cert: readFileSync(options.cert),
+      key: readFileSync(options.key),
+      ca: readFileSync(options.clientCa),
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: ['h2'],
+    },
+    (client: TLSSocket) => {
+      authorized += 1;
+      const upstream = netConnect({ host: targetHost, port: Number(targetPort) });
+      sockets.add(client);
+      sockets.add(upstream);
+      client.pipe(upstream).pipe(client);
+      const drop = (): void => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    },
+  );
   server.on('tlsClientError', () => {
     refused += 1;
   });

@@ -5,7 +5,12 @@
  * counts as "not yet"), and returns that; throws `timed out waiting for <what>` after
  * `timeoutMs`.
  */
-export async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs: number, intervalMs = 200): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null>,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn().catch(() => null);

@@ -12,7 +12,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApprovalActivities, ApprovalRecord } from '../../activities/approval.js';
-import { approvalQuery, approveUpdate, creditApproval, recordedUpdate, rejectUpdate, type CreditApprovalInput } from '../../workflows/approval.js';
+import {
+  approvalQuery,
+  approveUpdate,
+  creditApproval,
+  recordedUpdate,
+  rejectUpdate,
+  type CreditApprovalInput,
+} from '../../workflows/approval.js';
 import { startTimeSkippingEnvironment } from '../support/time-skipping.js';
 
 const HOURS_72 = 72 * 60 * 60_000;
@@ -30,8 +37,17 @@ const activities: ApprovalActivities = {
     const existing = rows.get(input.approvalId);
     if (existing) return Promise.resolve(existing);
     const row: ApprovalRecord = {
-      id: input.approvalId, customerId: input.customerId, kind: input.kind, amount: input.amount, currency: input.currency,
-      status: 'pending', requestedBy: input.requestedBy, expiresAt: input.expiresAt, decidedBy: null, decisionNote: null, entryId: null,
+      id: input.approvalId,
+      customerId: input.customerId,
+      kind: input.kind,
+      amount: input.amount,
+      currency: input.currency,
+      status: 'pending',
+      requestedBy: input.requestedBy,
+      expiresAt: input.expiresAt,
+      decidedBy: null,
+      decisionNote: null,
+      entryId: null,
     };
     rows.set(input.approvalId, row);
     return Promise.resolve(row);
@@ -41,10 +57,23 @@ const activities: ApprovalActivities = {
     if (!row) throw new Error('no such approval');
     if (row.status !== 'pending') return Promise.resolve(row);
     if (insufficient.has(input.approvalId)) {
-      return Promise.reject(ApplicationFailure.create({ type: 'insufficient_credit', message: 'Available credit 100 is less than the 60000 required.', nonRetryable: true, details: [{ available: 100, required: 60_000 }] }));
+      return Promise.reject(
+        ApplicationFailure.create({
+          type: 'insufficient_credit',
+          message: 'Available credit 100 is less than the 60000 required.',
+          nonRetryable: true,
+          details: [{ available: 100, required: 60_000 }],
+        }),
+      );
     }
     posted.push({ approvalId: row.id, actor: row.requestedBy, approvedBy: input.decidedBy });
-    const next: ApprovalRecord = { ...row, status: 'approved', decidedBy: input.decidedBy, decisionNote: input.note, entryId: `ent_${row.id}` };
+    const next: ApprovalRecord = {
+      ...row,
+      status: 'approved',
+      decidedBy: input.decidedBy,
+      decisionNote: input.note,
+      entryId: `ent_${row.id}`,
+    };
     rows.set(row.id, next);
     return Promise.resolve(next);
   },
@@ -75,14 +104,28 @@ let counter = 0;
 function input(overrides: Partial<CreditApprovalInput> = {}): CreditApprovalInput {
   counter += 1;
   return {
-    approvalId: `apr_TEST${String(counter).padStart(22, '0')}`, customerId: 'cus_ada', kind: 'grant', amount: 60_000, currency: 'USD',
-    reason: 'goodwill', note: null, requestedBy: 'alice', requestId: null, ttlMs: HOURS_72,
-    idempotencyScope: 'alice', idempotencyKey: `key-${counter}`, ...overrides,
+    approvalId: `apr_TEST${String(counter).padStart(22, '0')}`,
+    customerId: 'cus_ada',
+    kind: 'grant',
+    amount: 60_000,
+    currency: 'USD',
+    reason: 'goodwill',
+    note: null,
+    requestedBy: 'alice',
+    requestId: null,
+    ttlMs: HOURS_72,
+    idempotencyScope: 'alice',
+    idempotencyKey: `key-${counter}`,
+    ...overrides,
   };
 }
 
 async function start(args: CreditApprovalInput): Promise<WorkflowHandle<typeof creditApproval>> {
-  const handle = await env.client.workflow.start(creditApproval, { workflowId: `approval-${args.approvalId}`, taskQueue, args: [args] });
+  const handle = await env.client.workflow.start(creditApproval, {
+    workflowId: `approval-${args.approvalId}`,
+    taskQueue,
+    args: [args],
+  });
   await handle.executeUpdate(recordedUpdate);
   return handle;
 }
@@ -95,7 +138,10 @@ async function refusalOf(promise: Promise<unknown>): Promise<{ type: string | un
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
     const cause = (error as WorkflowUpdateFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
-    return { type: (cause as ApplicationFailure).type ?? undefined, details: (cause as ApplicationFailure).details?.[0] };
+    return {
+      type: (cause as ApplicationFailure).type ?? undefined,
+      details: (cause as ApplicationFailure).details?.[0],
+    };
   }
   throw new Error('the Update was accepted');
 }
@@ -104,7 +150,9 @@ beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   env = await startTimeSkippingEnvironment();
   worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, activities,
+    connection: env.nativeConnection,
+    taskQueue,
+    activities,
     workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
   });
   running = worker.run();
@@ -132,17 +180,31 @@ describe('creditApproval (time-skipping)', () => {
   it('approve: an admin who is not the requester posts the entry (actor = requester, approvedBy = admin) and the workflow ends', async () => {
     const args = input();
     const handle = await start(args);
-    const approved = await handle.executeUpdate(approveUpdate, { args: [{ actor: 'root', note: 'checked with the customer' }] });
-    expect(approved).toMatchObject({ status: 'approved', decidedBy: 'root', decisionNote: 'checked with the customer', entryId: `ent_${args.approvalId}` });
+    const approved = await handle.executeUpdate(approveUpdate, {
+      args: [{ actor: 'root', note: 'checked with the customer' }],
+    });
+    expect(approved).toMatchObject({
+      status: 'approved',
+      decidedBy: 'root',
+      decisionNote: 'checked with the customer',
+      entryId: `ent_${args.approvalId}`,
+    });
     expect(await handle.result()).toMatchObject({ status: 'approved' });
-    expect(posted.filter((p) => p.approvalId === args.approvalId)).toEqual([{ approvalId: args.approvalId, actor: 'alice', approvedBy: 'root' }]);
+    expect(posted.filter((p) => p.approvalId === args.approvalId)).toEqual([
+      { approvalId: args.approvalId, actor: 'alice', approvedBy: 'root' },
+    ]);
   });
 
   it('reject: nothing is posted, the note is kept, the workflow ends', async () => {
     const args = input();
     const handle = await start(args);
     const rejected = await handle.executeUpdate(rejectUpdate, { args: [{ actor: 'root', note: 'not our policy' }] });
-    expect(rejected).toMatchObject({ status: 'rejected', decidedBy: 'root', decisionNote: 'not our policy', entryId: null });
+    expect(rejected).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'root',
+      decisionNote: 'not our policy',
+      entryId: null,
+    });
     expect(await handle.result()).toMatchObject({ status: 'rejected' });
     expect(posted.some((p) => p.approvalId === args.approvalId)).toBe(false);
   });
@@ -150,8 +212,12 @@ describe('creditApproval (time-skipping)', () => {
   it('the requester may not approve or reject their own request (validator: approval_self_decision), it stays pending', async () => {
     const args = input({ requestedBy: 'root' });
     const handle = await start(args);
-    expect(await refusalOf(handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] }))).toMatchObject({ type: 'approval_self_decision' });
-    expect(await refusalOf(handle.executeUpdate(rejectUpdate, { args: [{ actor: 'root', note: 'mine' }] }))).toMatchObject({ type: 'approval_self_decision' });
+    expect(await refusalOf(handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] }))).toMatchObject({
+      type: 'approval_self_decision',
+    });
+    expect(
+      await refusalOf(handle.executeUpdate(rejectUpdate, { args: [{ actor: 'root', note: 'mine' }] })),
+    ).toMatchObject({ type: 'approval_self_decision' });
     expect(await handle.query(approvalQuery)).toMatchObject({ status: 'pending' });
     expect(posted.some((p) => p.approvalId === args.approvalId)).toBe(false);
     await handle.executeUpdate(approveUpdate, { args: [{ actor: 'admin2' }] });
@@ -162,10 +228,15 @@ describe('creditApproval (time-skipping)', () => {
     const args = input({ kind: 'deduction' });
     insufficient.add(args.approvalId);
     const handle = await start(args);
-    expect(await refusalOf(handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] }))).toMatchObject({ type: 'insufficient_credit', details: { available: 100, required: 60_000 } });
+    expect(await refusalOf(handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] }))).toMatchObject({
+      type: 'insufficient_credit',
+      details: { available: 100, required: 60_000 },
+    });
     expect(await handle.query(approvalQuery)).toMatchObject({ status: 'pending' });
     insufficient.delete(args.approvalId);
-    expect(await handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] })).toMatchObject({ status: 'approved' });
+    expect(await handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] })).toMatchObject({
+      status: 'approved',
+    });
     await handle.result();
   });
 
@@ -186,7 +257,9 @@ describe('creditApproval (time-skipping)', () => {
     const args = input();
     const handle = await start(args);
     await env.sleep(71 * 60 * 60_000);
-    expect(await handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] })).toMatchObject({ status: 'approved' });
+    expect(await handle.executeUpdate(approveUpdate, { args: [{ actor: 'root' }] })).toMatchObject({
+      status: 'approved',
+    });
     expect(await handle.result()).toMatchObject({ status: 'approved' });
     expect(expired).not.toContain(args.approvalId);
   });
@@ -194,8 +267,9 @@ describe('creditApproval (time-skipping)', () => {
   it('10 racing approvals: one decision runs, the others are refused with approval_not_pending', async () => {
     const args = input();
     const handle = await start(args);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) =>
-      handle.executeUpdate(approveUpdate, { args: [{ actor: `admin${i}` }] })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => handle.executeUpdate(approveUpdate, { args: [{ actor: `admin${i}` }] })),
+    );
     const accepted = results.filter((r) => r.status === 'fulfilled');
     expect(accepted).toHaveLength(1);
     for (const r of results) {

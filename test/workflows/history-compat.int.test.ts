@@ -11,7 +11,9 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
-const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('recorded histories of earlier workflow versions', () => {
   it('has fixtures to replay', () => {
@@ -22,7 +24,13 @@ describe('recorded histories of earlier workflow versions', () => {
     // fromObject, not the SDK's historyFromJSON: the fixtures are protobufjs objects as JSON
     // (longs and enums as strings, bytes base64), and historyFromJSON trips over the two
     // protobufjs copies in the SDK's dependency tree ("type must be a Type").
-    const history = proto.temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as Record<string, unknown>);
-    await Worker.runReplayHistory({ workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') } }, history, file);
+    const history = proto.temporal.api.history.v1.History.fromObject(
+      JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as Record<string, unknown>,
+    );
+    await Worker.runReplayHistory(
+      { workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') } },
+      history,
+      file,
+    );
   });
 });

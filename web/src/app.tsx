@@ -15,14 +15,27 @@ import { can, useSession, type Permission } from './session';
 function RequireSession({ children }: { readonly children: ReactNode }): ReactElement {
   const session = useSession();
   const location = useLocation();
-  if (session.status === 'checking') return <main className="centered-page"><Loading what="your session" /></main>;
+  if (session.status === 'checking')
+    return (
+      <main className="centered-page">
+        <Loading what="your session" />
+      </main>
+    );
   if (session.status === 'signed_out') {
-    return <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}${location.hash}` }} />;
+    return (
+      <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}${location.hash}` }} />
+    );
   }
   return <>{children}</>;
 }
 
-function RequirePermission({ permission, children }: { readonly permission: Permission; readonly children: ReactNode }): ReactElement {
+function RequirePermission({
+  permission,
+  children,
+}: {
+  readonly permission: Permission;
+  readonly children: ReactNode;
+}): ReactElement {
   const { me } = useSession();
   return can(me, permission) ? <>{children}</> : <ForbiddenPage />;
 }
@@ -31,7 +44,13 @@ export function App(): ReactElement {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
-      <Route element={<RequireSession><Layout /></RequireSession>}>
+      <Route
+        element={
+          <RequireSession>
+            <Layout />
+          </RequireSession>
+        }
+      >
         <Route index element={<Navigate to="/customers" replace />} />
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:customerId" element={<CustomerPage />} />
@@ -39,7 +58,14 @@ export function App(): ReactElement {
         <Route path="purchases/:purchaseId" element={<PurchasePage />} />
         <Route path="approvals" element={<ApprovalsPage />} />
         <Route path="approvals/:approvalId" element={<ApprovalPage />} />
-        <Route path="admin/*" element={<RequirePermission permission="admin"><AdminPage /></RequirePermission>} />
+        <Route
+          path="admin/*"
+          element={
+            <RequirePermission permission="admin">
+              <AdminPage />
+            </RequirePermission>
+          }
+        />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -13,7 +13,8 @@ const queryClient = new QueryClient({
     queries: {
       staleTime: 15_000,
       // A problem answer (404, 403, 422 …) will not change by asking again; network trouble might.
-      retry: (count, error) => !(error instanceof ApiError && error.kind === 'problem' && error.status < 500) && count < 2,
+      retry: (count, error) =>
+        !(error instanceof ApiError && error.kind === 'problem' && error.status < 500) && count < 2,
       refetchOnWindowFocus: true,
     },
     mutations: { retry: false },

@@ -5,7 +5,16 @@
  */
 import { Button, Text, Title } from '@clickhouse/click-ui';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactElement, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type ReactElement,
+  type ReactNode,
+} from 'react';
 import type { Me } from '../../src/contracts/index.js';
 import { ApiError, setUnauthenticatedListener, storedToken, storeToken } from './api/client';
 import { fetchMe, queryKeys } from './api/queries';
@@ -59,15 +68,20 @@ export function SessionProvider({ children }: { readonly children: ReactNode }):
     staleTime: Infinity,
   });
 
-  const signOut = useCallback((why?: string) => {
-    storeToken(null);
-    setToken(null);
-    setNotice(why ?? null);
-    queryClient.clear();
-  }, [queryClient]);
+  const signOut = useCallback(
+    (why?: string) => {
+      storeToken(null);
+      setToken(null);
+      setNotice(why ?? null);
+      queryClient.clear();
+    },
+    [queryClient],
+  );
 
   useEffect(() => {
-    setUnauthenticatedListener(() => signOut('Your session has ended: the token is no longer accepted. Sign in again.'));
+    setUnauthenticatedListener(() =>
+      signOut('Your session has ended: the token is no longer accepted. Sign in again.'),
+    );
     return () => setUnauthenticatedListener(null);
   }, [signOut]);
 
@@ -75,27 +89,32 @@ export function SessionProvider({ children }: { readonly children: ReactNode }):
   const storedMe = meQuery.data ?? null;
   useEffect(() => {
     if (token === null) return;
-    if (meQuery.error instanceof ApiError && meQuery.error.status === 401) signOut('Your session has ended: the token is no longer accepted. Sign in again.');
+    if (meQuery.error instanceof ApiError && meQuery.error.status === 401)
+      signOut('Your session has ended: the token is no longer accepted. Sign in again.');
     else if (storedMe?.role === 'storefront') signOut(storefrontMessage);
   }, [token, meQuery.error, storedMe, signOut]);
 
-  const signIn = useCallback(async (candidate: string): Promise<Me> => {
-    const trimmed = candidate.trim();
-    if (!trimmed) throw new SignInRefused('Enter your operator token.');
-    let me: Me;
-    try {
-      me = await fetchMe(trimmed);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) throw new SignInRefused('This token is not recognised. Check it and try again.');
-      throw error;
-    }
-    if (me.role === 'storefront') throw new SignInRefused(storefrontMessage);
-    storeToken(trimmed);
-    queryClient.setQueryData(queryKeys.me(trimmed), me);
-    setNotice(null);
-    setToken(trimmed);
-    return me;
-  }, [queryClient]);
+  const signIn = useCallback(
+    async (candidate: string): Promise<Me> => {
+      const trimmed = candidate.trim();
+      if (!trimmed) throw new SignInRefused('Enter your operator token.');
+      let me: Me;
+      try {
+        me = await fetchMe(trimmed);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401)
+          throw new SignInRefused('This token is not recognised. Check it and try again.');
+        throw error;
+      }
+      if (me.role === 'storefront') throw new SignInRefused(storefrontMessage);
+      storeToken(trimmed);
+      queryClient.setQueryData(queryKeys.me(trimmed), me);
+      setNotice(null);
+      setToken(trimmed);
+      return me;
+    },
+    [queryClient],
+  );
 
   const value = useMemo<Session>(() => {
     let status: Session['status'] = 'signed_out';
@@ -114,14 +133,25 @@ export function SessionProvider({ children }: { readonly children: ReactNode }):
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
-const storefrontMessage = 'This is a storefront service token, not an operator token. Sign in with your support or admin token.';
+const storefrontMessage =
+  'This is a storefront service token, not an operator token. Sign in with your support or admin token.';
 
-function SessionCheckFailed({ error, onRetry, onSignOut }: { readonly error: unknown; readonly onRetry: () => void; readonly onSignOut: () => void }): ReactElement {
+function SessionCheckFailed({
+  error,
+  onRetry,
+  onSignOut,
+}: {
+  readonly error: unknown;
+  readonly onRetry: () => void;
+  readonly onSignOut: () => void;
+}): ReactElement {
   const { message } = describeError(error);
   return (
     <main className="centered-page" data-testid="session-check-failed">
       <div className="sign-in-card">
-        <Title type="h1" size="lg">Could not check your session</Title>
+        <Title type="h1" size="lg">
+          Could not check your session
+        </Title>
         <Text>{message}</Text>
         <div className="row">
           <Button type="primary" label="Retry" onClick={onRetry} />

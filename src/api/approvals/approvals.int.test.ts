@@ -6,7 +6,16 @@
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Approval, ApprovalDecision, ApprovalList, ApprovalRequested, CreditBalance, CreditMovementResponse, LedgerEntryList, Problem } from '../../contracts/index.js';
+import type {
+  Approval,
+  ApprovalDecision,
+  ApprovalList,
+  ApprovalRequested,
+  CreditBalance,
+  CreditMovementResponse,
+  LedgerEntryList,
+  Problem,
+} from '../../contracts/index.js';
 import { approveAndPost } from '../../db/approval-repository.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
 import { API_TOKENS, TOKENS, type TestStack } from '../../../test/support/stack.js';
@@ -19,7 +28,10 @@ const ADMIN2 = 'test_admin2_token';
 const TOKENS_WITH_ADMIN2 = `${API_TOKENS},carol:admin:${ADMIN2}`;
 /** The same service after alice was promoted to admin (API_TOKENS changed while her request waits). */
 const ALICE_ADMIN = 'test_alice_admin_token';
-const TOKENS_ALICE_PROMOTED = TOKENS_WITH_ADMIN2.replace(`alice:support:${TOKENS.support}`, `alice:admin:${ALICE_ADMIN}`);
+const TOKENS_ALICE_PROMOTED = TOKENS_WITH_ADMIN2.replace(
+  `alice:support:${TOKENS.support}`,
+  `alice:admin:${ALICE_ADMIN}`,
+);
 
 const THRESHOLD = 50_000;
 
@@ -38,19 +50,41 @@ function newCustomer(stack: TestStack): Promise<string> {
 
 function helpers(session: Session) {
   const url = (path: string): string => `${session.stack.apiUrl}${path}`;
-  const move = (kind: 'grants' | 'deductions', customerId: string, amount: number, options: { token?: string; key?: string; note?: string } = {}) =>
+  const move = (
+    kind: 'grants' | 'deductions',
+    customerId: string,
+    amount: number,
+    options: { token?: string; key?: string; note?: string } = {},
+  ) =>
     http<MoveAnswer>('POST', url(`/v1/customers/${customerId}/credit/${kind}`), {
-      token: options.token ?? TOKENS.support, idempotencyKey: options.key ?? newKey(kind),
-      body: { amount, currency: 'USD', reason: kind === 'grants' ? 'goodwill' : 'correction', note: options.note ?? 'large change' },
+      token: options.token ?? TOKENS.support,
+      idempotencyKey: options.key ?? newKey(kind),
+      body: {
+        amount,
+        currency: 'USD',
+        reason: kind === 'grants' ? 'goodwill' : 'correction',
+        note: options.note ?? 'large change',
+      },
     });
-  const approval = (id: string) => http<Approval & Refusal>('GET', url(`/v1/approvals/${id}`), { token: TOKENS.support });
+  const approval = (id: string) =>
+    http<Approval & Refusal>('GET', url(`/v1/approvals/${id}`), { token: TOKENS.support });
   const approve = (id: string, token: string = TOKENS.admin, note?: string) =>
-    http<ApprovalDecision & Refusal>('POST', url(`/v1/approvals/${id}/approve`), { token, body: note === undefined ? {} : { note } });
+    http<ApprovalDecision & Refusal>('POST', url(`/v1/approvals/${id}/approve`), {
+      token,
+      body: note === undefined ? {} : { note },
+    });
   const reject = (id: string, note: string | undefined, token: string = TOKENS.admin) =>
-    http<Approval & Refusal>('POST', url(`/v1/approvals/${id}/reject`), { token, body: note === undefined ? {} : { note } });
-  const credit = (customerId: string) => http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support }).then((r) => r.body);
+    http<Approval & Refusal>('POST', url(`/v1/approvals/${id}/reject`), {
+      token,
+      body: note === undefined ? {} : { note },
+    });
+  const credit = (customerId: string) =>
+    http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support }).then(
+      (r) => r.body,
+    );
   const entries = async (customerId: string) =>
-    (await http<LedgerEntryList>('GET', url(`/v1/customers/${customerId}/credit/entries`), { token: TOKENS.support })).body.data;
+    (await http<LedgerEntryList>('GET', url(`/v1/customers/${customerId}/credit/entries`), { token: TOKENS.support }))
+      .body.data;
   return { url, move, approval, approve, reject, credit, entries };
 }
 
@@ -82,13 +116,26 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     const pending = await h.approval(approvalId);
     expect(pending.status).toBe(200);
     expect(pending.body).toMatchObject({
-      id: approvalId, customerId, kind: 'grant', amount: THRESHOLD, currency: 'USD', reason: 'goodwill', note: 'compensation for the outage',
-      requestedBy: 'alice', status: 'pending', decidedBy: null, entryId: null, expiresAt: requested.body.expiresAt, workflowId: `approval-${approvalId}`,
+      id: approvalId,
+      customerId,
+      kind: 'grant',
+      amount: THRESHOLD,
+      currency: 'USD',
+      reason: 'goodwill',
+      note: 'compensation for the outage',
+      requestedBy: 'alice',
+      status: 'pending',
+      decidedBy: null,
+      entryId: null,
+      expiresAt: requested.body.expiresAt,
+      workflowId: `approval-${approvalId}`,
     });
     const ttl = Date.parse(pending.body.expiresAt) - Date.parse(pending.body.requestedAt);
     expect(ttl).toBeGreaterThan(72 * 3600_000 - 60_000);
     expect(ttl).toBeLessThanOrEqual(72 * 3600_000 + 60_000);
-    const listed = await http<ApprovalList>('GET', h.url(`/v1/approvals?status=pending&customerId=${customerId}`), { token: TOKENS.support });
+    const listed = await http<ApprovalList>('GET', h.url(`/v1/approvals?status=pending&customerId=${customerId}`), {
+      token: TOKENS.support,
+    });
     expect(listed.body.data.map((a) => a.id)).toEqual([approvalId]);
 
     const replayPending = await h.move('grants', customerId, THRESHOLD, { key, note: 'compensation for the outage' });
@@ -98,10 +145,24 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
 
     const decided = await h.approve(approvalId, TOKENS.admin, 'confirmed with finance');
     expect(decided.status, JSON.stringify(decided.body)).toBe(201);
-    expect(decided.body.approval).toMatchObject({ status: 'approved', decidedBy: 'root', decisionNote: 'confirmed with finance', entryId: decided.body.entry.id });
-    expect(decided.body.entry).toMatchObject({ type: 'grant', amount: THRESHOLD, actor: 'alice', approvedBy: 'root', balanceAfter: THRESHOLD, note: 'compensation for the outage' });
+    expect(decided.body.approval).toMatchObject({
+      status: 'approved',
+      decidedBy: 'root',
+      decisionNote: 'confirmed with finance',
+      entryId: decided.body.entry.id,
+    });
+    expect(decided.body.entry).toMatchObject({
+      type: 'grant',
+      amount: THRESHOLD,
+      actor: 'alice',
+      approvedBy: 'root',
+      balanceAfter: THRESHOLD,
+      note: 'compensation for the outage',
+    });
     expect(decided.body.credit).toMatchObject({ balance: THRESHOLD, available: THRESHOLD });
-    expect((await h.entries(customerId)).map((e) => [e.id, e.actor, e.approvedBy])).toEqual([[decided.body.entry.id, 'alice', 'root']]);
+    expect((await h.entries(customerId)).map((e) => [e.id, e.actor, e.approvedBy])).toEqual([
+      [decided.body.entry.id, 'alice', 'root'],
+    ]);
 
     const replayDone = await h.move('grants', customerId, THRESHOLD, { key, note: 'compensation for the outage' });
     expect(replayDone.status).toBe(201);
@@ -130,10 +191,16 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     const approvalId = expectPending(await h.move('grants', customerId, 70_000));
     const promoted = await startSecondApi(session.stack, { API_TOKENS: TOKENS_ALICE_PROMOTED });
     try {
-      const self = await http<Problem>('POST', `${promoted.apiUrl}/v1/approvals/${approvalId}/approve`, { token: ALICE_ADMIN, body: {} });
+      const self = await http<Problem>('POST', `${promoted.apiUrl}/v1/approvals/${approvalId}/approve`, {
+        token: ALICE_ADMIN,
+        body: {},
+      });
       expect(self.status).toBe(403);
       expect(self.body.code).toBe('approval_self_decision');
-      const selfReject = await http<Problem>('POST', `${promoted.apiUrl}/v1/approvals/${approvalId}/reject`, { token: ALICE_ADMIN, body: { note: 'never mind' } });
+      const selfReject = await http<Problem>('POST', `${promoted.apiUrl}/v1/approvals/${approvalId}/reject`, {
+        token: ALICE_ADMIN,
+        body: { note: 'never mind' },
+      });
       expect(selfReject.status).toBe(403);
       expect(selfReject.body.code).toBe('approval_self_decision');
     } finally {
@@ -150,8 +217,13 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     const customerId = await newCustomer(session.stack);
     const approvalId = expectPending(await h.move('grants', customerId, 60_000));
     expect((await h.approve(approvalId, TOKENS.support2)).body.code).toBe('forbidden');
-    expect((await http<Problem>('GET', h.url(`/v1/approvals/${approvalId}`), { token: TOKENS.storefront })).body.code).toBe('forbidden');
-    expect((await http<Problem>('GET', h.url('/v1/approvals/apr_01JDQ8X4N2V7W3K5M9P0R1S2T3'), { token: TOKENS.support })).body.code).toBe('approval_not_found');
+    expect(
+      (await http<Problem>('GET', h.url(`/v1/approvals/${approvalId}`), { token: TOKENS.storefront })).body.code,
+    ).toBe('forbidden');
+    expect(
+      (await http<Problem>('GET', h.url('/v1/approvals/apr_01JDQ8X4N2V7W3K5M9P0R1S2T3'), { token: TOKENS.support }))
+        .body.code,
+    ).toBe('approval_not_found');
     expect((await h.reject(approvalId, 'cleanup')).status).toBe(200);
   });
 
@@ -163,7 +235,12 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     expect(noNote.status).toBe(400);
     const rejected = await h.reject(approvalId, 'no ticket for this');
     expect(rejected.status).toBe(200);
-    expect(rejected.body).toMatchObject({ status: 'rejected', decidedBy: 'root', decisionNote: 'no ticket for this', entryId: null });
+    expect(rejected.body).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'root',
+      decisionNote: 'no ticket for this',
+      entryId: null,
+    });
     const replay = await h.move('grants', customerId, 80_000, { key });
     expect(replay.status).toBe(409);
     expect(replay.body).toMatchObject({ code: 'approval_rejected', approvalId, decisionNote: 'no ticket for this' });
@@ -187,7 +264,13 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     expect((await h.move('grants', customerId, 10_000, { token: TOKENS.admin })).status).toBe(201);
     const approved = await h.approve(approvalId);
     expect(approved.status, JSON.stringify(approved.body)).toBe(201);
-    expect(approved.body.entry).toMatchObject({ type: 'deduction', amount: -60_000, balanceAfter: 0, actor: 'alice', approvedBy: 'root' });
+    expect(approved.body.entry).toMatchObject({
+      type: 'deduction',
+      amount: -60_000,
+      balanceAfter: 0,
+      actor: 'alice',
+      approvedBy: 'root',
+    });
   });
 
   it('a deduction beyond the available balance is refused at request time, nothing is created', async () => {
@@ -195,14 +278,18 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     const res = await h.move('deductions', customerId, 60_000);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('insufficient_credit');
-    const listed = await http<ApprovalList>('GET', h.url(`/v1/approvals?customerId=${customerId}`), { token: TOKENS.support });
+    const listed = await http<ApprovalList>('GET', h.url(`/v1/approvals?customerId=${customerId}`), {
+      token: TOKENS.support,
+    });
     expect(listed.body.data).toEqual([]);
   });
 
   it('10 concurrent approve calls on one approval post exactly one entry', async () => {
     const customerId = await newCustomer(session.stack);
     const approvalId = expectPending(await h.move('grants', customerId, 90_000));
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => h.approve(approvalId, i % 2 === 0 ? TOKENS.admin : ADMIN2)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.approve(approvalId, i % 2 === 0 ? TOKENS.admin : ADMIN2)),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('approval_not_pending');
@@ -214,37 +301,53 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     const customerId = await newCustomer(session.stack);
     const approvalId = expectPending(await h.move('grants', customerId, 55_000));
     const { db } = session.stack.database;
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      db.transaction((tx) => approveAndPost(tx, { approvalId, decidedBy: `admin${i}`, note: null, requestId: null }))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        db.transaction((tx) => approveAndPost(tx, { approvalId, decidedBy: `admin${i}`, note: null, requestId: null })),
+      ),
+    );
     expect(results.filter((r) => r.status === 'approved')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'not_pending')).toHaveLength(9);
-    const count = await db.execute(sql`select count(*)::int as n from ledger_entries where customer_id = ${customerId}`);
+    const count = await db.execute(
+      sql`select count(*)::int as n from ledger_entries where customer_id = ${customerId}`,
+    );
     expect((Array.isArray(count) ? count : (count as { rows: unknown[] }).rows)[0]).toEqual({ n: 1 });
     // The workflow still waits; its own approve now finds the approval decided.
     const late = await h.approve(approvalId);
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('approval_not_pending');
-    await session.stack.temporal.workflow.getHandle(`approval-${approvalId}`).terminate('test: decided outside the workflow');
+    await session.stack.temporal.workflow
+      .getHandle(`approval-${approvalId}`)
+      .terminate('test: decided outside the workflow');
   });
 });
 
 describe('approvals that expire (TTL 3 s)', () => {
   const session = {} as Session;
-  useStack({ env: { APPROVAL_THRESHOLD: String(THRESHOLD), APPROVAL_TTL_MS: '3000', API_TOKENS: TOKENS_WITH_ADMIN2 } }, (started) => {
-    session.stack = started;
-  });
+  useStack(
+    { env: { APPROVAL_THRESHOLD: String(THRESHOLD), APPROVAL_TTL_MS: '3000', API_TOKENS: TOKENS_WITH_ADMIN2 } },
+    (started) => {
+      session.stack = started;
+    },
+  );
   const h = helpers(session);
 
   it('expires by the workflow timer; it can no longer be approved; replaying the key answers 409 approval_expired', async () => {
     const customerId = await newCustomer(session.stack);
     const key = newKey('expiring');
     const approvalId = expectPending(await h.move('grants', customerId, 75_000, { key }));
-    const expired = await until('the approval to expire', async () => {
-      const res = await h.approval(approvalId);
-      return res.body.status === 'expired' ? res.body : null;
-    }, 20_000);
+    const expired = await until(
+      'the approval to expire',
+      async () => {
+        const res = await h.approval(approvalId);
+        return res.body.status === 'expired' ? res.body : null;
+      },
+      20_000,
+    );
     expect(expired).toMatchObject({ status: 'expired', decidedBy: null, entryId: null });
-    const result = await session.stack.temporal.workflow.getHandle(`approval-${approvalId}`).result() as { status: string };
+    const result = (await session.stack.temporal.workflow.getHandle(`approval-${approvalId}`).result()) as {
+      status: string;
+    };
     expect(result.status).toBe('expired');
     const late = await h.approve(approvalId);
     expect(late.status).toBe(409);

@@ -55,7 +55,9 @@ export async function approvalOutcome(deps: ApiDeps, row: ApprovalRow, requestId
     case 'pending':
       return null;
     case 'approved': {
-      const entry = row.entryId ? (await db.select().from(ledgerEntries).where(eq(ledgerEntries.id, row.entryId)).limit(1))[0] : undefined;
+      const entry = row.entryId
+        ? (await db.select().from(ledgerEntries).where(eq(ledgerEntries.id, row.entryId)).limit(1))[0]
+        : undefined;
       if (!entry) throw new Error(`approval ${row.id} is approved but its entry ${row.entryId ?? '(none)'} is missing`);
       const body: CreditMovementResponse = {
         entry: toLedgerEntry(entry),
@@ -66,16 +68,29 @@ export async function approvalOutcome(deps: ApiDeps, row: ApprovalRow, requestId
     case 'rejected':
       return {
         status: 409,
-        body: problemBody('approval_rejected', `${row.decidedBy ?? 'An admin'} rejected this ${row.kind}: ${row.decisionNote ?? '(no note)'}`, {
-          approvalId: row.id, decidedBy: row.decidedBy, decisionNote: row.decisionNote,
-        }, requestId),
+        body: problemBody(
+          'approval_rejected',
+          `${row.decidedBy ?? 'An admin'} rejected this ${row.kind}: ${row.decisionNote ?? '(no note)'}`,
+          {
+            approvalId: row.id,
+            decidedBy: row.decidedBy,
+            decisionNote: row.decisionNote,
+          },
+          requestId,
+        ),
       };
     case 'expired':
       return {
         status: 409,
-        body: problemBody('approval_expired', `Nobody decided this ${row.kind} before ${row.expiresAt.toISOString()}; nothing was posted. Request it again with a new key.`, {
-          approvalId: row.id, expiresAt: row.expiresAt.toISOString(),
-        }, requestId),
+        body: problemBody(
+          'approval_expired',
+          `Nobody decided this ${row.kind} before ${row.expiresAt.toISOString()}; nothing was posted. Request it again with a new key.`,
+          {
+            approvalId: row.id,
+            expiresAt: row.expiresAt.toISOString(),
+          },
+          requestId,
+        ),
       };
   }
 }
@@ -83,7 +98,8 @@ export async function approvalOutcome(deps: ApiDeps, row: ApprovalRow, requestId
 /** Stores a decided approval's outcome against the requester's key (first writer wins). */
 export async function storeApprovalOutcome(deps: ApiDeps, row: ApprovalRow): Promise<Answer | null> {
   const outcome = await approvalOutcome(deps, row);
-  if (outcome) await storeResponse(deps.database.db, row.idempotencyScope, row.idempotencyKey, outcome.status, outcome.body);
+  if (outcome)
+    await storeResponse(deps.database.db, row.idempotencyScope, row.idempotencyKey, outcome.status, outcome.body);
   return outcome;
 }
 
@@ -97,13 +113,23 @@ function sendPending(res: Response, row: Pick<ApprovalRow, 'id' | 'expiresAt'>, 
 async function assertPlausible(deps: ApiDeps, ctx: ApprovalRequestContext): Promise<void> {
   const account = await getAccount(deps.database.db, ctx.customerId);
   if (account && account.currency !== ctx.body.currency) {
-    throw new DomainError('currency_mismatch', `The account is kept in ${account.currency}, not ${ctx.body.currency}.`, { accountCurrency: account.currency });
+    throw new DomainError(
+      'currency_mismatch',
+      `The account is kept in ${account.currency}, not ${ctx.body.currency}.`,
+      { accountCurrency: account.currency },
+    );
   }
   const available = account ? account.balance - account.held : 0;
   if (ctx.kind === 'deduction' && ctx.body.amount > available) {
-    throw new DomainError('insufficient_credit', `Available credit ${available} is less than the ${ctx.body.amount} required.`, {
-      available, required: ctx.body.amount, currency: ctx.body.currency,
-    });
+    throw new DomainError(
+      'insufficient_credit',
+      `Available credit ${available} is less than the ${ctx.body.amount} required.`,
+      {
+        available,
+        required: ctx.body.amount,
+        currency: ctx.body.currency,
+      },
+    );
   }
 }
 
@@ -114,11 +140,22 @@ async function startApproval(deps: ApiDeps, approvalId: string, ctx: ApprovalReq
     workflowId,
     taskQueue: deps.config.temporal.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{
-      approvalId, customerId: ctx.customerId, kind: ctx.kind, amount: ctx.body.amount, currency: ctx.body.currency,
-      reason: ctx.body.reason, note: ctx.body.note ?? null, requestedBy: ctx.caller.name, requestId: ctx.requestId,
-      ttlMs: deps.config.approvals.ttlMs, idempotencyScope: ctx.scope.scope, idempotencyKey: ctx.scope.key,
-    }],
+    args: [
+      {
+        approvalId,
+        customerId: ctx.customerId,
+        kind: ctx.kind,
+        amount: ctx.body.amount,
+        currency: ctx.body.currency,
+        reason: ctx.body.reason,
+        note: ctx.body.note ?? null,
+        requestedBy: ctx.caller.name,
+        requestId: ctx.requestId,
+        ttlMs: deps.config.approvals.ttlMs,
+        idempotencyScope: ctx.scope.scope,
+        idempotencyKey: ctx.scope.key,
+      },
+    ],
     typedSearchAttributes: [
       { key: CustomerIdKey, value: ctx.customerId },
       { key: ApprovalStatusKey, value: 'pending' },
@@ -128,10 +165,14 @@ async function startApproval(deps: ApiDeps, approvalId: string, ctx: ApprovalReq
   const timer = setTimeout(() => controller.abort(), RECORD_TIMEOUT_MS);
   try {
     await deps.temporal.withAbortSignal(controller.signal, () =>
-      deps.temporal.workflow.executeUpdateWithStart(recordedUpdate, { startWorkflowOperation: operation }));
+      deps.temporal.workflow.executeUpdateWithStart(recordedUpdate, { startWorkflowOperation: operation }),
+    );
   } catch (error) {
     if (controller.signal.aborted) {
-      throw new DomainError('service_unavailable', 'The approval was not recorded in time; retry with the same Idempotency-Key.');
+      throw new DomainError(
+        'service_unavailable',
+        'The approval was not recorded in time; retry with the same Idempotency-Key.',
+      );
     }
     throw error;
   } finally {
@@ -162,7 +203,11 @@ export async function requestCreditApproval(deps: ApiDeps, res: Response, ctx: A
       sendAnswer(res, { ...stored, replayed: true });
       return;
     }
-    if (!isApprovalId(key.resourceId)) throw new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    if (!isApprovalId(key.resourceId))
+      throw new DomainError(
+        'idempotency_key_in_use',
+        'A request with this Idempotency-Key is still being processed; retry shortly.',
+      );
   }
   const approvalId = key.resourceId;
   const existing = await getApproval(db, approvalId);
@@ -173,6 +218,6 @@ export async function requestCreditApproval(deps: ApiDeps, res: Response, ctx: A
       return;
     }
   }
-  const row = existing ?? await startApproval(deps, approvalId, ctx);
+  const row = existing ?? (await startApproval(deps, approvalId, ctx));
   sendPending(res, row, replayed);
 }

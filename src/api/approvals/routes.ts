@@ -10,8 +10,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
-  ApprovalIdParam, ApprovalListQuery, ApproveRequest, RejectRequest,
-  type Approval, type ApprovalDecision, type ApprovalList,
+  ApprovalIdParam,
+  ApprovalListQuery,
+  ApproveRequest,
+  RejectRequest,
+  type Approval,
+  type ApprovalDecision,
+  type ApprovalList,
 } from '../../contracts/index.js';
 import { getApproval, listApprovals } from '../../db/approval-repository.js';
 import { getAccount } from '../../db/credit-repository.js';
@@ -36,13 +41,21 @@ function notFound(approvalId: string): DomainError {
 }
 
 function notPending(row: ApprovalRow, status = row.status): DomainError {
-  return new DomainError('approval_not_pending', `Approval ${row.id} is ${status}: only a pending approval can be decided.`, { approvalId: row.id, approvalStatus: status });
+  return new DomainError(
+    'approval_not_pending',
+    `Approval ${row.id} is ${status}: only a pending approval can be decided.`,
+    { approvalId: row.id, approvalStatus: status },
+  );
 }
 
 /** The checks the workflow's validator makes, answered from the database without a round trip when they already fail. */
 function assertDecidable(row: ApprovalRow, caller: Caller): void {
   if (row.requestedBy === caller.name) {
-    throw new DomainError('approval_self_decision', `${caller.name} requested this change and may not decide it; another admin must.`, { approvalId: row.id, requestedBy: row.requestedBy });
+    throw new DomainError(
+      'approval_self_decision',
+      `${caller.name} requested this change and may not decide it; another admin must.`,
+      { approvalId: row.id, requestedBy: row.requestedBy },
+    );
   }
   if (row.status !== 'pending') throw notPending(row);
   if (row.expiresAt.getTime() <= Date.now()) throw notPending(row, 'expired');
@@ -68,7 +81,10 @@ export function approvalsRouter(deps: ApiDeps): Router {
         throw new DomainError(cause.type, cause.message, (cause.details?.[0] ?? {}) as ProblemExtensions);
       }
       if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new DomainError('service_unavailable', 'The approval workflow did not answer in time; read the approval and retry if it is still pending.');
+        throw new DomainError(
+          'service_unavailable',
+          'The approval workflow did not answer in time; read the approval and retry if it is still pending.',
+        );
       }
       // The workflow has ended (decided or expired) since the row was read.
       const now = await load(row.id);
@@ -98,23 +114,34 @@ export function approvalsRouter(deps: ApiDeps): Router {
     res.json(toApproval(await load(approvalId)));
   });
 
-  router.post('/approvals/:approvalId/approve', requireRole('admin'), async (req: Request, res: Response<ApprovalDecision>) => {
-    const { approvalId } = parseParams(req, ApprovalIdParam);
-    const body = parseBody(req, ApproveRequest);
-    const caller = callerOf(req);
-    const row = await load(approvalId);
-    assertDecidable(row, caller);
-    await decide(row, approveUpdate, { actor: caller.name, note: body.note ?? null, requestId: requestIdOf(req) });
-    const approved = await load(approvalId);
-    const entry = approved.entryId ? (await db.select().from(ledgerEntries).where(eq(ledgerEntries.id, approved.entryId)).limit(1))[0] : undefined;
-    if (approved.status !== 'approved' || !entry) throw new Error(`approval ${approvalId}: the workflow approved it, the database shows ${approved.status}`);
-    await storeApprovalOutcome(deps, approved);
-    res.status(201).json({
-      approval: toApproval(approved),
-      entry: toLedgerEntry(entry),
-      credit: toCreditBalance(approved.customerId, await getAccount(db, approved.customerId), deps.config.defaultCurrency),
-    });
-  });
+  router.post(
+    '/approvals/:approvalId/approve',
+    requireRole('admin'),
+    async (req: Request, res: Response<ApprovalDecision>) => {
+      const { approvalId } = parseParams(req, ApprovalIdParam);
+      const body = parseBody(req, ApproveRequest);
+      const caller = callerOf(req);
+      const row = await load(approvalId);
+      assertDecidable(row, caller);
+      await decide(row, approveUpdate, { actor: caller.name, note: body.note ?? null, requestId: requestIdOf(req) });
+      const approved = await load(approvalId);
+      const entry = approved.entryId
+        ? (await db.select().from(ledgerEntries).where(eq(ledgerEntries.id, approved.entryId)).limit(1))[0]
+        : undefined;
+      if (approved.status !== 'approved' || !entry)
+        throw new Error(`approval ${approvalId}: the workflow approved it, the database shows ${approved.status}`);
+      await storeApprovalOutcome(deps, approved);
+      res.status(201).json({
+        approval: toApproval(approved),
+        entry: toLedgerEntry(entry),
+        credit: toCreditBalance(
+          approved.customerId,
+          await getAccount(db, approved.customerId),
+          deps.config.defaultCurrency,
+        ),
+      });
+    },
+  );
 
   router.post('/approvals/:approvalId/reject', requireRole('admin'), async (req: Request, res: Response<Approval>) => {
     const { approvalId } = parseParams(req, ApprovalIdParam);

@@ -32,14 +32,24 @@ async function exec(query: SQL): Promise<Record<string, unknown>[]> {
 
 async function movement(customerId: string, kind: 'grants' | 'deductions', amount: number): Promise<void> {
   const res = await http('POST', url(`/v1/customers/${customerId}/credit/${kind}`), {
-    token: TOKENS.support, idempotencyKey: newKey(kind),
-    body: { amount, currency: 'USD', reason: kind === 'grants' ? 'goodwill' : 'correction', note: 'busy, "quoted", =formula' },
+    token: TOKENS.support,
+    idempotencyKey: newKey(kind),
+    body: {
+      amount,
+      currency: 'USD',
+      reason: kind === 'grants' ? 'goodwill' : 'correction',
+      note: 'busy, "quoted", =formula',
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
 }
 
 async function purchase(customerId: string, productId: string): Promise<number> {
-  const res = await http('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId, productId } });
+  const res = await http('POST', url('/v1/purchases'), {
+    token: TOKENS.storefront,
+    idempotencyKey: newKey('buy'),
+    body: { customerId, productId },
+  });
   return res.status;
 }
 
@@ -51,11 +61,19 @@ interface History {
 const micros = (column: string): SQL => sql.raw(`((extract(epoch from ${column}) * 1000000)::bigint)::text`);
 
 async function historyOf(customerId: string): Promise<History> {
-  const entries = (await exec(sql`select ${micros('created_at')} as t, amount::text as amount from ledger_entries where customer_id = ${customerId}`))
-    .map((r) => ({ micros: BigInt(String(r.t)), amount: Number(r.amount) }));
-  const holds = (await exec(sql`select ${micros('created_at')} as c, case when resolved_at is null then null else ${micros('resolved_at')} end as r, amount::text as amount
-                                 from credit_holds where customer_id = ${customerId}`))
-    .map((r) => ({ created: BigInt(String(r.c)), resolved: typeof r.r === 'string' ? BigInt(r.r) : null, amount: Number(r.amount) }));
+  const entries = (
+    await exec(
+      sql`select ${micros('created_at')} as t, amount::text as amount from ledger_entries where customer_id = ${customerId}`,
+    )
+  ).map((r) => ({ micros: BigInt(String(r.t)), amount: Number(r.amount) }));
+  const holds = (
+    await exec(sql`select ${micros('created_at')} as c, case when resolved_at is null then null else ${micros('resolved_at')} end as r, amount::text as amount
+                                 from credit_holds where customer_id = ${customerId}`)
+  ).map((r) => ({
+    created: BigInt(String(r.c)),
+    resolved: typeof r.r === 'string' ? BigInt(r.r) : null,
+    amount: Number(r.amount),
+  }));
   return { entries, holds };
 }
 
@@ -83,7 +101,10 @@ beforeAll(async () => {
       movement(busy, 'deductions', 700 + round).then(() => 201),
       movement(busy, 'grants', 333).then(() => 201),
     ]);
-    expect(statuses.every((s) => s === 201), String(statuses)).toBe(true);
+    expect(
+      statuses.every((s) => s === 201),
+      String(statuses),
+    ).toBe(true);
   }
   // A purchase the platform refuses: its hold is reserved, then released (no entry).
   await platform.fault({ operation: 'createShipment', mode: 'reject', status: 400, times: 1 });
@@ -95,14 +116,21 @@ beforeAll(async () => {
 }, 180_000);
 
 async function asOf(customerId: string, instant: string): Promise<CreditBalance> {
-  const res = await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit?asOf=${encodeURIComponent(instant)}`), { token: TOKENS.storefront });
+  const res = await http<CreditBalance>(
+    'GET',
+    url(`/v1/customers/${customerId}/credit?asOf=${encodeURIComponent(instant)}`),
+    { token: TOKENS.storefront },
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }
 
 describe('balance at an instant', () => {
-  it('equals the test\'s own replay at 1,000 random instants and at every event\'s boundaries', async () => {
-    const events = [...history.entries.map((e) => e.micros), ...history.holds.flatMap((h) => (h.resolved === null ? [h.created] : [h.created, h.resolved]))];
+  it("equals the test's own replay at 1,000 random instants and at every event's boundaries", async () => {
+    const events = [
+      ...history.entries.map((e) => e.micros),
+      ...history.holds.flatMap((h) => (h.resolved === null ? [h.created] : [h.created, h.resolved])),
+    ];
     const first = events.reduce((a, b) => (a < b ? a : b)) - 1_000_000n;
     const nowMicros = BigInt(Date.now() - 5) * 1000n;
     const afterLast = events.reduce((a, b) => (a > b ? a : b)) + 1_000_000n;
@@ -114,19 +142,35 @@ describe('balance at an instant', () => {
     for (const t of instants) {
       const expected = replay(history, t);
       const got = await asOf(busy, formatMicros(t));
-      expect({ at: formatMicros(t), balance: got.balance, held: got.held, available: got.available })
-        .toEqual({ at: formatMicros(t), ...expected, available: expected.balance - expected.held });
+      expect({ at: formatMicros(t), balance: got.balance, held: got.held, available: got.available }).toEqual({
+        at: formatMicros(t),
+        ...expected,
+        available: expected.balance - expected.held,
+      });
       if (got.held > 0) held += 1;
     }
     // The history had holds outstanding at some of the instants: the held part was exercised.
     expect(held).toBeGreaterThan(0);
   }, 300_000);
 
-  it('now equals today\'s balance read; before the first movement is zero in the account\'s currency; offsets are honoured', async () => {
-    const now = (await http<CreditBalance>('GET', url(`/v1/customers/${busy}/credit`), { token: TOKENS.storefront })).body;
+  it("now equals today's balance read; before the first movement is zero in the account's currency; offsets are honoured", async () => {
+    const now = (await http<CreditBalance>('GET', url(`/v1/customers/${busy}/credit`), { token: TOKENS.storefront }))
+      .body;
     const then = await asOf(busy, new Date().toISOString());
-    expect({ balance: then.balance, held: then.held, currency: then.currency }).toEqual({ balance: now.balance, held: now.held, currency: now.currency });
-    expect(await asOf(busy, '2020-01-01T00:00:00Z')).toEqual({ customerId: busy, currency: 'USD', balance: 0, held: 0, available: 0, updatedAt: null, asOf: '2020-01-01T00:00:00Z' });
+    expect({ balance: then.balance, held: then.held, currency: then.currency }).toEqual({
+      balance: now.balance,
+      held: now.held,
+      currency: now.currency,
+    });
+    expect(await asOf(busy, '2020-01-01T00:00:00Z')).toEqual({
+      customerId: busy,
+      currency: 'USD',
+      balance: 0,
+      held: 0,
+      available: 0,
+      updatedAt: null,
+      asOf: '2020-01-01T00:00:00Z',
+    });
     const mid = history.entries[10]?.micros ?? 0n;
     const iso = formatMicros(mid);
     const shifted = `${new Date(Number(mid / 1000n) + 2 * 3600_000).toISOString().slice(0, 19)}.${iso.slice(20, 26)}+02:00`;
@@ -134,13 +178,21 @@ describe('balance at an instant', () => {
   });
 
   it('refuses an instant in the future (400 instant_in_future) and a malformed one (400 validation_failed)', async () => {
-    const future = await http<Problem>('GET', url(`/v1/customers/${busy}/credit?asOf=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`), { token: TOKENS.storefront });
+    const future = await http<Problem>(
+      'GET',
+      url(`/v1/customers/${busy}/credit?asOf=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`),
+      { token: TOKENS.storefront },
+    );
     expect(future.status).toBe(400);
     expect(future.body.code).toBe('instant_in_future');
-    const bad = await http<Problem>('GET', url(`/v1/customers/${busy}/credit?asOf=yesterday`), { token: TOKENS.storefront });
+    const bad = await http<Problem>('GET', url(`/v1/customers/${busy}/credit?asOf=yesterday`), {
+      token: TOKENS.storefront,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('validation_failed');
-    const unknown = await http<Problem>('GET', url('/v1/customers/cus_nobody/credit?asOf=2026-01-01T00:00:00Z'), { token: TOKENS.storefront });
+    const unknown = await http<Problem>('GET', url('/v1/customers/cus_nobody/credit?asOf=2026-01-01T00:00:00Z'), {
+      token: TOKENS.storefront,
+    });
     expect(unknown.status).toBe(404);
   });
 });
@@ -154,9 +206,22 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 1; } else if (c === '"') quoted = false; else field += c;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i += 1; } else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i += 1;
+    } else field += c;
   }
   return rows;
 }
@@ -171,7 +236,9 @@ describe('statements', () => {
       const b = lo + BigInt(Math.floor(Math.random() * Number(hi - lo)));
       const [from, to] = a < b ? [a, b] : [b, a + 1n];
       const q = `from=${encodeURIComponent(formatMicros(from))}&to=${encodeURIComponent(formatMicros(to))}`;
-      const res = await http<Statement>('GET', url(`/v1/customers/${busy}/credit/statement?${q}`), { token: TOKENS.support });
+      const res = await http<Statement>('GET', url(`/v1/customers/${busy}/credit/statement?${q}`), {
+        token: TOKENS.support,
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const s = res.body;
       const sum = s.entries.reduce((acc, e) => acc + e.amount, 0);
@@ -184,31 +251,69 @@ describe('statements', () => {
       expect(Object.values(s.totalsByReason).reduce((x, y) => x + y, 0)).toBe(sum);
       expect(s.totals.grant).toBe(s.entries.filter((e) => e.type === 'grant').reduce((x, e) => x + e.amount, 0));
 
-      const csv = await fetch(url(`/v1/customers/${busy}/credit/statement?${q}`), { headers: { authorization: `Bearer ${TOKENS.support}`, accept: 'text/csv' } });
+      const csv = await fetch(url(`/v1/customers/${busy}/credit/statement?${q}`), {
+        headers: { authorization: `Bearer ${TOKENS.support}`, accept: 'text/csv' },
+      });
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toContain('text/csv');
       expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="statement-/);
       const rows = parseCsv(await csv.text());
-      expect(rows[0]).toEqual(['row', 'entry_id', 'created_at', 'type', 'reason', 'amount', 'balance_after', 'currency', 'note', 'actor', 'purchase_id', 'refund_id']);
+      expect(rows[0]).toEqual([
+        'row',
+        'entry_id',
+        'created_at',
+        'type',
+        'reason',
+        'amount',
+        'balance_after',
+        'currency',
+        'note',
+        'actor',
+        'purchase_id',
+        'refund_id',
+      ]);
       const body = rows.slice(1);
       expect(body[0]?.[0]).toBe('opening');
       expect(body[body.length - 1]?.[0]).toBe('closing');
       const entryRows = body.filter((r) => r[0] === 'entry');
       expect(entryRows).toHaveLength(s.entryCount);
-      expect(Number(body[0]?.[6]) + entryRows.reduce((x, r) => x + Number(r[5]), 0)).toBe(Number(body[body.length - 1]?.[6]));
+      expect(Number(body[0]?.[6]) + entryRows.reduce((x, r) => x + Number(r[5]), 0)).toBe(
+        Number(body[body.length - 1]?.[6]),
+      );
       expect(Number(body[body.length - 1]?.[6])).toBe(s.closingBalance);
       // Free text a spreadsheet would evaluate is neutralised; quotes and commas survive.
-      for (const r of entryRows.filter((x) => x[3] === 'grant' && x[4] === 'goodwill')) expect(r[8]).toBe('busy, "quoted", =formula');
+      for (const r of entryRows.filter((x) => x[3] === 'grant' && x[4] === 'goodwill'))
+        expect(r[8]).toBe('busy, "quoted", =formula');
     }
   }, 120_000);
 
   it('refuses a `to` in the future, `to` before `from`, and storefront tokens', async () => {
-    const future = await http<Problem>('GET', url(`/v1/customers/${busy}/credit/statement?from=2026-01-01T00:00:00Z&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`), { token: TOKENS.support });
+    const future = await http<Problem>(
+      'GET',
+      url(
+        `/v1/customers/${busy}/credit/statement?from=2026-01-01T00:00:00Z&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      ),
+      { token: TOKENS.support },
+    );
     expect(future.body.code).toBe('instant_in_future');
-    const reversed = await http<Problem>('GET', url(`/v1/customers/${busy}/credit/statement?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`), { token: TOKENS.support });
+    const reversed = await http<Problem>(
+      'GET',
+      url(`/v1/customers/${busy}/credit/statement?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`),
+      { token: TOKENS.support },
+    );
     expect(reversed.status).toBe(400);
-    expect((await http('GET', url(`/v1/customers/${busy}/credit/statement?from=2026-01-01T00:00:00Z`), { token: TOKENS.storefront })).status).toBe(403);
-    const empty = await http<Statement>('GET', url('/v1/customers/cus_alan/credit/statement?from=2026-01-01T00:00:00Z'), { token: TOKENS.support });
+    expect(
+      (
+        await http('GET', url(`/v1/customers/${busy}/credit/statement?from=2026-01-01T00:00:00Z`), {
+          token: TOKENS.storefront,
+        })
+      ).status,
+    ).toBe(403);
+    const empty = await http<Statement>(
+      'GET',
+      url('/v1/customers/cus_alan/credit/statement?from=2026-01-01T00:00:00Z'),
+      { token: TOKENS.support },
+    );
     expect(empty.body).toMatchObject({ openingBalance: 0, closingBalance: 0, entryCount: 0, entries: [] });
   });
 
@@ -217,12 +322,18 @@ describe('statements', () => {
     const from = new Date(Date.now() - 1000).toISOString();
     // 10,001 grants appended in one statement (the chain trigger hashes each from the one before).
     await stack.database.db.transaction(async (tx) => {
-      await tx.execute(sql`insert into credit_accounts (customer_id, currency, balance, version) values (${customerId}, 'USD', 10001, 10001)`);
+      await tx.execute(
+        sql`insert into credit_accounts (customer_id, currency, balance, version) values (${customerId}, 'USD', 10001, 10001)`,
+      );
       await tx.execute(sql`insert into ledger_entries (id, customer_id, account_version, type, amount, currency, balance_after, reason, actor, idempotency_key)
                            select 'ent_BULK' || lpad(i::text, 8, '0') || ${customerId}, ${customerId}, i, 'grant', 1, 'USD', i, 'goodwill', 'test', 'bulk:' || ${customerId} || ':' || i
                            from generate_series(1, 10001) as i`);
     });
-    const big = await http<Problem & { entryCount: number; limit: number }>('GET', url(`/v1/customers/${customerId}/credit/statement?from=${encodeURIComponent(from)}`), { token: TOKENS.support });
+    const big = await http<Problem & { entryCount: number; limit: number }>(
+      'GET',
+      url(`/v1/customers/${customerId}/credit/statement?from=${encodeURIComponent(from)}`),
+      { token: TOKENS.support },
+    );
     expect(big.status).toBe(422);
     expect(big.body).toMatchObject({ code: 'statement_too_large', entryCount: 10_001, limit: 10_000 });
     const balance = await asOf(customerId, new Date().toISOString());
@@ -231,7 +342,9 @@ describe('statements', () => {
 });
 
 async function exportLines(query: string, stopAfter = Infinity): Promise<ExportedEntry[]> {
-  const res = await fetch(url(`/v1/ledger/entries/export?${query}`), { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+  const res = await fetch(url(`/v1/ledger/entries/export?${query}`), {
+    headers: { authorization: `Bearer ${TOKENS.admin}` },
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('application/x-ndjson');
   const out: ExportedEntry[] = [];
@@ -261,8 +374,12 @@ describe('finance export', () => {
 
     // A period: (from, to] by createdAt.
     const from = all[4]?.createdAt ?? '';
-    const period = await exportLines(`from=${encodeURIComponent(from)}&to=${encodeURIComponent(all[20]?.createdAt ?? '')}`);
-    expect(period.map((e) => e.id)).toEqual(all.filter((e) => e.createdAt > from && e.createdAt <= (all[20]?.createdAt ?? '')).map((e) => e.id));
+    const period = await exportLines(
+      `from=${encodeURIComponent(from)}&to=${encodeURIComponent(all[20]?.createdAt ?? '')}`,
+    );
+    expect(period.map((e) => e.id)).toEqual(
+      all.filter((e) => e.createdAt > from && e.createdAt <= (all[20]?.createdAt ?? '')).map((e) => e.id),
+    );
 
     // Everything the chain hashes is in the export: recompute the busy account's chain from it.
     const mine = all.filter((e) => e.customerId === busy).sort((a, b) => a.accountVersion - b.accountVersion);
@@ -276,17 +393,44 @@ describe('finance export', () => {
   });
 
   it('CSV on Accept: text/csv or format=csv, with a header; an unknown afterId is 404; admin only', async () => {
-    const res = await fetch(url('/v1/ledger/entries/export?format=csv'), { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    const res = await fetch(url('/v1/ledger/entries/export?format=csv'), {
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
     expect(res.headers.get('content-type')).toContain('text/csv');
     const rows = parseCsv(await res.text());
-    expect(rows[0]).toEqual(['id', 'customerId', 'accountVersion', 'type', 'amount', 'currency', 'balanceAfter', 'reason', 'note', 'actor', 'approvedBy', 'purchaseId', 'refundId', 'workflowId', 'requestId', 'idempotencyKey', 'createdAt', 'hash']);
+    expect(rows[0]).toEqual([
+      'id',
+      'customerId',
+      'accountVersion',
+      'type',
+      'amount',
+      'currency',
+      'balanceAfter',
+      'reason',
+      'note',
+      'actor',
+      'approvedBy',
+      'purchaseId',
+      'refundId',
+      'workflowId',
+      'requestId',
+      'idempotencyKey',
+      'createdAt',
+      'hash',
+    ]);
     const [{ n } = { n: 0 }] = await exec(sql`select count(*)::int as n from ledger_entries`);
     expect(rows.length - 1).toBeGreaterThanOrEqual(Number(n));
-    const byAccept = await fetch(url('/v1/ledger/entries/export'), { headers: { authorization: `Bearer ${TOKENS.admin}`, accept: 'text/csv' } });
+    const byAccept = await fetch(url('/v1/ledger/entries/export'), {
+      headers: { authorization: `Bearer ${TOKENS.admin}`, accept: 'text/csv' },
+    });
     expect(byAccept.headers.get('content-type')).toContain('text/csv');
     await byAccept.body?.cancel();
 
-    const unknown = await http<Problem>('GET', url('/v1/ledger/entries/export?afterId=ent_01J0000000000000000000000Z'), { token: TOKENS.admin });
+    const unknown = await http<Problem>(
+      'GET',
+      url('/v1/ledger/entries/export?afterId=ent_01J0000000000000000000000Z'),
+      { token: TOKENS.admin },
+    );
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('entry_not_found');
     expect((await http('GET', url('/v1/ledger/entries/export'), { token: TOKENS.support })).status).toBe(403);

@@ -1,13 +1,20 @@
 /** OpenAPI registration of the audit routes: statements, the finance export, verification. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CustomerIdParam, ExportedEntry, ExportQuery, Statement, StatementQuery, VerifyResult } from '../../contracts/index.js';
+import {
+  CustomerIdParam,
+  ExportedEntry,
+  ExportQuery,
+  Statement,
+  StatementQuery,
+  VerifyResult,
+} from '../../contracts/index.js';
 import { GENESIS_HASH } from '../../domain/ledger-chain.js';
 import { problems } from '../openapi-parts.js';
 
 /** The hash chain's definition, word for word the one the trigger and the verifier implement. */
 export const HASH_CHAIN_DESCRIPTION = [
-  'Each ledger entry stores `hash` = lowercase hex of SHA-256(the previous entry\'s hash of the same account as 32 raw bytes ‖ the UTF-8 bytes of canonical(entry)).',
+  "Each ledger entry stores `hash` = lowercase hex of SHA-256(the previous entry's hash of the same account as 32 raw bytes ‖ the UTF-8 bytes of canonical(entry)).",
   `The first entry of an account (accountVersion 1) chains from the genesis value ${GENESIS_HASH} (32 zero bytes).`,
   'canonical(entry) concatenates, in this order: id, customerId, accountVersion, type, amount, currency, balanceAfter, reason, note, actor, approvedBy, purchaseId, refundId, workflowId, requestId, idempotencyKey, createdAt — each written as `<number of UTF-8 bytes of the value>:<value>`, or `-` when it is null, with nothing between fields.',
   'Integers are written in decimal, with a leading `-` when negative and no leading zeros; createdAt in UTC with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`.',
@@ -23,7 +30,7 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
     summary: 'Account statement for a period',
     description: [
       'Role: support. The period is (from, to]: `openingBalance` is the balance as of `from` (as `GET …/credit?asOf=from` answers it), `closingBalance` the balance as of `to`, and `entries` every entry created after `from` and at or before `to`, oldest first, so `openingBalance + Σ entries[].amount = closingBalance`. Read in one snapshot.',
-      '`Accept: text/csv` gives the same as CSV (RFC 4180, CRLF): a header, an `opening` row (balance_after = opening balance), one `entry` row per entry, and a `closing` row (amount = the period\'s net, balance_after = closing balance). Free text a spreadsheet would evaluate (starting with = + - @) is prefixed with an apostrophe.',
+      "`Accept: text/csv` gives the same as CSV (RFC 4180, CRLF): a header, an `opening` row (balance_after = opening balance), one `entry` row per entry, and a `closing` row (amount = the period's net, balance_after = closing balance). Free text a spreadsheet would evaluate (starting with = + - @) is prefixed with an apostrophe.",
       `A period with more than 10000 entries is 422 \`statement_too_large\` (use the export). \`from\` or \`to\` in the future → 400 \`instant_in_future\`.`,
     ].join('\n\n'),
     request: { params: CustomerIdParam, query: StatementQuery },
@@ -32,7 +39,12 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
         description: 'The statement',
         content: {
           'application/json': { schema: Statement },
-          'text/csv': { schema: z.string().meta({ description: 'row,entry_id,created_at,type,reason,amount,balance_after,currency,note,actor,purchase_id,refund_id' }) },
+          'text/csv': {
+            schema: z.string().meta({
+              description:
+                'row,entry_id,created_at,type,reason,amount,balance_after,currency,note,actor,purchase_id,refund_id',
+            }),
+          },
         },
       },
       ...problems('customer_not_found', 'platform_unavailable', 'instant_in_future', 'statement_too_large'),
@@ -56,7 +68,12 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
         description: 'The entries, streamed',
         content: {
           'application/x-ndjson': { schema: ExportedEntry },
-          'text/csv': { schema: z.string().meta({ description: 'id,customerId,accountVersion,type,amount,currency,balanceAfter,reason,note,actor,approvedBy,purchaseId,refundId,workflowId,requestId,idempotencyKey,createdAt,hash' }) },
+          'text/csv': {
+            schema: z.string().meta({
+              description:
+                'id,customerId,accountVersion,type,amount,currency,balanceAfter,reason,note,actor,approvedBy,purchaseId,refundId,workflowId,requestId,idempotencyKey,createdAt,hash',
+            }),
+          },
         },
       },
       ...problems('instant_in_future', 'entry_not_found'),
@@ -66,9 +83,9 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/v1/ledger/verify',
     tags: ['Audit'],
-    summary: 'Verify every account\'s hash chain and balance_after chain',
+    summary: "Verify every account's hash chain and balance_after chain",
     description: [
-      'Role: admin. Recomputes, for every account, each entry\'s hash from its stored fields and the previous recomputed hash, and checks account_version continuity, balance_after = previous balance_after + amount, the account row against the last entry, and the latest signed checkpoint (when LEDGER_CHECKPOINT_KEY is set, the signature too). Reports the first broken entry of each account, with every kind of break found there; an intact ledger gives no finding. Takes no body. The scheduled reconciliation runs the same check (finding kinds `hash_chain_broken`, `checkpoint_mismatch`, `checkpoint_signature_invalid`).',
+      "Role: admin. Recomputes, for every account, each entry's hash from its stored fields and the previous recomputed hash, and checks account_version continuity, balance_after = previous balance_after + amount, the account row against the last entry, and the latest signed checkpoint (when LEDGER_CHECKPOINT_KEY is set, the signature too). Reports the first broken entry of each account, with every kind of break found there; an intact ledger gives no finding. Takes no body. The scheduled reconciliation runs the same check (finding kinds `hash_chain_broken`, `checkpoint_mismatch`, `checkpoint_signature_invalid`).",
       HASH_CHAIN_DESCRIPTION,
     ].join('\n\n'),
     responses: {

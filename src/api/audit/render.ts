@@ -6,14 +6,33 @@ import { toLedgerEntry } from '../../app/credit-views.js';
 
 export function toStatement(customerId: string, from: string, to: string, data: StatementData): Statement {
   return {
-    customerId, currency: data.currency, from, to,
-    openingBalance: data.openingBalance, closingBalance: data.closingBalance,
-    totals: data.totals, totalsByReason: data.totalsByReason, entryCount: data.entryCount,
+    customerId,
+    currency: data.currency,
+    from,
+    to,
+    openingBalance: data.openingBalance,
+    closingBalance: data.closingBalance,
+    totals: data.totals,
+    totalsByReason: data.totalsByReason,
+    entryCount: data.entryCount,
     entries: data.entries.map(toLedgerEntry),
   };
 }
 
-const STATEMENT_COLUMNS = ['row', 'entry_id', 'created_at', 'type', 'reason', 'amount', 'balance_after', 'currency', 'note', 'actor', 'purchase_id', 'refund_id'] as const;
+const STATEMENT_COLUMNS = [
+  'row',
+  'entry_id',
+  'created_at',
+  'type',
+  'reason',
+  'amount',
+  'balance_after',
+  'currency',
+  'note',
+  'actor',
+  'purchase_id',
+  'refund_id',
+] as const;
 
 /**
  * The statement as CSV: a header, an `opening` row (balance as of `from`), one `entry` row per
@@ -24,9 +43,39 @@ export function statementCsv(s: Statement): string {
   const rows = [csvRow(STATEMENT_COLUMNS)];
   rows.push(csvRow(['opening', null, s.from, null, null, null, s.openingBalance, s.currency, null, null, null, null]));
   for (const e of s.entries) {
-    rows.push(csvRow(['entry', e.id, e.createdAt, e.type, csvText(e.reason), e.amount, e.balanceAfter, e.currency, csvText(e.note), csvText(e.actor), e.purchaseId, e.refundId]));
+    rows.push(
+      csvRow([
+        'entry',
+        e.id,
+        e.createdAt,
+        e.type,
+        csvText(e.reason),
+        e.amount,
+        e.balanceAfter,
+        e.currency,
+        csvText(e.note),
+        csvText(e.actor),
+        e.purchaseId,
+        e.refundId,
+      ]),
+    );
   }
-  rows.push(csvRow(['closing', null, s.to, null, null, s.closingBalance - s.openingBalance, s.closingBalance, s.currency, null, null, null, null]));
+  rows.push(
+    csvRow([
+      'closing',
+      null,
+      s.to,
+      null,
+      null,
+      s.closingBalance - s.openingBalance,
+      s.closingBalance,
+      s.currency,
+      null,
+      null,
+      null,
+      null,
+    ]),
+  );
   return rows.join('');
 }
 
@@ -35,8 +84,24 @@ export function toExportedEntry(r: ExportRow): ExportedEntry {
 }
 
 export const EXPORT_COLUMNS = [
-  'id', 'customerId', 'accountVersion', 'type', 'amount', 'currency', 'balanceAfter', 'reason', 'note', 'actor', 'approvedBy',
-  'purchaseId', 'refundId', 'workflowId', 'requestId', 'idempotencyKey', 'createdAt', 'hash',
+  'id',
+  'customerId',
+  'accountVersion',
+  'type',
+  'amount',
+  'currency',
+  'balanceAfter',
+  'reason',
+  'note',
+  'actor',
+  'approvedBy',
+  'purchaseId',
+  'refundId',
+  'workflowId',
+  'requestId',
+  'idempotencyKey',
+  'createdAt',
+  'hash',
 ] as const satisfies readonly (keyof ExportedEntry)[];
 
 /**
@@ -44,5 +109,9 @@ export const EXPORT_COLUMNS = [
  * CSV is for reading; the NDJSON carries every value exactly as hashed.
  */
 export function exportCsvRow(r: ExportRow): string {
-  return csvRow(EXPORT_COLUMNS.map((c) => (c === 'note' || c === 'reason' || c === 'actor' || c === 'approvedBy' ? csvText(r[c]) : r[c])));
+  return csvRow(
+    EXPORT_COLUMNS.map((c) =>
+      c === 'note' || c === 'reason' || c === 'actor' || c === 'approvedBy' ? csvText(r[c]) : r[c],
+    ),
+  );
 }

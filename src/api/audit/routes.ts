@@ -5,8 +5,21 @@
  */
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
-import { CustomerIdParam, ExportQuery, StatementQuery, type Statement, type VerifyResult } from '../../contracts/index.js';
-import { ensureCustomer, exportEntries, MAX_STATEMENT_ENTRIES, readStatement, verifyChains, type StatementData } from '../../app/audit.js';
+import {
+  CustomerIdParam,
+  ExportQuery,
+  StatementQuery,
+  type Statement,
+  type VerifyResult,
+} from '../../contracts/index.js';
+import {
+  ensureCustomer,
+  exportEntries,
+  MAX_STATEMENT_ENTRIES,
+  readStatement,
+  verifyChains,
+  type StatementData,
+} from '../../app/audit.js';
 import { assertNotInFuture, csvRow } from '../../domain/audit.js';
 import { DomainError } from '../../domain/errors.js';
 import { requireRole } from '../auth.js';
@@ -36,36 +49,62 @@ export function auditRouter(deps: ApiDeps): Router {
   const router = Router();
   const { db } = deps.database;
 
-  router.get('/customers/:customerId/credit/statement', requireRole('support'), async (req: Request, res: Response<Statement | string>) => {
-    const { customerId } = parseParams(req, CustomerIdParam);
-    const query = parseQuery(req, StatementQuery);
-    if (query.to) assertNotInFuture(query.to, '`to`');
-    assertNotInFuture(query.from, '`from`');
-    const to = query.to ?? new Date().toISOString();
-    let data: StatementData | null = await readStatement(db, customerId, query.from, to);
-    if (!data) {
-      await ensureCustomer(deps, customerId, requestIdOf(req));
-      data = { currency: deps.config.defaultCurrency, openingBalance: 0, closingBalance: 0, totals: { grant: 0, deduction: 0, purchase: 0, refund: 0 }, totalsByReason: {}, entryCount: 0, entries: [] };
-    }
-    if (data.entryCount > MAX_STATEMENT_ENTRIES) {
-      throw new DomainError('statement_too_large', `The period holds ${data.entryCount} entries; a statement holds at most ${MAX_STATEMENT_ENTRIES}. Ask for a shorter period, or use the export.`, { entryCount: data.entryCount, limit: MAX_STATEMENT_ENTRIES });
-    }
-    const statement = toStatement(customerId, query.from, to, data);
-    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-      res.type('text/csv; charset=utf-8')
-        .set('Content-Disposition', `attachment; filename="statement-${customerId}-${query.from.slice(0, 10)}-${to.slice(0, 10)}.csv"`)
-        .send(statementCsv(statement));
-      return;
-    }
-    res.json(statement);
-  });
+  router.get(
+    '/customers/:customerId/credit/statement',
+    requireRole('support'),
+    async (req: Request, res: Response<Statement | string>) => {
+      const { customerId } = parseParams(req, CustomerIdParam);
+      const query = parseQuery(req, StatementQuery);
+      if (query.to) assertNotInFuture(query.to, '`to`');
+      assertNotInFuture(query.from, '`from`');
+      const to = query.to ?? new Date().toISOString();
+      let data: StatementData | null = await readStatement(db, customerId, query.from, to);
+      if (!data) {
+        await ensureCustomer(deps, customerId, requestIdOf(req));
+        data = {
+          currency: deps.config.defaultCurrency,
+          openingBalance: 0,
+          closingBalance: 0,
+          totals: { grant: 0, deduction: 0, purchase: 0, refund: 0 },
+          totalsByReason: {},
+          entryCount: 0,
+          entries: [],
+        };
+      }
+      if (data.entryCount > MAX_STATEMENT_ENTRIES) {
+        throw new DomainError(
+          'statement_too_large',
+          `The period holds ${data.entryCount} entries; a statement holds at most ${MAX_STATEMENT_ENTRIES}. Ask for a shorter period, or use the export.`,
+          { entryCount: data.entryCount, limit: MAX_STATEMENT_ENTRIES },
+        );
+      }
+      const statement = toStatement(customerId, query.from, to, data);
+      if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+        res
+          .type('text/csv; charset=utf-8')
+          .set(
+            'Content-Disposition',
+            `attachment; filename="statement-${customerId}-${query.from.slice(0, 10)}-${to.slice(0, 10)}.csv"`,
+          )
+          .send(statementCsv(statement));
+        return;
+      }
+      res.json(statement);
+    },
+  );
 
   router.get('/ledger/entries/export', requireRole('admin'), async (req: Request, res: Response) => {
     const query = parseQuery(req, ExportQuery);
     if (query.from) assertNotInFuture(query.from, '`from`');
     if (query.to) assertNotInFuture(query.to, '`to`');
-    const csv = query.format ? query.format === 'csv' : req.accepts(['application/x-ndjson', 'text/csv']) === 'text/csv';
-    const range = { from: query.from ?? null, to: query.to ?? new Date().toISOString(), afterId: query.afterId ?? null };
+    const csv = query.format
+      ? query.format === 'csv'
+      : req.accepts(['application/x-ndjson', 'text/csv']) === 'text/csv';
+    const range = {
+      from: query.from ?? null,
+      to: query.to ?? new Date().toISOString(),
+      afterId: query.afterId ?? null,
+    };
     let started = false;
     const start = async (): Promise<boolean> => {
       if (started) return true;
@@ -78,7 +117,9 @@ export function auditRouter(deps: ApiDeps): Router {
     try {
       await exportEntries(db, range, EXPORT_BATCH, async (rows) => {
         if (!(await start())) return false;
-        const chunk = csv ? rows.map(exportCsvRow).join('') : rows.map((r) => `${JSON.stringify(toExportedEntry(r))}\n`).join('');
+        const chunk = csv
+          ? rows.map(exportCsvRow).join('')
+          : rows.map((r) => `${JSON.stringify(toExportedEntry(r))}\n`).join('');
         return write(res, chunk);
       });
       await start();
@@ -94,8 +135,10 @@ export function auditRouter(deps: ApiDeps): Router {
   router.post('/ledger/verify', requireRole('admin'), async (_req: Request, res: Response<VerifyResult>) => {
     const result = await verifyChains(db, { checkpointKey: deps.config.ledgerCheckpointKey });
     res.json({
-      accountsChecked: result.accountsChecked, entriesChecked: result.entriesChecked,
-      checkpointsChecked: result.checkpointsChecked, findings: result.findings,
+      accountsChecked: result.accountsChecked,
+      entriesChecked: result.entriesChecked,
+      checkpointsChecked: result.checkpointsChecked,
+      findings: result.findings,
     });
   });
 

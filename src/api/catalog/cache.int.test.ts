@@ -38,7 +38,11 @@ describe('platform cache', () => {
 
   it('charges a price changed on the platform on the very next purchase, even while views are cached', async () => {
     const customerId = await platform.newCustomer();
-    await http('POST', url(`/v1/customers/${customerId}/credit/grants`), { token: TOKENS.support, idempotencyKey: newKey(), body: { amount: 50_000, currency: 'USD', reason: 'goodwill' } });
+    await http('POST', url(`/v1/customers/${customerId}/credit/grants`), {
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      body: { amount: 50_000, currency: 'USD', reason: 'goodwill' },
+    });
     const productId = await platform.newProduct(2000);
     expect((await view<ProductView>(`/v1/products/${productId}`)).body.price.amount).toBe(2000);
     await platform.patchProduct(productId, { price: { amount: 2500, currency: 'USD' } });
@@ -47,7 +51,11 @@ describe('platform cache', () => {
     expect(cached.headers.get('x-cache')).toBe('hit');
     // … the purchase never does.
     await platform.resetCalls();
-    const bought = await http<Purchase>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey(), body: { customerId, productId } });
+    const bought = await http<Purchase>('POST', url('/v1/purchases'), {
+      token: TOKENS.storefront,
+      idempotencyKey: newKey(),
+      body: { customerId, productId },
+    });
     expect(bought.status).toBe(201);
     expect(bought.body).toMatchObject({ unitPrice: 2500, total: 2500 });
     expect((await platform.calls()).getProduct).toBe(1);
@@ -55,7 +63,11 @@ describe('platform cache', () => {
 
   it('serves a cached view during an outage where the rule allows, and a clear error where it does not', async () => {
     const customerId = await platform.newCustomer();
-    await http('POST', url(`/v1/customers/${customerId}/credit/grants`), { token: TOKENS.support, idempotencyKey: newKey(), body: { amount: 50_000, currency: 'USD', reason: 'goodwill' } });
+    await http('POST', url(`/v1/customers/${customerId}/credit/grants`), {
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      body: { amount: 50_000, currency: 'USD', reason: 'goodwill' },
+    });
     expect((await view<CustomerView>(`/v1/customers/${customerId}`)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1600));
     await platform.fault({ operation: 'getCustomer', mode: 'error', status: 503, times: -1 });
@@ -66,7 +78,11 @@ describe('platform cache', () => {
     const uncached = await view<Problem>('/v1/customers/cus_barbara');
     expect(uncached.status).toBe(503);
     expect(uncached.body.code).toBe('platform_unavailable');
-    const purchase = await http<Problem>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey(), body: { customerId, productId: 'prod_cable' } });
+    const purchase = await http<Problem>('POST', url('/v1/purchases'), {
+      token: TOKENS.storefront,
+      idempotencyKey: newKey(),
+      body: { customerId, productId: 'prod_cable' },
+    });
     expect(purchase.status).toBe(503);
     expect(purchase.body.code).toBe('platform_unavailable');
   });

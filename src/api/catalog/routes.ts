@@ -5,8 +5,14 @@
  */
 import { Router, type Request, type Response } from 'express';
 import {
-  CustomerIdParam, CustomerListQuery, ProductIdParam, ProductListQuery,
-  type CustomerList, type CustomerView, type ProductList, type ProductView,
+  CustomerIdParam,
+  CustomerListQuery,
+  ProductIdParam,
+  ProductListQuery,
+  type CustomerList,
+  type CustomerView,
+  type ProductList,
+  type ProductView,
 } from '../../contracts/index.js';
 import { customer, customers, product, products, type CatalogView } from '../../app/catalog.js';
 import { requireRole } from '../auth.js';

@@ -22,17 +22,28 @@ afterEach(async () => {
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;
 const credit = (customerId: string): Promise<CreditBalance> =>
-  http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.storefront }).then((r) => r.body);
+  http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.storefront }).then(
+    (r) => r.body,
+  );
 
-async function grant(customerId: string, amount: number, extra: Record<string, unknown> = {}, token: string = TOKENS.support) {
+async function grant(
+  customerId: string,
+  amount: number,
+  extra: Record<string, unknown> = {},
+  token: string = TOKENS.support,
+) {
   return http<CreditMovementResponse & Problem>('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-    token, idempotencyKey: newKey('grant'), body: { amount, currency: 'USD', reason: 'goodwill', ...extra },
+    token,
+    idempotencyKey: newKey('grant'),
+    body: { amount, currency: 'USD', reason: 'goodwill', ...extra },
   });
 }
 
 async function deduct(customerId: string, amount: number, key = newKey('deduct')) {
   return http<CreditMovementResponse & Problem>('POST', url(`/v1/customers/${customerId}/credit/deductions`), {
-    token: TOKENS.support, idempotencyKey: key, body: { amount, currency: 'USD', reason: 'correction', note: 'test deduction' },
+    token: TOKENS.support,
+    idempotencyKey: key,
+    body: { amount, currency: 'USD', reason: 'correction', note: 'test deduction' },
   });
 }
 
@@ -41,7 +52,11 @@ async function newCustomer(): Promise<string> {
   const res = await fetch(`${stack.platformUrl}/customers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Test Customer', email: 'test@example.com', address: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' } }),
+    body: JSON.stringify({
+      name: 'Test Customer',
+      email: 'test@example.com',
+      address: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
@@ -60,7 +75,14 @@ describe('balance', () => {
   it('is zero for a known customer with no history', async () => {
     const res = await http<CreditBalance>('GET', url('/v1/customers/cus_alan/credit'), { token: TOKENS.storefront });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ customerId: 'cus_alan', currency: 'USD', balance: 0, held: 0, available: 0, updatedAt: null });
+    expect(res.body).toEqual({
+      customerId: 'cus_alan',
+      currency: 'USD',
+      balance: 0,
+      held: 0,
+      available: 0,
+      updatedAt: null,
+    });
   });
 
   it('answers 404 customer_not_found for a customer the platform does not know', async () => {
@@ -91,30 +113,53 @@ describe('grants and deductions', () => {
     const res = await grant('cus_ada', 5000, { reason: 'promotion', note: 'welcome bonus' });
     expect(res.status).toBe(201);
     expect(res.body.entry).toMatchObject({
-      customerId: 'cus_ada', type: 'grant', amount: 5000, currency: 'USD', balanceAfter: 5000,
-      reason: 'promotion', note: 'welcome bonus', actor: 'alice', purchaseId: null, refundId: null,
+      customerId: 'cus_ada',
+      type: 'grant',
+      amount: 5000,
+      currency: 'USD',
+      balanceAfter: 5000,
+      reason: 'promotion',
+      note: 'welcome bonus',
+      actor: 'alice',
+      purchaseId: null,
+      refundId: null,
     });
     expect(res.body.entry.id).toMatch(/^ent_[0-9A-Z]{26}$/);
     expect(res.body.credit).toMatchObject({ customerId: 'cus_ada', balance: 5000, held: 0, available: 5000 });
 
     const ded = await deduct('cus_ada', 1200);
     expect(ded.status).toBe(201);
-    expect(ded.body.entry).toMatchObject({ type: 'deduction', amount: -1200, balanceAfter: 3800, reason: 'correction', note: 'test deduction' });
+    expect(ded.body.entry).toMatchObject({
+      type: 'deduction',
+      amount: -1200,
+      balanceAfter: 3800,
+      reason: 'correction',
+      note: 'test deduction',
+    });
     expect(await credit('cus_ada')).toMatchObject({ balance: 3800, available: 3800 });
 
-    const entries = await http<LedgerEntryList>('GET', url('/v1/customers/cus_ada/credit/entries'), { token: TOKENS.storefront });
+    const entries = await http<LedgerEntryList>('GET', url('/v1/customers/cus_ada/credit/entries'), {
+      token: TOKENS.storefront,
+    });
     expect(entries.status).toBe(200);
-    expect(entries.body.data.map((e) => [e.type, e.amount, e.balanceAfter])).toEqual([['deduction', -1200, 3800], ['grant', 5000, 5000]]);
+    expect(entries.body.data.map((e) => [e.type, e.amount, e.balanceAfter])).toEqual([
+      ['deduction', -1200, 3800],
+      ['grant', 5000, 5000],
+    ]);
     expect(entries.body.nextCursor).toBeNull();
   });
 
   it('refuses a deduction above the available credit with 409 and writes nothing', async () => {
     await grant('cus_grace', 1000);
-    const before = await http<LedgerEntryList>('GET', url('/v1/customers/cus_grace/credit/entries'), { token: TOKENS.support });
+    const before = await http<LedgerEntryList>('GET', url('/v1/customers/cus_grace/credit/entries'), {
+      token: TOKENS.support,
+    });
     const res = await deduct('cus_grace', 1001);
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'insufficient_credit', available: 1000, required: 1001 });
-    const after = await http<LedgerEntryList>('GET', url('/v1/customers/cus_grace/credit/entries'), { token: TOKENS.support });
+    const after = await http<LedgerEntryList>('GET', url('/v1/customers/cus_grace/credit/entries'), {
+      token: TOKENS.support,
+    });
     expect(after.body.data).toEqual(before.body.data);
     expect((await credit('cus_grace')).balance).toBe(1000);
   });
@@ -125,7 +170,7 @@ describe('grants and deductions', () => {
     expect(res.body).toMatchObject({ code: 'insufficient_credit', available: 0, required: 1 });
   });
 
-  it('refuses another currency than the account\'s with 422 currency_mismatch', async () => {
+  it("refuses another currency than the account's with 422 currency_mismatch", async () => {
     await grant('cus_alan', 100);
     const res = await grant('cus_alan', 100, { currency: 'EUR' });
     expect(res.status).toBe(422);
@@ -163,21 +208,31 @@ describe('validation', () => {
     ['reason correction without a note', { amount: 1, currency: 'USD', reason: 'correction' }, 'body.note'],
   ];
   it.each(cases)('rejects %s with 400 validation_failed', async (_label, body, path) => {
-    const res = await http<Problem>('POST', url('/v1/customers/cus_ada/credit/grants'), { token: TOKENS.support, idempotencyKey: newKey(), body });
+    const res = await http<Problem>('POST', url('/v1/customers/cus_ada/credit/grants'), {
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      body,
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors?.map((e) => e.path)).toContain(path);
   });
 
   it('rejects malformed JSON with 400 malformed_json', async () => {
-    const res = await http<Problem>('POST', url('/v1/customers/cus_ada/credit/grants'), { token: TOKENS.support, idempotencyKey: newKey(), rawBody: '{"amount": ' });
+    const res = await http<Problem>('POST', url('/v1/customers/cus_ada/credit/grants'), {
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      rawBody: '{"amount": ',
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('malformed_json');
   });
 
   it('rejects an oversized body with 413', async () => {
     const res = await http<Problem>('POST', url('/v1/customers/cus_ada/credit/grants'), {
-      token: TOKENS.support, idempotencyKey: newKey(), body: { amount: 1, currency: 'USD', reason: 'other', note: 'x'.repeat(64 * 1024) },
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      body: { amount: 1, currency: 'USD', reason: 'other', note: 'x'.repeat(64 * 1024) },
     });
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('payload_too_large');
@@ -186,14 +241,20 @@ describe('validation', () => {
   it('rejects a bad path id and a bad list query', async () => {
     const id = await http<Problem>('GET', url('/v1/customers/bad%20id/credit'), { token: TOKENS.storefront });
     expect(id.status).toBe(400);
-    const limit = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?limit=500'), { token: TOKENS.storefront });
+    const limit = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?limit=500'), {
+      token: TOKENS.storefront,
+    });
     expect(limit.status).toBe(400);
     expect(limit.body.errors?.[0]?.path).toBe('query.limit');
     // Not base64url: outside the documented format → 400; well-formed but never issued → 422.
-    const malformed = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?cursor=not%20a%20cursor'), { token: TOKENS.storefront });
+    const malformed = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?cursor=not%20a%20cursor'), {
+      token: TOKENS.storefront,
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors?.[0]?.path).toBe('query.cursor');
-    const cursor = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?cursor=garbage'), { token: TOKENS.storefront });
+    const cursor = await http<Problem>('GET', url('/v1/customers/cus_ada/credit/entries?cursor=garbage'), {
+      token: TOKENS.storefront,
+    });
     expect({ status: cursor.status, code: cursor.body.code }).toEqual({ status: 422, code: 'cursor_invalid' });
   });
 });
@@ -210,15 +271,25 @@ describe('idempotency', () => {
 
   it('replays the first response for the same key and body, moving money once', async () => {
     const key = newKey('replay');
-    const first = await http<CreditMovementResponse>('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body });
+    const first = await http<CreditMovementResponse>('POST', url(path), {
+      token: TOKENS.support,
+      idempotencyKey: key,
+      body,
+    });
     expect(first.status).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     // Same body with keys in another order is the same request.
-    const second = await http<CreditMovementResponse>('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body: { reason: 'goodwill', currency: 'USD', amount: 700 } });
+    const second = await http<CreditMovementResponse>('POST', url(path), {
+      token: TOKENS.support,
+      idempotencyKey: key,
+      body: { reason: 'goodwill', currency: 'USD', amount: 700 },
+    });
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body).toEqual(first.body);
-    const entries = await http<LedgerEntryList>('GET', url('/v1/customers/cus_edsger/credit/entries'), { token: TOKENS.support });
+    const entries = await http<LedgerEntryList>('GET', url('/v1/customers/cus_edsger/credit/entries'), {
+      token: TOKENS.support,
+    });
     expect(entries.body.data.filter((e) => e.id === first.body.entry.id)).toHaveLength(1);
     expect(entries.body.data).toHaveLength(1);
   });
@@ -226,8 +297,11 @@ describe('idempotency', () => {
   it('replays concurrent duplicates once', async () => {
     const key = newKey('race');
     const before = (await credit('cus_edsger')).balance;
-    const results = await Promise.all(Array.from({ length: 10 }, () =>
-      http<CreditMovementResponse>('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        http<CreditMovementResponse>('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body }),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(new Set(results.map((r) => r.body.entry.id)).size).toBe(1);
     expect((await credit('cus_edsger')).balance).toBe(before + 700);
@@ -236,10 +310,18 @@ describe('idempotency', () => {
   it('answers 422 idempotency_key_reused for the same key with another body', async () => {
     const key = newKey('reuse');
     expect((await http('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body })).status).toBe(201);
-    const res = await http<Problem>('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body: { ...body, amount: 701 } });
+    const res = await http<Problem>('POST', url(path), {
+      token: TOKENS.support,
+      idempotencyKey: key,
+      body: { ...body, amount: 701 },
+    });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('idempotency_key_reused');
-    const other = await http<Problem>('POST', url('/v1/customers/cus_edsger/credit/deductions'), { token: TOKENS.support, idempotencyKey: key, body });
+    const other = await http<Problem>('POST', url('/v1/customers/cus_edsger/credit/deductions'), {
+      token: TOKENS.support,
+      idempotencyKey: key,
+      body,
+    });
     expect(other.status).toBe(422);
   });
 
@@ -255,8 +337,16 @@ describe('idempotency', () => {
 
   it('scopes keys to the caller', async () => {
     const key = newKey('scoped');
-    const a = await http<CreditMovementResponse>('POST', url(path), { token: TOKENS.support, idempotencyKey: key, body });
-    const b = await http<CreditMovementResponse>('POST', url(path), { token: TOKENS.support2, idempotencyKey: key, body });
+    const a = await http<CreditMovementResponse>('POST', url(path), {
+      token: TOKENS.support,
+      idempotencyKey: key,
+      body,
+    });
+    const b = await http<CreditMovementResponse>('POST', url(path), {
+      token: TOKENS.support2,
+      idempotencyKey: key,
+      body,
+    });
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.headers.get('idempotent-replayed')).toBeNull();
@@ -277,7 +367,9 @@ describe('authentication and roles', () => {
   it('answers 403 when the storefront tries to grant or deduct', async () => {
     for (const kind of ['grants', 'deductions']) {
       const res = await http<Problem>('POST', url(`/v1/customers/cus_ada/credit/${kind}`), {
-        token: TOKENS.storefront, idempotencyKey: newKey(), body: { amount: 1, currency: 'USD', reason: 'goodwill' },
+        token: TOKENS.storefront,
+        idempotencyKey: newKey(),
+        body: { amount: 1, currency: 'USD', reason: 'goodwill' },
       });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('forbidden');
@@ -304,7 +396,11 @@ describe('ledger', () => {
     let pages = 0;
     do {
       const q: string = cursor ? `?limit=10&cursor=${cursor}` : '?limit=10';
-      const page: { body: LedgerEntryList } = await http<LedgerEntryList>('GET', url(`/v1/customers/cus_noaddr/credit/entries${q}`), { token: TOKENS.storefront });
+      const page: { body: LedgerEntryList } = await http<LedgerEntryList>(
+        'GET',
+        url(`/v1/customers/cus_noaddr/credit/entries${q}`),
+        { token: TOKENS.storefront },
+      );
       seen.push(...page.body.data.map((e) => e.amount));
       cursor = page.body.nextCursor;
       pages += 1;
@@ -321,8 +417,12 @@ describe('ledger', () => {
   });
 
   it('refuses a balance below zero even from a direct write', async () => {
-    expect(await databaseError(sql`update credit_accounts set balance = -1 where customer_id = 'cus_ada'`)).toMatch(/credit_accounts_available_nonnegative/);
-    expect(await databaseError(sql`update credit_accounts set held = balance + 1 where customer_id = 'cus_ada'`)).toMatch(/credit_accounts_available_nonnegative/);
+    expect(await databaseError(sql`update credit_accounts set balance = -1 where customer_id = 'cus_ada'`)).toMatch(
+      /credit_accounts_available_nonnegative/,
+    );
+    expect(
+      await databaseError(sql`update credit_accounts set held = balance + 1 where customer_id = 'cus_ada'`),
+    ).toMatch(/credit_accounts_available_nonnegative/);
   });
 });
 

@@ -6,8 +6,12 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
-  CreditBalanceQuery, CreditMovementRequest, CustomerIdParam, ListQuery,
-  type CreditBalance, type LedgerEntryList,
+  CreditBalanceQuery,
+  CreditMovementRequest,
+  CustomerIdParam,
+  ListQuery,
+  type CreditBalance,
+  type LedgerEntryList,
 } from '../../contracts/index.js';
 import { creditBalanceAsOf } from '../../app/audit.js';
 import { approvalRoute, creditBalance, ledgerEntries, moveCredit, type MovementKind } from '../../app/credit.js';
@@ -25,32 +29,57 @@ const EntryCursor = z.object({ v: z.number().int().positive() });
 export function creditRouter(deps: ApiDeps): Router {
   const router = Router();
 
-  router.get('/customers/:customerId/credit', requireRole('storefront'), async (req: Request, res: Response<CreditBalance>) => {
-    const { customerId } = parseParams(req, CustomerIdParam);
-    const { asOf } = parseQuery(req, CreditBalanceQuery);
-    res.json(asOf === undefined ? await creditBalance(deps, customerId, requestIdOf(req)) : await creditBalanceAsOf(deps, customerId, asOf, requestIdOf(req)));
-  });
+  router.get(
+    '/customers/:customerId/credit',
+    requireRole('storefront'),
+    async (req: Request, res: Response<CreditBalance>) => {
+      const { customerId } = parseParams(req, CustomerIdParam);
+      const { asOf } = parseQuery(req, CreditBalanceQuery);
+      res.json(
+        asOf === undefined
+          ? await creditBalance(deps, customerId, requestIdOf(req))
+          : await creditBalanceAsOf(deps, customerId, asOf, requestIdOf(req)),
+      );
+    },
+  );
 
-  router.get('/customers/:customerId/credit/entries', requireRole('storefront'), async (req: Request, res: Response<LedgerEntryList>) => {
-    const { customerId } = parseParams(req, CustomerIdParam);
-    const query = parseQuery(req, ListQuery);
-    const cursor = decodeCursor(query.cursor, EntryCursor);
-    const page = await ledgerEntries(deps, customerId, query.limit, cursor?.v ?? null, requestIdOf(req));
-    res.json({ data: page.data, nextCursor: page.nextVersion === null ? null : encodeCursor({ v: page.nextVersion }) });
-  });
+  router.get(
+    '/customers/:customerId/credit/entries',
+    requireRole('storefront'),
+    async (req: Request, res: Response<LedgerEntryList>) => {
+      const { customerId } = parseParams(req, CustomerIdParam);
+      const query = parseQuery(req, ListQuery);
+      const cursor = decodeCursor(query.cursor, EntryCursor);
+      const page = await ledgerEntries(deps, customerId, query.limit, cursor?.v ?? null, requestIdOf(req));
+      res.json({
+        data: page.data,
+        nextCursor: page.nextVersion === null ? null : encodeCursor({ v: page.nextVersion }),
+      });
+    },
+  );
 
-  const movement = (kind: MovementKind) => async (req: Request, res: Response): Promise<void> => {
-    const { customerId } = parseParams(req, CustomerIdParam);
-    const body = parseBody(req, CreditMovementRequest);
-    const scope = idempotencyScope(req, body);
-    const actor = actorOf(req);
-    const approval = await approvalRoute(deps, scope, kind, customerId, body, actor);
-    if (approval) {
-      await requestCreditApproval(deps, res, { kind, customerId, body, scope, caller: actor, requestId: actor.requestId, previous: approval.previous });
-      return;
-    }
-    sendAnswer(res, await moveCredit(deps, scope, kind, customerId, body, actor));
-  };
+  const movement =
+    (kind: MovementKind) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const { customerId } = parseParams(req, CustomerIdParam);
+      const body = parseBody(req, CreditMovementRequest);
+      const scope = idempotencyScope(req, body);
+      const actor = actorOf(req);
+      const approval = await approvalRoute(deps, scope, kind, customerId, body, actor);
+      if (approval) {
+        await requestCreditApproval(deps, res, {
+          kind,
+          customerId,
+          body,
+          scope,
+          caller: actor,
+          requestId: actor.requestId,
+          previous: approval.previous,
+        });
+        return;
+      }
+      sendAnswer(res, await moveCredit(deps, scope, kind, customerId, body, actor));
+    };
   router.post('/customers/:customerId/credit/grants', requireRole('support'), movement('grant'));
   router.post('/customers/:customerId/credit/deductions', requireRole('support'), movement('deduction'));
   return router;

@@ -25,8 +25,12 @@ function countMovement(metrics: Metrics, req: Request, res: Response, route: str
   const type = MOVEMENT_ROUTES[route];
   if (!type || req.method !== 'POST' || res.statusCode !== 201 || res.getHeader('Idempotent-Replayed')) return;
   const body: unknown = req.body;
-  const amount = body && typeof body === 'object' && 'amount' in body && typeof body.amount === 'number' ? body.amount : null;
-  const currency = body && typeof body === 'object' && 'currency' in body && typeof body.currency === 'string' ? body.currency : 'unknown';
+  const amount =
+    body && typeof body === 'object' && 'amount' in body && typeof body.amount === 'number' ? body.amount : null;
+  const currency =
+    body && typeof body === 'object' && 'currency' in body && typeof body.currency === 'string'
+      ? body.currency
+      : 'unknown';
   metrics.creditMovements.inc({ type, currency });
   if (amount !== null) metrics.creditMovementAmount.inc({ type, currency }, amount);
 }

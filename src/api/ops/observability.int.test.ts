@@ -23,13 +23,18 @@ beforeAll(async () => {
   temporalMetricsPort = await freePort();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback): void {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });
   stack = await startStack({
     logger: createLogger('debug', 'purchase-ledger', sink),
-    env: { TEMPORAL_METRICS_PORT: String(temporalMetricsPort), SHIPMENT_RETRY_BUDGET_MS: '3000', PURCHASE_SYNC_TIMEOUT_MS: '15000' },
+    env: {
+      TEMPORAL_METRICS_PORT: String(temporalMetricsPort),
+      SHIPMENT_RETRY_BUDGET_MS: '3000',
+      PURCHASE_SYNC_TIMEOUT_MS: '15000',
+    },
   });
   platform = new PlatformControl(stack.platformUrl);
 });
@@ -50,10 +55,15 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (!line.startsWith(name)) continue;
     const match = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries((match[3] ?? '').split(',').filter(Boolean).map((kv) => {
-      const [k, v] = kv.split('=');
-      return [k ?? '', (v ?? '').replace(/^"|"$/g, '')];
-    }));
+    const have = Object.fromEntries(
+      (match[3] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => {
+          const [k, v] = kv.split('=');
+          return [k ?? '', (v ?? '').replace(/^"|"$/g, '')];
+        }),
+    );
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[4]);
   }
   return null;
@@ -62,23 +72,49 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 describe('observability', () => {
   it('/metrics after a purchase, a refund, a rejected shipment and a grant', async () => {
     const customerId = await platform.newCustomer();
-    expect((await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
-      token: TOKENS.support, idempotencyKey: newKey('grant'), body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
-    })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
+          token: TOKENS.support,
+          idempotencyKey: newKey('grant'),
+          body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
+        })
+      ).status,
+    ).toBe(201);
     const bought = await http<Purchase>('POST', `${stack.apiUrl}/v1/purchases`, {
-      token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId, productId: 'prod_cable' },
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('buy'),
+      body: { customerId, productId: 'prod_cable' },
     });
     expect(bought.status).toBe(201);
-    expect((await http('POST', `${stack.apiUrl}/v1/purchases/${bought.body.id}/refunds`, {
-      token: TOKENS.support, idempotencyKey: newKey('refund'), body: { amount: 100, reason: 'damaged' },
-    })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/purchases/${bought.body.id}/refunds`, {
+          token: TOKENS.support,
+          idempotencyKey: newKey('refund'),
+          body: { amount: 100, reason: 'damaged' },
+        })
+      ).status,
+    ).toBe(201);
     // cus_noaddr has no postal code: the platform rejects the shipment and the hold is released.
-    expect((await http('POST', `${stack.apiUrl}/v1/customers/cus_noaddr/credit/grants`, {
-      token: TOKENS.support, idempotencyKey: newKey('grant'), body: { amount: 5_000, currency: 'USD', reason: 'goodwill' },
-    })).status).toBe(201);
-    expect((await http('POST', `${stack.apiUrl}/v1/purchases`, {
-      token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId: 'cus_noaddr', productId: 'prod_cable' },
-    })).status).toBe(502);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/customers/cus_noaddr/credit/grants`, {
+          token: TOKENS.support,
+          idempotencyKey: newKey('grant'),
+          body: { amount: 5_000, currency: 'USD', reason: 'goodwill' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/purchases`, {
+          token: TOKENS.storefront,
+          idempotencyKey: newKey('buy'),
+          body: { customerId: 'cus_noaddr', productId: 'prod_cable' },
+        })
+      ).status,
+    ).toBe(502);
 
     const text = await metricsText();
     expect(sample(text, 'ledger_purchases_total', { outcome: 'completed', code: 'none' })).toBe(1);
@@ -93,8 +129,20 @@ describe('observability', () => {
     expect(sample(text, 'ledger_credit_movements_total', { type: 'purchase', currency: 'USD' })).toBe(1);
     expect(sample(text, 'ledger_credit_movements_total', { type: 'refund', currency: 'USD' })).toBe(1);
     expect(sample(text, 'ledger_credit_movement_amount_total', { type: 'grant', currency: 'USD' })).toBe(15_000);
-    expect(sample(text, 'ledger_http_request_duration_seconds_count', { method: 'POST', route: '/v1/purchases', status: '201' })).toBe(1);
-    expect(sample(text, 'ledger_http_request_duration_seconds_count', { method: 'POST', route: '/v1/customers/:customerId/credit/grants', status: '201' })).toBe(2);
+    expect(
+      sample(text, 'ledger_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/purchases',
+        status: '201',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'ledger_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/customers/:customerId/credit/grants',
+        status: '201',
+      }),
+    ).toBe(2);
     expect(text).toContain('ledger_process_cpu_user_seconds_total');
     expect(text).toContain('# TYPE ledger_platform_cache_requests_total counter');
 
@@ -105,14 +153,23 @@ describe('observability', () => {
     await assertAllInvariants(stack);
   });
 
-  it('one purchase\'s log lines share one request id from the API to the activities; no token is logged', async () => {
+  it("one purchase's log lines share one request id from the API to the activities; no token is logged", async () => {
     const customerId = await platform.newCustomer();
-    expect((await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
-      token: TOKENS.support, idempotencyKey: newKey('grant'), body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
-    })).status).toBe(201);
+    expect(
+      (
+        await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
+          token: TOKENS.support,
+          idempotencyKey: newKey('grant'),
+          body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
+        })
+      ).status,
+    ).toBe(201);
     const requestId = `req-logs-${Date.now()}`;
     const res = await http<Purchase>('POST', `${stack.apiUrl}/v1/purchases`, {
-      token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId, productId: 'prod_mouse' }, headers: { 'x-request-id': requestId },
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('buy'),
+      body: { customerId, productId: 'prod_mouse' },
+      headers: { 'x-request-id': requestId },
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toBe(requestId);
@@ -120,14 +177,23 @@ describe('observability', () => {
 
     const mine = lines.filter((l) => l.requestId === requestId);
     // The API's access log line.
-    expect(mine).toContainEqual(expect.objectContaining({ msg: 'request', method: 'POST', path: '/v1/purchases', status: 201 }));
+    expect(mine).toContainEqual(
+      expect.objectContaining({ msg: 'request', method: 'POST', path: '/v1/purchases', status: 201 }),
+    );
     // The workflow's lines (Temporal's workflow logger) and every activity of the saga.
-    expect(mine).toContainEqual(expect.objectContaining({ msg: 'Workflow completed', workflowId: `purchase-${res.body.id}` }));
-    const activities = new Set(mine.filter((l) => l.sdkComponent === 'activity' || l.activityType).map((l) => l.activityType));
-    for (const type of ['loadPurchaseContext', 'reserveCredit', 'createShipment', 'commitPurchase']) expect(activities).toContain(type);
+    expect(mine).toContainEqual(
+      expect.objectContaining({ msg: 'Workflow completed', workflowId: `purchase-${res.body.id}` }),
+    );
+    const activities = new Set(
+      mine.filter((l) => l.sdkComponent === 'activity' || l.activityType).map((l) => l.activityType),
+    );
+    for (const type of ['loadPurchaseContext', 'reserveCredit', 'createShipment', 'commitPurchase'])
+      expect(activities).toContain(type);
     // Every workflow and activity line of this purchase carries the id — except the SDK's own
     // debug "started" lines, written before any interceptor has seen the input.
-    const sagaLines = lines.filter((l) => l.workflowId === `purchase-${res.body.id}` && l.msg !== 'Workflow started' && l.msg !== 'Activity started');
+    const sagaLines = lines.filter(
+      (l) => l.workflowId === `purchase-${res.body.id}` && l.msg !== 'Workflow started' && l.msg !== 'Activity started',
+    );
     expect(sagaLines.length).toBeGreaterThan(0);
     expect(sagaLines.filter((l) => l.requestId !== requestId)).toEqual([]);
 

@@ -6,7 +6,11 @@ import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.
 
 let stack: TestStack;
 
-function rawRequest(method: string, url: string, token?: string): Promise<{ status: number; code: unknown; allow: string | undefined }> {
+function rawRequest(
+  method: string,
+  url: string,
+  token?: string,
+): Promise<{ status: number; code: unknown; allow: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       const chunks: Buffer[] = [];
@@ -30,7 +34,10 @@ afterAll(async () => {
 describe('operations', () => {
   it('answers health and readiness without a token', async () => {
     expect((await http('GET', `${stack.apiUrl}/v1/health`)).body).toEqual({ status: 'ok' });
-    const ready = await http<{ status: string; checks: Record<string, { ok: boolean }> }>('GET', `${stack.apiUrl}/v1/ready`);
+    const ready = await http<{ status: string; checks: Record<string, { ok: boolean }> }>(
+      'GET',
+      `${stack.apiUrl}/v1/ready`,
+    );
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('ready');
     expect(ready.body.checks.database?.ok).toBe(true);
@@ -38,15 +45,21 @@ describe('operations', () => {
   });
 
   it('serves an OpenAPI 3.1 document generated from the contracts, and its reference page', async () => {
-    const doc = await http<{ openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } }>('GET', `${stack.apiUrl}/v1/openapi.json`);
+    const doc = await http<{
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    }>('GET', `${stack.apiUrl}/v1/openapi.json`);
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining([
-      '/v1/customers/{customerId}/credit',
-      '/v1/customers/{customerId}/credit/grants',
-      '/v1/customers/{customerId}/credit/deductions',
-      '/v1/customers/{customerId}/credit/entries',
-    ]));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/customers/{customerId}/credit',
+        '/v1/customers/{customerId}/credit/grants',
+        '/v1/customers/{customerId}/credit/deductions',
+        '/v1/customers/{customerId}/credit/entries',
+      ]),
+    );
     expect(doc.body.components.schemas).toHaveProperty('CreditMovementRequest');
     expect(doc.body.components.schemas).toHaveProperty('Problem');
     const docs = await fetch(`${stack.apiUrl}/docs/`);
@@ -62,11 +75,21 @@ describe('operations', () => {
     expect((await http('DELETE', `${stack.apiUrl}/v1/me`)).status).toBe(401);
     const admin = { token: TOKENS.admin };
     const me = await http<{ code: string }>('DELETE', `${stack.apiUrl}/v1/me`, admin);
-    expect({ status: me.status, code: me.body.code, allow: me.headers.get('allow') }).toEqual({ status: 405, code: 'method_not_allowed', allow: 'GET, HEAD' });
+    expect({ status: me.status, code: me.body.code, allow: me.headers.get('allow') }).toEqual({
+      status: 405,
+      code: 'method_not_allowed',
+      allow: 'GET, HEAD',
+    });
     const runs = await http('PUT', `${stack.apiUrl}/v1/reconciliation/runs`, admin);
-    expect({ status: runs.status, allow: runs.headers.get('allow') }).toEqual({ status: 405, allow: 'GET, POST, HEAD' });
+    expect({ status: runs.status, allow: runs.headers.get('allow') }).toEqual({
+      status: 405,
+      allow: 'GET, POST, HEAD',
+    });
     const code = await http('POST', `${stack.apiUrl}/v1/promo-codes/WELCOME10`, admin);
-    expect({ status: code.status, allow: code.headers.get('allow') }).toEqual({ status: 405, allow: 'GET, PATCH, DELETE, HEAD' });
+    expect({ status: code.status, allow: code.headers.get('allow') }).toEqual({
+      status: 405,
+      allow: 'GET, PATCH, DELETE, HEAD',
+    });
     // An unknown path stays a 404, whatever the method.
     expect((await rawRequest('TRACE', `${stack.apiUrl}/v1/nothing-here`, TOKENS.admin)).status).toBe(404);
   });

@@ -11,7 +11,11 @@ async function timed(check: () => Promise<void>): Promise<{ ok: boolean; latency
     await check();
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) };
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -27,7 +31,9 @@ export function opsRouter(deps: ApiDeps, document: OpenApiDocument): Router {
     const [database, temporal] = await Promise.all([
       timed(() => deps.database.ping(2000)),
       timed(async () => {
-        await deps.temporal.connection.withDeadline(Date.now() + 2000, () => deps.temporal.workflowService.getSystemInfo({}));
+        await deps.temporal.connection.withDeadline(Date.now() + 2000, () =>
+          deps.temporal.workflowService.getSystemInfo({}),
+        );
       }),
     ]);
     const ready = database.ok && temporal.ok;

@@ -1,6 +1,14 @@
 /** Promo codes: admin CRUD with audit, and their use in the purchase saga, on the real stack. */
 import { describe, expect, it } from 'vitest';
-import type { CreditBalance, Problem, PromoCode, PromoCodeDeleted, PromoCodeWithAudit, Purchase, Refund } from '../../contracts/index.js';
+import type {
+  CreditBalance,
+  Problem,
+  PromoCode,
+  PromoCodeDeleted,
+  PromoCodeWithAudit,
+  Purchase,
+  Refund,
+} from '../../contracts/index.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
 import type { PlatformControl } from '../../../test/support/platform.js';
 import { TOKENS, type TestStack } from '../../../test/support/stack.js';
@@ -28,13 +36,21 @@ async function createCode(body: Record<string, unknown>): Promise<HttpResult<Pro
 
 async function funded(amount: number): Promise<string> {
   const customerId = await platform.newCustomer();
-  const res = await http('POST', url(`/v1/customers/${customerId}/credit/grants`), { token: TOKENS.support, idempotencyKey: newKey(), body: { amount, currency: 'USD', reason: 'goodwill' } });
+  const res = await http('POST', url(`/v1/customers/${customerId}/credit/grants`), {
+    token: TOKENS.support,
+    idempotencyKey: newKey(),
+    body: { amount, currency: 'USD', reason: 'goodwill' },
+  });
   expect(res.status).toBe(201);
   return customerId;
 }
 
 function buy(body: Record<string, unknown>): Promise<HttpResult<PurchaseOrProblem>> {
-  return http<PurchaseOrProblem>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey('buy'), body });
+  return http<PurchaseOrProblem>('POST', url('/v1/purchases'), {
+    token: TOKENS.storefront,
+    idempotencyKey: newKey('buy'),
+    body,
+  });
 }
 
 async function getCode(code: string): Promise<PromoCodeWithAudit> {
@@ -46,14 +62,30 @@ describe('promo code administration', () => {
     const code = uniqueCode('Save');
     const created = await createCode({ code, kind: 'percent', percentOff: 15, maxRedemptions: 100, minSubtotal: 1000 });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ code: code.toUpperCase(), kind: 'percent', percentOff: 15, amountOff: null, active: true, redemptions: 0, reserved: 0 });
-    expect((await createCode({ code: code.toLowerCase(), kind: 'percent', percentOff: 5 })).body.code).toBe('promo_code_exists');
+    expect(created.body).toMatchObject({
+      code: code.toUpperCase(),
+      kind: 'percent',
+      percentOff: 15,
+      amountOff: null,
+      active: true,
+      redemptions: 0,
+      reserved: 0,
+    });
+    expect((await createCode({ code: code.toLowerCase(), kind: 'percent', percentOff: 5 })).body.code).toBe(
+      'promo_code_exists',
+    );
 
-    const patched = await http<PromoCode>('PATCH', url(`/v1/promo-codes/${code}`), { token: TOKENS.admin, body: { percentOff: 20, expiresAt: '2999-01-01T00:00:00Z' } });
+    const patched = await http<PromoCode>('PATCH', url(`/v1/promo-codes/${code}`), {
+      token: TOKENS.admin,
+      body: { percentOff: 20, expiresAt: '2999-01-01T00:00:00Z' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ percentOff: 20, expiresAt: '2999-01-01T00:00:00.000Z' });
     const read = await getCode(code);
-    expect(read.audit.map((a) => [a.action, a.actor])).toEqual([['create', 'root'], ['update', 'root']]);
+    expect(read.audit.map((a) => [a.action, a.actor])).toEqual([
+      ['create', 'root'],
+      ['update', 'root'],
+    ]);
     expect(read.audit[1]?.before).toMatchObject({ percentOff: 15 });
     expect(read.audit[1]?.after).toMatchObject({ percentOff: 20 });
 
@@ -61,7 +93,14 @@ describe('promo code administration', () => {
     expect(list.body.data.map((c) => c.code)).toContain(code.toUpperCase());
     for (const token of [TOKENS.support, TOKENS.storefront]) {
       expect((await http('GET', url('/v1/promo-codes'), { token })).status).toBe(403);
-      expect((await http('POST', url('/v1/promo-codes'), { token, body: { code: 'NOPE123', kind: 'percent', percentOff: 5 } })).status).toBe(403);
+      expect(
+        (
+          await http('POST', url('/v1/promo-codes'), {
+            token,
+            body: { code: 'NOPE123', kind: 'percent', percentOff: 5 },
+          })
+        ).status,
+      ).toBe(403);
     }
   });
 
@@ -77,13 +116,25 @@ describe('promo code administration', () => {
     ];
     for (const body of bad) {
       const res = await createCode(body);
-      expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status: 400, code: 'validation_failed' });
+      expect({ body, status: res.status, code: res.body.code }).toEqual({
+        body,
+        status: 400,
+        code: 'validation_failed',
+      });
     }
     // Schema-valid, but a window that could never be used: JSON Schema cannot compare dates.
-    const window = { code: uniqueCode('W'), kind: 'percent', percentOff: 5, startsAt: '2027-01-01T00:00:00Z', expiresAt: '2026-01-01T00:00:00Z' };
+    const window = {
+      code: uniqueCode('W'),
+      kind: 'percent',
+      percentOff: 5,
+      startsAt: '2027-01-01T00:00:00Z',
+      expiresAt: '2026-01-01T00:00:00Z',
+    };
     const empty = await createCode(window);
     expect({ status: empty.status, code: empty.body.code }).toEqual({ status: 422, code: 'promo_code_rules_invalid' });
-    expect((await http<Problem>('GET', url('/v1/promo-codes/NOSUCHCODE'), { token: TOKENS.admin })).body.code).toBe('promo_code_not_found');
+    expect((await http<Problem>('GET', url('/v1/promo-codes/NOSUCHCODE'), { token: TOKENS.admin })).body.code).toBe(
+      'promo_code_not_found',
+    );
   });
 
   it('deletes an unused code and deactivates a used one, keeping its history', async () => {
@@ -114,12 +165,23 @@ describe('promo codes in purchases', () => {
     const res = await buy({ customerId, productId: 'prod_keyboard', promoCode: code.toLowerCase() });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ subtotal: 8999, discount: 899, total: 8100, promoCode: code.toUpperCase() });
-    expect((await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support })).body.balance).toBe(20_000 - 8100);
+    expect(
+      (await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support })).body
+        .balance,
+    ).toBe(20_000 - 8100);
     expect(await getCode(code)).toMatchObject({ redemptions: 1, reserved: 0 });
-    const over = await http<Problem>('POST', url(`/v1/purchases/${res.body.id}/refunds`), { token: TOKENS.support, idempotencyKey: newKey(), body: { amount: 8999, reason: 'damaged' } });
+    const over = await http<Problem>('POST', url(`/v1/purchases/${res.body.id}/refunds`), {
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      body: { amount: 8999, reason: 'damaged' },
+    });
     expect(over.status).toBe(422);
     expect(over.body).toMatchObject({ code: 'refund_exceeds_refundable', refundable: 8100 });
-    const full = await http<Refund>('POST', url(`/v1/purchases/${res.body.id}/refunds`), { token: TOKENS.support, idempotencyKey: newKey(), body: { reason: 'damaged' } });
+    const full = await http<Refund>('POST', url(`/v1/purchases/${res.body.id}/refunds`), {
+      token: TOKENS.support,
+      idempotencyKey: newKey(),
+      body: { reason: 'damaged' },
+    });
     expect(full.body.amount).toBe(8100);
   });
 
@@ -130,7 +192,10 @@ describe('promo codes in purchases', () => {
     const res = await buy({ customerId, productId: 'prod_monitor', promoCode: code });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ subtotal: 34999, discount: 34999, total: 0 });
-    expect((await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support })).body.balance).toBe(1);
+    expect(
+      (await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support })).body
+        .balance,
+    ).toBe(1);
   });
 
   it('refuses bad codes with 422 promo_code_invalid and a machine-readable reason, writing nothing', async () => {
@@ -142,7 +207,15 @@ describe('promo codes in purchases', () => {
     };
     const cases: [string, string, Record<string, unknown>?][] = [
       ['NOSUCHCODE1', 'unknown'],
-      [await mk('Exp', { kind: 'percent', percentOff: 10, startsAt: '2020-01-01T00:00:00Z', expiresAt: '2020-02-01T00:00:00Z' }), 'expired'],
+      [
+        await mk('Exp', {
+          kind: 'percent',
+          percentOff: 10,
+          startsAt: '2020-01-01T00:00:00Z',
+          expiresAt: '2020-02-01T00:00:00Z',
+        }),
+        'expired',
+      ],
       [await mk('Soon', { kind: 'percent', percentOff: 10, startsAt: '2999-01-01T00:00:00Z' }), 'not_started'],
       [await mk('Min', { kind: 'percent', percentOff: 10, minSubtotal: 100_000 }), 'min_subtotal'],
       [await mk('Only', { kind: 'percent', percentOff: 10, productIds: ['prod_mouse'] }), 'not_applicable'],
@@ -151,7 +224,12 @@ describe('promo codes in purchases', () => {
     ];
     for (const [code, reason] of cases) {
       const res = await buy({ customerId, productId: 'prod_cable', promoCode: code });
-      expect({ code, status: res.status, problem: res.body.code, reason: (res.body as unknown as { reason: string }).reason }).toEqual({ code, status: 422, problem: 'promo_code_invalid', reason });
+      expect({
+        code,
+        status: res.status,
+        problem: res.body.code,
+        reason: (res.body as unknown as { reason: string }).reason,
+      }).toEqual({ code, status: 422, problem: 'promo_code_invalid', reason });
     }
     const once = await mk('Once', { kind: 'percent', percentOff: 10, maxRedemptionsPerCustomer: 1 });
     expect((await buy({ customerId, productId: 'prod_cable', promoCode: once })).status).toBe(201);
@@ -159,7 +237,9 @@ describe('promo codes in purchases', () => {
     expect(second.body).toMatchObject({ code: 'promo_code_invalid', reason: 'customer_limit' });
     const other = await funded(10_000);
     expect((await buy({ customerId: other, productId: 'prod_cable', promoCode: once })).status).toBe(201);
-    expect((await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support })).body).toMatchObject({ balance: 100_000 - 900, held: 0 });
+    expect(
+      (await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.support })).body,
+    ).toMatchObject({ balance: 100_000 - 900, held: 0 });
   });
 
   it('releases the redemption when the purchase is compensated', async () => {
@@ -181,12 +261,16 @@ describe('promo codes in purchases', () => {
     const code = uniqueCode('Ten');
     await createCode({ code, kind: 'amount', amountOff: 100, currency: 'USD', maxRedemptions: 10 });
     const customers = await Promise.all(Array.from({ length: 30 }, () => funded(5000)));
-    const results = await Promise.all(customers.map((customerId) => buy({ customerId, productId: 'prod_cable', promoCode: code })));
+    const results = await Promise.all(
+      customers.map((customerId) => buy({ customerId, productId: 'prod_cable', promoCode: code })),
+    );
     const ok = results.filter((r) => r.status === 201);
     expect(ok).toHaveLength(10);
     expect(ok.every((r) => r.body.discount === 100 && r.body.total === 899)).toBe(true);
     const refused = results.filter((r) => r.status !== 201);
-    expect(refused.map((r) => [r.status, r.body.code, (r.body as unknown as { reason: string }).reason])).toEqual(Array(20).fill([422, 'promo_code_invalid', 'exhausted']));
+    expect(refused.map((r) => [r.status, r.body.code, (r.body as unknown as { reason: string }).reason])).toEqual(
+      Array(20).fill([422, 'promo_code_invalid', 'exhausted']),
+    );
     expect(await getCode(code)).toMatchObject({ redemptions: 10, reserved: 0 });
   });
 });

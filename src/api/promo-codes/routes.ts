@@ -2,10 +2,22 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
-  PromoCodeCreate, PromoCodeListQuery, PromoCodeParam, PromoCodePatch,
-  type PromoCode, type PromoCodeDeleted, type PromoCodeList, type PromoCodeWithAudit,
+  PromoCodeCreate,
+  PromoCodeListQuery,
+  PromoCodeParam,
+  PromoCodePatch,
+  type PromoCode,
+  type PromoCodeDeleted,
+  type PromoCodeList,
+  type PromoCodeWithAudit,
 } from '../../contracts/index.js';
-import { changePromoCode, createPromoCode, listPromoCodes, promoCodeWithAudit, removePromoCode } from '../../app/promo-codes.js';
+import {
+  changePromoCode,
+  createPromoCode,
+  listPromoCodes,
+  promoCodeWithAudit,
+  removePromoCode,
+} from '../../app/promo-codes.js';
 import { actorOf, requireRole } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
@@ -26,7 +38,10 @@ export function promoCodesRouter(deps: ApiDeps): Router {
     const cursor = decodeCursor(q.cursor, Cursor);
     const page = await listPromoCodes(deps, q.limit, cursor ? { createdAt: new Date(cursor.t), code: cursor.c } : null);
     const last = page.data[page.data.length - 1];
-    res.json({ data: page.data, nextCursor: page.hasMore && last ? encodeCursor({ t: last.createdAt, c: last.code }) : null });
+    res.json({
+      data: page.data,
+      nextCursor: page.hasMore && last ? encodeCursor({ t: last.createdAt, c: last.code }) : null,
+    });
   });
 
   router.get('/promo-codes/:code', requireRole('admin'), async (req: Request, res: Response<PromoCodeWithAudit>) => {

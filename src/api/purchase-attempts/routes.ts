@@ -6,7 +6,11 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
-  AttemptIdParam, CancelAttemptRequest, PurchaseAttemptListQuery, type PurchaseAttemptList, type PurchaseAttemptSummary,
+  AttemptIdParam,
+  CancelAttemptRequest,
+  PurchaseAttemptListQuery,
+  type PurchaseAttemptList,
+  type PurchaseAttemptSummary,
 } from '../../contracts/index.js';
 import { cancelPurchaseAttempt, listPurchaseAttempts } from '../../app/purchase-attempts.js';
 import { callerOf, requireRole } from '../auth.js';
@@ -31,18 +35,28 @@ export function purchaseAttemptsRouter(deps: ApiDeps): Router {
       before: cursor ? { createdAt: cursor.t, id: cursor.id } : null,
       limit: query.limit,
     });
-    res.json({ data: page.data, nextCursor: page.next ? encodeCursor({ t: page.next.createdAt, id: page.next.id }) : null });
+    res.json({
+      data: page.data,
+      nextCursor: page.next ? encodeCursor({ t: page.next.createdAt, id: page.next.id }) : null,
+    });
   });
 
-  router.post('/purchase-attempts/:attemptId/cancel', requireRole('admin'), async (req: Request, res: Response<PurchaseAttemptSummary>) => {
-    const { attemptId } = parseParams(req, AttemptIdParam);
-    const body = parseBody(req, CancelAttemptRequest);
-    const { attempt, ended } = await cancelPurchaseAttempt(attempts, {
-      attemptId, reason: body.reason, actor: callerOf(req).name, waitMs: deps.config.purchaseSyncTimeoutMs,
-    });
-    if (!ended) res.status(202).set('Location', `/v1/purchase-attempts/${attemptId}`).set('Retry-After', '1');
-    res.json(attempt);
-  });
+  router.post(
+    '/purchase-attempts/:attemptId/cancel',
+    requireRole('admin'),
+    async (req: Request, res: Response<PurchaseAttemptSummary>) => {
+      const { attemptId } = parseParams(req, AttemptIdParam);
+      const body = parseBody(req, CancelAttemptRequest);
+      const { attempt, ended } = await cancelPurchaseAttempt(attempts, {
+        attemptId,
+        reason: body.reason,
+        actor: callerOf(req).name,
+        waitMs: deps.config.purchaseSyncTimeoutMs,
+      });
+      if (!ended) res.status(202).set('Location', `/v1/purchase-attempts/${attemptId}`).set('Retry-After', '1');
+      res.json(attempt);
+    },
+  );
 
   return router;
 }

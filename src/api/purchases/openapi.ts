@@ -1,8 +1,20 @@
 /** OpenAPI registration of purchases, attempts and refunds. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
-  AttemptIdParam, ListQuery, Purchase, PurchaseAttempt, PurchaseIdParam, PurchaseList, PurchaseListQuery, PurchasePending,
-  PurchaseProblem, PurchaseRequest, PurchaseWithRefunds, Refund, RefundList, RefundRequest,
+  AttemptIdParam,
+  ListQuery,
+  Purchase,
+  PurchaseAttempt,
+  PurchaseIdParam,
+  PurchaseList,
+  PurchaseListQuery,
+  PurchasePending,
+  PurchaseProblem,
+  PurchaseRequest,
+  PurchaseWithRefunds,
+  Refund,
+  RefundList,
+  RefundRequest,
 } from '../../contracts/index.js';
 import { IdempotencyHeaders, moneyProblems, problems, withProblemSchema } from '../openapi-parts.js';
 
@@ -11,7 +23,7 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/v1/purchases',
     tags: ['Purchases'],
-    summary: 'Buy a product with the customer\'s credit',
+    summary: "Buy a product with the customer's credit",
     description: [
       'Role: storefront. Runs the purchase saga (Temporal workflow `purchase-<id>`) and waits for it up to PURCHASE_SYNC_TIMEOUT_MS (default 10 s).',
       'The purchase id is fixed by the Idempotency-Key: a repeated request attaches to the same saga and never buys twice.',
@@ -20,46 +32,111 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
       'Deviation from the contract table, written down: when the platform does not answer while customer and product are loaded, the answer is 503 `platform_unavailable`. It is not stored against the key: nothing was reserved, and a retry with the same key runs again as a new attempt (a new `attemptId`; the first attempt stays failed).',
       'A product whose price × quantity has no exact number (past 2^53 minor units: the platform accepts any integer price) is refused with 422 `amount_out_of_range` before any credit is reserved.',
     ].join('\n\n'),
-    request: { headers: IdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: PurchaseRequest } } } },
+    request: {
+      headers: IdempotencyHeaders,
+      body: { required: true, content: { 'application/json': { schema: PurchaseRequest } } },
+    },
     responses: {
-      201: { description: 'Completed; header Location: /v1/purchases/{id}', content: { 'application/json': { schema: Purchase } } },
-      202: { description: 'Still running at the deadline; header Location: /v1/purchase-attempts/{id}. A replay of the key answers 202 until the saga ends.', content: { 'application/json': { schema: PurchasePending } } },
-      ...withProblemSchema(moneyProblems('customer_not_found', 'product_not_found', 'price_changed', 'insufficient_credit',
-        'product_unavailable', 'currency_mismatch', 'promo_code_invalid', 'amount_out_of_range', 'service_unavailable', 'platform_unavailable', 'purchase_cancelled'), PurchaseProblem, [404, 409]),
-      502: { description: '`shipment_failed`: CreateShipment failed after its retries, with the platform\'s reason', content: { 'application/problem+json': { schema: PurchaseProblem } } },
+      201: {
+        description: 'Completed; header Location: /v1/purchases/{id}',
+        content: { 'application/json': { schema: Purchase } },
+      },
+      202: {
+        description:
+          'Still running at the deadline; header Location: /v1/purchase-attempts/{id}. A replay of the key answers 202 until the saga ends.',
+        content: { 'application/json': { schema: PurchasePending } },
+      },
+      ...withProblemSchema(
+        moneyProblems(
+          'customer_not_found',
+          'product_not_found',
+          'price_changed',
+          'insufficient_credit',
+          'product_unavailable',
+          'currency_mismatch',
+          'promo_code_invalid',
+          'amount_out_of_range',
+          'service_unavailable',
+          'platform_unavailable',
+          'purchase_cancelled',
+        ),
+        PurchaseProblem,
+        [404, 409],
+      ),
+      502: {
+        description: "`shipment_failed`: CreateShipment failed after its retries, with the platform's reason",
+        content: { 'application/problem+json': { schema: PurchaseProblem } },
+      },
     },
   });
   registry.registerPath({
-    method: 'get', path: '/v1/purchases', tags: ['Purchases'], summary: 'List purchases, newest first',
+    method: 'get',
+    path: '/v1/purchases',
+    tags: ['Purchases'],
+    summary: 'List purchases, newest first',
     description: 'Role: storefront. Filters combine; keyset-paginated on (createdAt, id).',
     request: { query: PurchaseListQuery },
-    responses: { 200: { description: 'A page', content: { 'application/json': { schema: PurchaseList } } }, ...problems() },
-  });
-  registry.registerPath({
-    method: 'get', path: '/v1/purchases/{purchaseId}', tags: ['Purchases'], summary: 'A purchase with its refunds',
-    description: 'Role: storefront.',
-    request: { params: PurchaseIdParam },
-    responses: { 200: { description: 'The purchase', content: { 'application/json': { schema: PurchaseWithRefunds } } }, ...problems('purchase_not_found') },
-  });
-  registry.registerPath({
-    method: 'get', path: '/v1/purchase-attempts/{attemptId}', tags: ['Purchases'], summary: 'The state of a purchase attempt',
-    description: 'Role: storefront. `error` is the problem body the caller got for a failed attempt.',
-    request: { params: AttemptIdParam },
-    responses: { 200: { description: 'The attempt', content: { 'application/json': { schema: PurchaseAttempt } } }, ...problems('purchase_attempt_not_found') },
-  });
-  registry.registerPath({
-    method: 'post', path: '/v1/purchases/{purchaseId}/refunds', tags: ['Refunds'], summary: 'Refund a purchase, fully or partly',
-    description: 'Role: support. Runs the `refundPurchase` workflow. `amount` defaults to everything still refundable; racing refunds never exceed the total. If the refund is still running after PURCHASE_SYNC_TIMEOUT_MS the answer is 503 with Retry-After: retry with the same key.',
-    request: { params: PurchaseIdParam, headers: IdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: RefundRequest } } } },
     responses: {
-      201: { description: 'The refund', content: { 'application/json': { schema: Refund } } },
-      ...moneyProblems('purchase_not_found', 'purchase_fully_refunded', 'refund_exceeds_refundable', 'service_unavailable'),
+      200: { description: 'A page', content: { 'application/json': { schema: PurchaseList } } },
+      ...problems(),
     },
   });
   registry.registerPath({
-    method: 'get', path: '/v1/purchases/{purchaseId}/refunds', tags: ['Refunds'], summary: 'Refunds of a purchase, newest first',
+    method: 'get',
+    path: '/v1/purchases/{purchaseId}',
+    tags: ['Purchases'],
+    summary: 'A purchase with its refunds',
+    description: 'Role: storefront.',
+    request: { params: PurchaseIdParam },
+    responses: {
+      200: { description: 'The purchase', content: { 'application/json': { schema: PurchaseWithRefunds } } },
+      ...problems('purchase_not_found'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/purchase-attempts/{attemptId}',
+    tags: ['Purchases'],
+    summary: 'The state of a purchase attempt',
+    description: 'Role: storefront. `error` is the problem body the caller got for a failed attempt.',
+    request: { params: AttemptIdParam },
+    responses: {
+      200: { description: 'The attempt', content: { 'application/json': { schema: PurchaseAttempt } } },
+      ...problems('purchase_attempt_not_found'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/purchases/{purchaseId}/refunds',
+    tags: ['Refunds'],
+    summary: 'Refund a purchase, fully or partly',
+    description:
+      'Role: support. Runs the `refundPurchase` workflow. `amount` defaults to everything still refundable; racing refunds never exceed the total. If the refund is still running after PURCHASE_SYNC_TIMEOUT_MS the answer is 503 with Retry-After: retry with the same key.',
+    request: {
+      params: PurchaseIdParam,
+      headers: IdempotencyHeaders,
+      body: { required: true, content: { 'application/json': { schema: RefundRequest } } },
+    },
+    responses: {
+      201: { description: 'The refund', content: { 'application/json': { schema: Refund } } },
+      ...moneyProblems(
+        'purchase_not_found',
+        'purchase_fully_refunded',
+        'refund_exceeds_refundable',
+        'service_unavailable',
+      ),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/purchases/{purchaseId}/refunds',
+    tags: ['Refunds'],
+    summary: 'Refunds of a purchase, newest first',
     description: 'Role: storefront. A purchase has few refunds: they come in one page (`nextCursor` is null).',
     request: { params: PurchaseIdParam, query: ListQuery },
-    responses: { 200: { description: 'The refunds', content: { 'application/json': { schema: RefundList } } }, ...problems('purchase_not_found') },
+    responses: {
+      200: { description: 'The refunds', content: { 'application/json': { schema: RefundList } } },
+      ...problems('purchase_not_found'),
+    },
   });
 }

@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, inject } from 'vitest';
 import type {
-  CreditBalance, LedgerEntryList, Problem, Purchase, PurchaseAttempt, PurchaseList, PurchaseWithRefunds, Refund, RefundList,
+  CreditBalance,
+  LedgerEntryList,
+  Problem,
+  Purchase,
+  PurchaseAttempt,
+  PurchaseList,
+  PurchaseWithRefunds,
+  Refund,
+  RefundList,
 } from '../../contracts/index.js';
 import { releaseCredit, reserveCredit } from '../../db/purchase-repository.js';
 import { http, newKey, type HttpResult } from '../../../test/support/http.js';
@@ -28,24 +36,39 @@ useStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '3000', PURCHASE_SYNC_TIMEOUT_MS: '1
 const url = (path: string): string => `${stack.apiUrl}${path}`;
 
 async function credit(customerId: string): Promise<CreditBalance> {
-  return (await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.storefront })).body;
+  return (await http<CreditBalance>('GET', url(`/v1/customers/${customerId}/credit`), { token: TOKENS.storefront }))
+    .body;
 }
 
 async function grant(customerId: string, amount: number, currency = 'USD'): Promise<void> {
   const res = await http('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-    token: TOKENS.support, idempotencyKey: newKey('grant'), body: { amount, currency, reason: 'goodwill' },
+    token: TOKENS.support,
+    idempotencyKey: newKey('grant'),
+    body: { amount, currency, reason: 'goodwill' },
   });
   expect(res.status).toBe(201);
 }
 
 async function entries(customerId: string): Promise<LedgerEntryList['data']> {
-  return (await http<LedgerEntryList>('GET', url(`/v1/customers/${customerId}/credit/entries?limit=100`), { token: TOKENS.support })).body.data;
+  return (
+    await http<LedgerEntryList>('GET', url(`/v1/customers/${customerId}/credit/entries?limit=100`), {
+      token: TOKENS.support,
+    })
+  ).body.data;
 }
 
 type PurchaseOrProblem = Purchase & Omit<Problem, 'status'>;
 
 interface OpenApiDoc {
-  paths: Record<string, { post?: { description?: string; responses: Record<string, { content: Record<string, { schema: { $ref?: string } } | undefined> } | undefined> } }>;
+  paths: Record<
+    string,
+    {
+      post?: {
+        description?: string;
+        responses: Record<string, { content: Record<string, { schema: { $ref?: string } } | undefined> } | undefined>;
+      };
+    }
+  >;
   components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> } | undefined> };
 }
 
@@ -53,13 +76,26 @@ function buy(body: Record<string, unknown>, key = newKey('buy')): Promise<HttpRe
   return http<PurchaseOrProblem>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: key, body });
 }
 
-function refund(purchaseId: string, body: Record<string, unknown>, key = newKey('refund')): Promise<HttpResult<Refund & Problem>> {
-  return http<Refund & Problem>('POST', url(`/v1/purchases/${purchaseId}/refunds`), { token: TOKENS.support, idempotencyKey: key, body });
+function refund(
+  purchaseId: string,
+  body: Record<string, unknown>,
+  key = newKey('refund'),
+): Promise<HttpResult<Refund & Problem>> {
+  return http<Refund & Problem>('POST', url(`/v1/purchases/${purchaseId}/refunds`), {
+    token: TOKENS.support,
+    idempotencyKey: key,
+    body,
+  });
 }
 
 async function holdOf(purchaseId: string): Promise<{ status: string; resolution: string | null } | null> {
-  const result = await stack.database.db.execute(sql`select status, resolution from credit_holds where purchase_id = ${purchaseId}`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { status: string; resolution: string | null }[];
+  const result = await stack.database.db.execute(
+    sql`select status, resolution from credit_holds where purchase_id = ${purchaseId}`,
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    status: string;
+    resolution: string | null;
+  }[];
   return rows[0] ?? null;
 }
 
@@ -76,20 +112,44 @@ describe('purchase saga', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v1/purchases/${res.body.id}`);
     expect(res.body).toMatchObject({
-      customerId, productId: 'prod_keyboard', productName: 'Mechanical Keyboard', quantity: 2, unitPrice: 8999,
-      subtotal: 17998, discount: 0, total: 17998, currency: 'USD', promoCode: null, status: 'completed', refundedAmount: 0,
-      shipment: { status: 'created', address: { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' } },
+      customerId,
+      productId: 'prod_keyboard',
+      productName: 'Mechanical Keyboard',
+      quantity: 2,
+      unitPrice: 8999,
+      subtotal: 17998,
+      discount: 0,
+      total: 17998,
+      currency: 'USD',
+      promoCode: null,
+      status: 'completed',
+      refundedAmount: 0,
+      shipment: {
+        status: 'created',
+        address: { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' },
+      },
       workflowId: `purchase-${res.body.id}`,
     });
     expect(res.body.id).toMatch(/^pur_[0-9A-Z]{26}$/);
     expect(await credit(customerId)).toMatchObject({ balance: 100_000 - 17998, held: 0, available: 100_000 - 17998 });
     const ledger = await entries(customerId);
-    expect(ledger.filter((e) => e.type === 'purchase')).toEqual([expect.objectContaining({ amount: -17998, balanceAfter: 82002, purchaseId: res.body.id, actor: 'web' })]);
+    expect(ledger.filter((e) => e.type === 'purchase')).toEqual([
+      expect.objectContaining({ amount: -17998, balanceAfter: 82002, purchaseId: res.body.id, actor: 'web' }),
+    ]);
     expect(await platform.shipmentsFor(res.body.id)).toHaveLength(1);
-    const got = await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${res.body.id}`), { token: TOKENS.storefront });
+    const got = await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${res.body.id}`), {
+      token: TOKENS.storefront,
+    });
     expect(got.body).toEqual({ ...res.body, refunds: [] });
-    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${res.body.id}`), { token: TOKENS.storefront });
-    expect(attempt.body).toMatchObject({ id: res.body.id, status: 'completed', stage: 'completed', purchase: res.body });
+    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${res.body.id}`), {
+      token: TOKENS.storefront,
+    });
+    expect(attempt.body).toMatchObject({
+      id: res.body.id,
+      status: 'completed',
+      stage: 'completed',
+      purchase: res.body,
+    });
     expect(await holdOf(res.body.id)).toEqual({ status: 'captured', resolution: 'purchase_committed' });
   });
 
@@ -104,7 +164,7 @@ describe('purchase saga', () => {
     expect((await credit(customerId)).balance).toBe(10_000 - 999);
   });
 
-  it('CreateShipment rejected with a 400: 502 with the platform\'s reason, nothing written, no retries', async () => {
+  it("CreateShipment rejected with a 400: 502 with the platform's reason, nothing written, no retries", async () => {
     // cus_noaddr's address has no postal code: the platform refuses the shipment.
     await grant('cus_noaddr', 5000);
     await platform.resetCalls();
@@ -114,11 +174,20 @@ describe('purchase saga', () => {
     expect(res.body).toMatchObject({ code: 'shipment_failed', platformStatus: 400, platformCode: 'invalid_address' });
     expect((await platform.calls()).createShipment).toBe(1);
     expect(await credit('cus_noaddr')).toMatchObject({ balance: 5000, held: 0 });
-    const attempts = await stack.database.db.execute(sql`select id from purchase_attempts where customer_id = 'cus_noaddr'`);
-    const attemptId = ((Array.isArray(attempts) ? attempts : (attempts as { rows: unknown[] }).rows) as { id: string }[])[0]?.id ?? '';
+    const attempts = await stack.database.db.execute(
+      sql`select id from purchase_attempts where customer_id = 'cus_noaddr'`,
+    );
+    const attemptId =
+      ((Array.isArray(attempts) ? attempts : (attempts as { rows: unknown[] }).rows) as { id: string }[])[0]?.id ?? '';
     expect(await holdOf(attemptId)).toEqual({ status: 'released', resolution: 'shipment_rejected' });
-    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${attemptId}`), { token: TOKENS.storefront });
-    expect(attempt.body).toMatchObject({ status: 'failed', stage: 'failed', error: { code: 'shipment_failed', status: 502 } });
+    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${attemptId}`), {
+      token: TOKENS.storefront,
+    });
+    expect(attempt.body).toMatchObject({
+      status: 'failed',
+      stage: 'failed',
+      error: { code: 'shipment_failed', status: 502 },
+    });
   });
 
   it('an ambiguous timeout where the platform did create the shipment: exactly one shipment, purchase completed', async () => {
@@ -179,18 +248,32 @@ describe('purchase saga', () => {
     expect(failedAgain.body).toEqual(failed.body);
   });
 
-  it('uses the platform\'s data of the moment: price and address changes apply to the next purchase only', async () => {
+  it("uses the platform's data of the moment: price and address changes apply to the next purchase only", async () => {
     const customerId = await funded(100_000);
     const productId = await platform.newProduct(1000);
     const first = await buy({ customerId, productId });
     expect(first.status).toBe(201);
     await platform.patchProduct(productId, { price: { amount: 1250, currency: 'USD' }, name: 'Renamed product' });
-    await platform.patchCustomer(customerId, { address: { line1: '2 New Road', city: 'Shelbyville', postalCode: '54321', country: 'US' } });
+    await platform.patchCustomer(customerId, {
+      address: { line1: '2 New Road', city: 'Shelbyville', postalCode: '54321', country: 'US' },
+    });
     const second = await buy({ customerId, productId });
     expect(second.status).toBe(201);
-    expect(second.body).toMatchObject({ unitPrice: 1250, total: 1250, productName: 'Renamed product', shipment: { address: { line1: '2 New Road', city: 'Shelbyville' } } });
-    const firstNow = await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${first.body.id}`), { token: TOKENS.storefront });
-    expect(firstNow.body).toMatchObject({ unitPrice: 1000, total: 1000, productName: 'Test product 1000', shipment: { address: { line1: '1 Main Street' } } });
+    expect(second.body).toMatchObject({
+      unitPrice: 1250,
+      total: 1250,
+      productName: 'Renamed product',
+      shipment: { address: { line1: '2 New Road', city: 'Shelbyville' } },
+    });
+    const firstNow = await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${first.body.id}`), {
+      token: TOKENS.storefront,
+    });
+    expect(firstNow.body).toMatchObject({
+      unitPrice: 1000,
+      total: 1000,
+      productName: 'Test product 1000',
+      shipment: { address: { line1: '1 Main Street' } },
+    });
     expect((await credit(customerId)).balance).toBe(100_000 - 2250);
     const stale = await buy({ customerId, productId, expectedUnitPrice: 1000 });
     expect(stale.status).toBe(409);
@@ -214,9 +297,15 @@ describe('purchase saga', () => {
       expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status, code });
     }
     expect(await credit(customerId)).toMatchObject({ balance: 100_000, held: 0 });
-    const noKey = await http<Problem>('POST', url('/v1/purchases'), { token: TOKENS.storefront, body: { customerId, productId: 'prod_cable' } });
+    const noKey = await http<Problem>('POST', url('/v1/purchases'), {
+      token: TOKENS.storefront,
+      body: { customerId, productId: 'prod_cable' },
+    });
     expect(noKey.body.code).toBe('idempotency_key_required');
-    const noToken = await http<Problem>('POST', url('/v1/purchases'), { idempotencyKey: newKey(), body: { customerId, productId: 'prod_cable' } });
+    const noToken = await http<Problem>('POST', url('/v1/purchases'), {
+      idempotencyKey: newKey(),
+      body: { customerId, productId: 'prod_cable' },
+    });
     expect(noToken.status).toBe(401);
   });
 
@@ -228,12 +317,18 @@ describe('purchase saga', () => {
     const elapsedMs = Date.now() - startedAt;
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ code: 'amount_out_of_range', quantity: 2, unitPrice: { amount: 5_000_000_000_000_000, currency: 'USD' } });
+    expect(res.body).toMatchObject({
+      code: 'amount_out_of_range',
+      quantity: 2,
+      unitPrice: { amount: 5_000_000_000_000_000, currency: 'USD' },
+    });
     expect(elapsedMs).toBeLessThan(1_000);
     expect(await credit(customerId)).toMatchObject({ balance: 10_000, held: 0, available: 10_000 });
     const holds = await stack.database.db.execute(sql`select id from credit_holds where customer_id = ${customerId}`);
     expect(Array.isArray(holds) ? holds : (holds as { rows: unknown[] }).rows).toEqual([]);
-    const attempts = await stack.database.db.execute(sql`select status from purchase_attempts where customer_id = ${customerId}`);
+    const attempts = await stack.database.db.execute(
+      sql`select status from purchase_attempts where customer_id = ${customerId}`,
+    );
     expect(Array.isArray(attempts) ? attempts : (attempts as { rows: unknown[] }).rows).toEqual([{ status: 'failed' }]);
   });
 
@@ -264,7 +359,9 @@ describe('purchase saga', () => {
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
     expect(retried.body.id).not.toBe(firstAttempt);
     // The first attempt stays failed with the problem its caller got; the retry's answer is now remembered.
-    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${firstAttempt}`), { token: TOKENS.storefront });
+    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${firstAttempt}`), {
+      token: TOKENS.storefront,
+    });
     expect(attempt.body).toMatchObject({ id: firstAttempt, status: 'failed', error: { code: 'platform_unavailable' } });
     const replayed = await buy(body, key);
     expect(replayed.status).toBe(201);
@@ -282,7 +379,9 @@ describe('purchase saga', () => {
     expect(refused.body.code).toBe('insufficient_credit');
     const attemptId = refused.body.attemptId as string;
     expect(attemptId).toMatch(/^pur_[0-9A-Z]{26}$/);
-    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${attemptId}`), { token: TOKENS.storefront });
+    const attempt = await http<PurchaseAttempt>('GET', url(`/v1/purchase-attempts/${attemptId}`), {
+      token: TOKENS.storefront,
+    });
     expect(attempt.body).toMatchObject({ id: attemptId, status: 'failed', error: { code: 'insufficient_credit' } });
     const replayed = await buy({ customerId, productId: 'prod_cable' }, key);
     expect(replayed.body).toEqual(refused.body);
@@ -299,7 +398,9 @@ describe('purchase saga', () => {
     const doc = (await http<OpenApiDoc>('GET', url('/v1/openapi.json'))).body;
     const responses = doc.paths['/v1/purchases']?.post?.responses ?? {};
     for (const status of ['404', '409', '502']) {
-      expect(responses[status]?.content['application/problem+json']?.schema.$ref, status).toBe('#/components/schemas/PurchaseProblem');
+      expect(responses[status]?.content['application/problem+json']?.schema.$ref, status).toBe(
+        '#/components/schemas/PurchaseProblem',
+      );
     }
     const schema = doc.components.schemas.PurchaseProblem;
     expect(schema?.required).toContain('attemptId');
@@ -312,7 +413,15 @@ describe('reservation', () => {
   it('a second reserve of the same purchase returns the first terms, whatever price it was given, and holds once', async () => {
     const customerId = await funded(10_000);
     const purchaseId = `pur_reserve_twice_${Date.now()}`;
-    const input = { purchaseId, customerId, productId: 'prod_mouse', subtotal: 2_000, currency: 'USD', promoCode: null, workflowId: `purchase-${purchaseId}` };
+    const input = {
+      purchaseId,
+      customerId,
+      productId: 'prod_mouse',
+      subtotal: 2_000,
+      currency: 'USD',
+      promoCode: null,
+      workflowId: `purchase-${purchaseId}`,
+    };
     const first = await reserveCredit(stack.database.db, input);
     const again = await reserveCredit(stack.database.db, { ...input, subtotal: 2_600 });
     expect(again).toEqual(first);
@@ -333,7 +442,11 @@ describe('listing', () => {
       ids.push(res.body.id);
     }
     const list = async (query: string): Promise<PurchaseList> =>
-      (await http<PurchaseList>('GET', url(`/v1/purchases?customerId=${customerId}${query}`), { token: TOKENS.storefront })).body;
+      (
+        await http<PurchaseList>('GET', url(`/v1/purchases?customerId=${customerId}${query}`), {
+          token: TOKENS.storefront,
+        })
+      ).body;
     expect((await list('')).data.map((p) => p.id)).toEqual([...ids].reverse());
     expect((await list('&productId=prod_mouse')).data.map((p) => p.id)).toEqual([ids[4], ids[1]]);
     const page1 = await list('&limit=2');
@@ -347,9 +460,13 @@ describe('listing', () => {
     expect((await list('&status=refunded')).data.map((p) => p.id)).toEqual([ids[0]]);
     const bad = await http<Problem>('GET', url('/v1/purchases?status=lost'), { token: TOKENS.storefront });
     expect(bad.status).toBe(400);
-    const unknown = await http<Problem>('GET', url('/v1/purchases/pur_01AAAAAAAAAAAAAAAAAAAAAAAA'), { token: TOKENS.storefront });
+    const unknown = await http<Problem>('GET', url('/v1/purchases/pur_01AAAAAAAAAAAAAAAAAAAAAAAA'), {
+      token: TOKENS.storefront,
+    });
     expect(unknown.body.code).toBe('purchase_not_found');
-    const noAttempt = await http<Problem>('GET', url('/v1/purchase-attempts/pur_01AAAAAAAAAAAAAAAAAAAAAAAA'), { token: TOKENS.storefront });
+    const noAttempt = await http<Problem>('GET', url('/v1/purchase-attempts/pur_01AAAAAAAAAAAAAAAAAAAAAAAA'), {
+      token: TOKENS.storefront,
+    });
     expect(noAttempt.body.code).toBe('purchase_attempt_not_found');
   });
 });
@@ -364,9 +481,18 @@ describe('refunds', () => {
 
     const r1 = await refund(bought.body.id, { amount: 1000, reason: 'damaged', note: 'scratched' });
     expect(r1.status).toBe(201);
-    expect(r1.body).toMatchObject({ purchaseId: bought.body.id, amount: 1000, currency: 'USD', reason: 'damaged', note: 'scratched', actor: 'alice' });
+    expect(r1.body).toMatchObject({
+      purchaseId: bought.body.id,
+      amount: 1000,
+      currency: 'USD',
+      reason: 'damaged',
+      note: 'scratched',
+      actor: 'alice',
+    });
     expect(r1.body.id).toMatch(/^ref_/);
-    let p = (await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront })).body;
+    let p = (
+      await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront })
+    ).body;
     expect(p).toMatchObject({ status: 'partially_refunded', refundedAmount: 1000 });
 
     const r2 = await refund(bought.body.id, { amount: 2000, reason: 'goodwill' });
@@ -377,7 +503,8 @@ describe('refunds', () => {
     const rest = await refund(bought.body.id, { reason: 'requested_by_customer' });
     expect(rest.status).toBe(201);
     expect(rest.body.amount).toBe(total - 3000);
-    p = (await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront })).body;
+    p = (await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront }))
+      .body;
     expect(p).toMatchObject({ status: 'refunded', refundedAmount: total });
     expect(p.refunds.map((r) => r.amount)).toEqual([1000, 2000, total - 3000]);
     const again = await refund(bought.body.id, { reason: 'duplicate' });
@@ -391,7 +518,9 @@ describe('refunds', () => {
       [2000, r2.body.id, bought.body.id, 'alice'],
       [1000, r1.body.id, bought.body.id, 'alice'],
     ]);
-    const listed = await http<RefundList>('GET', url(`/v1/purchases/${bought.body.id}/refunds`), { token: TOKENS.storefront });
+    const listed = await http<RefundList>('GET', url(`/v1/purchases/${bought.body.id}/refunds`), {
+      token: TOKENS.storefront,
+    });
     expect(listed.body.data.map((r) => r.id)).toEqual([rest.body.id, r2.body.id, r1.body.id]);
   });
 
@@ -400,11 +529,17 @@ describe('refunds', () => {
     const bought = await buy({ customerId, productId: 'prod_keyboard' });
     expect(bought.status).toBe(201);
     // 12 concurrent refunds of 1000 against a total of 8999: exactly 8 fit.
-    const results = await Promise.all(Array.from({ length: 12 }, () => refund(bought.body.id, { amount: 1000, reason: 'goodwill' })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => refund(bought.body.id, { amount: 1000, reason: 'goodwill' })),
+    );
     const ok = results.filter((r) => r.status === 201);
     expect(ok).toHaveLength(8);
-    expect(results.filter((r) => r.status !== 201).map((r) => r.body.code)).toEqual(Array(4).fill('refund_exceeds_refundable'));
-    const p = (await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront })).body;
+    expect(results.filter((r) => r.status !== 201).map((r) => r.body.code)).toEqual(
+      Array(4).fill('refund_exceeds_refundable'),
+    );
+    const p = (
+      await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront })
+    ).body;
     expect(p).toMatchObject({ refundedAmount: 8000, status: 'partially_refunded' });
   });
 
@@ -418,26 +553,43 @@ describe('refunds', () => {
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body).toEqual(first.body);
-    const byStorefront = await http<Problem>('POST', url(`/v1/purchases/${bought.body.id}/refunds`), { token: TOKENS.storefront, idempotencyKey: newKey(), body: { reason: 'goodwill' } });
+    const byStorefront = await http<Problem>('POST', url(`/v1/purchases/${bought.body.id}/refunds`), {
+      token: TOKENS.storefront,
+      idempotencyKey: newKey(),
+      body: { reason: 'goodwill' },
+    });
     expect(byStorefront.status).toBe(403);
     const noNote = await refund(bought.body.id, { reason: 'other' });
     expect(noNote.status).toBe(400);
     const missing = await refund('pur_01AAAAAAAAAAAAAAAAAAAAAAAA', { reason: 'goodwill' });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('purchase_not_found');
-    expect((await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront })).body.refundedAmount).toBe(100);
+    expect(
+      (await http<PurchaseWithRefunds>('GET', url(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront }))
+        .body.refundedAmount,
+    ).toBe(100);
   });
 });
 
 describe('determinism', () => {
   it('replays the recorded histories of completed and compensated sagas and refunds', async () => {
-    const result = await stack.database.db.execute(sql`select workflow_id from purchase_attempts union all select workflow_id from refunds`);
-    const ids = ((Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { workflow_id: string }[]).map((r) => r.workflow_id);
+    const result = await stack.database.db.execute(
+      sql`select workflow_id from purchase_attempts union all select workflow_id from refunds`,
+    );
+    const ids = (
+      (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { workflow_id: string }[]
+    ).map((r) => r.workflow_id);
     expect(ids.length).toBeGreaterThan(20);
-    const histories = ids.map(async (workflowId) => ({ workflowId, history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory() }));
-    const replay = Worker.runReplayHistories({ workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') } }, (async function* () {
-      for (const h of histories) yield await h;
-    })());
+    const histories = ids.map(async (workflowId) => ({
+      workflowId,
+      history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory(),
+    }));
+    const replay = Worker.runReplayHistories(
+      { workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') } },
+      (async function* () {
+        for (const h of histories) yield await h;
+      })(),
+    );
     let count = 0;
     for await (const r of replay) {
       expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();

@@ -5,8 +5,16 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
-  AttemptIdParam, PurchaseIdParam, PurchaseListQuery, PurchaseRequest, RefundRequest, ListQuery,
-  type PurchaseAttempt, type PurchaseList, type PurchaseWithRefunds, type RefundList,
+  AttemptIdParam,
+  PurchaseIdParam,
+  PurchaseListQuery,
+  PurchaseRequest,
+  RefundRequest,
+  ListQuery,
+  type PurchaseAttempt,
+  type PurchaseList,
+  type PurchaseWithRefunds,
+  type RefundList,
 } from '../../contracts/index.js';
 import { attemptStatus, purchase, purchasesPage, purchaseWithRefunds, refundsOf } from '../../app/purchases.js';
 import { refund } from '../../app/refunds.js';
@@ -44,18 +52,29 @@ export function purchasesRouter(deps: ApiDeps): Router {
       limit: query.limit,
     });
     const last = page.data[page.data.length - 1];
-    res.json({ data: page.data, nextCursor: page.hasMore && last ? encodeCursor({ t: last.createdAt, id: last.id }) : null });
+    res.json({
+      data: page.data,
+      nextCursor: page.hasMore && last ? encodeCursor({ t: last.createdAt, id: last.id }) : null,
+    });
   });
 
-  router.get('/purchases/:purchaseId', requireRole('storefront'), async (req: Request, res: Response<PurchaseWithRefunds>) => {
-    const { purchaseId } = parseParams(req, PurchaseIdParam);
-    res.json(await purchaseWithRefunds(deps, purchaseId));
-  });
+  router.get(
+    '/purchases/:purchaseId',
+    requireRole('storefront'),
+    async (req: Request, res: Response<PurchaseWithRefunds>) => {
+      const { purchaseId } = parseParams(req, PurchaseIdParam);
+      res.json(await purchaseWithRefunds(deps, purchaseId));
+    },
+  );
 
-  router.get('/purchase-attempts/:attemptId', requireRole('storefront'), async (req: Request, res: Response<PurchaseAttempt>) => {
-    const { attemptId } = parseParams(req, AttemptIdParam);
-    res.json(await attemptStatus(deps, attemptId));
-  });
+  router.get(
+    '/purchase-attempts/:attemptId',
+    requireRole('storefront'),
+    async (req: Request, res: Response<PurchaseAttempt>) => {
+      const { attemptId } = parseParams(req, AttemptIdParam);
+      res.json(await attemptStatus(deps, attemptId));
+    },
+  );
 
   router.post('/purchases/:purchaseId/refunds', requireRole('support'), async (req: Request, res: Response) => {
     const { purchaseId } = parseParams(req, PurchaseIdParam);
@@ -63,12 +82,16 @@ export function purchasesRouter(deps: ApiDeps): Router {
     sendAnswer(res, await refund(deps, idempotencyScope(req, body), purchaseId, body, actorOf(req)));
   });
 
-  router.get('/purchases/:purchaseId/refunds', requireRole('storefront'), async (req: Request, res: Response<RefundList>) => {
-    const { purchaseId } = parseParams(req, PurchaseIdParam);
-    parseQuery(req, ListQuery);
-    // A purchase has a handful of refunds at most (each needs a refundable remainder): one page.
-    res.json({ data: await refundsOf(deps, purchaseId), nextCursor: null });
-  });
+  router.get(
+    '/purchases/:purchaseId/refunds',
+    requireRole('storefront'),
+    async (req: Request, res: Response<RefundList>) => {
+      const { purchaseId } = parseParams(req, PurchaseIdParam);
+      parseQuery(req, ListQuery);
+      // A purchase has a handful of refunds at most (each needs a refundable remainder): one page.
+      res.json({ data: await refundsOf(deps, purchaseId), nextCursor: null });
+    },
+  );
 
   return router;
 }

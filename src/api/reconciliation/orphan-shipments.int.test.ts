@@ -13,9 +13,14 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Purchase, ReconciliationFinding, ReconciliationRun, ReconciliationRunPending } from '../../contracts/index.js';
+import type {
+  Purchase,
+  ReconciliationFinding,
+  ReconciliationRun,
+  ReconciliationRunPending,
+} from '../../contracts/index.js';
 import { http, newKey } from '../../../test/support/http.js';
-import type { PlatformControl} from '../../../test/support/platform.js';
+import type { PlatformControl } from '../../../test/support/platform.js';
 import { type PlatformShipmentRecord } from '../../../test/support/platform.js';
 import { TOKENS, type TestStack } from '../../../test/support/stack.js';
 import { until } from '../../../test/support/wait.js';
@@ -23,17 +28,20 @@ import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-useStack({
+useStack(
+  {
     env: {
       RECONCILE_BATCH_SIZE: '2',
       // The stack's platform timeout is 2 s; the held call below waits 4 s.
       PLATFORM_TIMEOUT_MS: '2000',
       RECONCILE_FAILED_ATTEMPT_LOOKBACK_MS: String(24 * 60 * 60_000),
     },
-  }, (started, control) => {
-  stack = started;
-  platform = control;
-});
+  },
+  (started, control) => {
+    stack = started;
+    platform = control;
+  },
+);
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;
 const ADDRESS = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -44,7 +52,12 @@ async function exec(query: SQL): Promise<Record<string, unknown>[]> {
 }
 
 /** platform-mock's own API and control endpoints, for what PlatformControl does not cover. */
-async function platformCall<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+async function platformCall<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${stack.platformUrl}${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -63,7 +76,9 @@ async function shipmentOf(purchaseId: string): Promise<PlatformShipmentRecord | 
 async function funded(amount: number): Promise<string> {
   const customerId = await platform.newCustomer();
   const res = await http('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-    token: TOKENS.support, idempotencyKey: newKey('grant'), body: { amount, currency: 'USD', reason: 'goodwill' },
+    token: TOKENS.support,
+    idempotencyKey: newKey('grant'),
+    body: { amount, currency: 'USD', reason: 'goodwill' },
   });
   expect(res.status).toBe(201);
   return customerId;
@@ -78,26 +93,51 @@ async function credit(customerId: string): Promise<{ balance: number; held: numb
  * A failed attempt as the saga leaves it after a shipping failure, planted directly: the attempt
  * row (failed, shipment_failed) and, on the platform, the shipment the held call created.
  */
-async function plantOrphan(customerId: string, options: { createdAgo?: string; productId?: string } = {}): Promise<{ purchaseId: string; shipmentId: string }> {
+async function plantOrphan(
+  customerId: string,
+  options: { createdAgo?: string; productId?: string } = {},
+): Promise<{ purchaseId: string; shipmentId: string }> {
   const purchaseId = `pur_ORPHAN${Date.now()}${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
   const productId = options.productId ?? 'prod_cable';
-  const error = { type: 'https://errors.example/shipment_failed', title: 'Shipment failed', status: 502, code: 'shipment_failed', detail: 'planted' };
+  const error = {
+    type: 'https://errors.example/shipment_failed',
+    title: 'Shipment failed',
+    status: 502,
+    code: 'shipment_failed',
+    detail: 'planted',
+  };
   await exec(sql`insert into purchase_attempts (id, customer_id, product_id, quantity, status, error, workflow_id, actor, created_at, finished_at)
                  values (${purchaseId}, ${customerId}, ${productId}, 1, 'failed', ${JSON.stringify(error)}::jsonb, ${`purchase-${purchaseId}`}, 'web',
                          now() - ${options.createdAgo ?? '1 minute'}::interval, now() - ${options.createdAgo ?? '1 minute'}::interval)`);
-  const created = await platformCall<{ id: string }>('POST', '/shipments', { customerId, productId, quantity: 1, address: ADDRESS }, { 'idempotency-key': purchaseId });
+  const created = await platformCall<{ id: string }>(
+    'POST',
+    '/shipments',
+    { customerId, productId, quantity: 1, address: ADDRESS },
+    { 'idempotency-key': purchaseId },
+  );
   expect(created.status).toBe(201);
   return { purchaseId, shipmentId: created.body.id };
 }
 
 /** POST a run; a 202 (still running at the sync deadline) is followed up with GETs. */
 async function reconcile(): Promise<ReconciliationRun> {
-  const res = await http<ReconciliationRun | ReconciliationRunPending>('POST', url('/v1/reconciliation/runs'), { token: TOKENS.admin });
+  const res = await http<ReconciliationRun | ReconciliationRunPending>('POST', url('/v1/reconciliation/runs'), {
+    token: TOKENS.admin,
+  });
   expect([201, 202], JSON.stringify(res.body)).toContain(res.status);
-  const run = res.status === 201 ? res.body as ReconciliationRun : await until('the run to finish', async () => {
-    const got = await http<ReconciliationRun>('GET', url(`/v1/reconciliation/runs/${res.body.id}`), { token: TOKENS.admin });
-    return got.body.status === 'running' ? null : got.body;
-  }, 60_000);
+  const run =
+    res.status === 201
+      ? (res.body as ReconciliationRun)
+      : await until(
+          'the run to finish',
+          async () => {
+            const got = await http<ReconciliationRun>('GET', url(`/v1/reconciliation/runs/${res.body.id}`), {
+              token: TOKENS.admin,
+            });
+            return got.body.status === 'running' ? null : got.body;
+          },
+          60_000,
+        );
   expect(run.status, JSON.stringify(run)).toBe('completed');
   return run;
 }
@@ -105,7 +145,6 @@ async function reconcile(): Promise<ReconciliationRun> {
 function about(run: ReconciliationRun, purchaseId: string): ReconciliationFinding[] {
   return run.findings.filter((f) => f.entity === `purchase:${purchaseId}`);
 }
-
 
 describe('reconciliation: shipments of failed purchase attempts', () => {
   it('a 4xx after an ambiguous CreateShipment: the purchase fails, the held call ships, the next run cancels it once', async () => {
@@ -117,7 +156,11 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     await platform.fault({ operation: 'createShipment', mode: 'reject', status: 400, times: 1 });
     const key = newKey('buy');
     const started = Date.now();
-    const res = await http<{ code: string }>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: key, body: { customerId, productId: 'prod_mouse' } });
+    const res = await http<{ code: string }>('POST', url('/v1/purchases'), {
+      token: TOKENS.storefront,
+      idempotencyKey: key,
+      body: { customerId, productId: 'prod_mouse' },
+    });
     const answeredMs = Date.now() - started;
     expect(res.status, JSON.stringify(res.body)).toBe(502);
     expect(res.body.code).toBe('shipment_failed');
@@ -126,19 +169,36 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     expect(await credit(customerId)).toEqual({ balance: 10_000, held: 0 });
 
     // The held call lands after the saga compensated: a live shipment for a failed purchase.
-    const held = await until('the held CreateShipment to create the shipment', async () => (await shipmentOf(purchaseId)) ?? null, 15_000);
-    console.info(`[orphan] purchase answered 502 after ${answeredMs} ms; the held call created ${held.id} after ${Date.now() - started} ms`);
+    const held = await until(
+      'the held CreateShipment to create the shipment',
+      async () => (await shipmentOf(purchaseId)) ?? null,
+      15_000,
+    );
+    console.info(
+      `[orphan] purchase answered 502 after ${answeredMs} ms; the held call created ${held.id} after ${Date.now() - started} ms`,
+    );
     expect(held).toMatchObject({ status: 'created', customerId, productId: 'prod_mouse', quantity: 1 });
     const [attempt] = await exec(sql`select a.status, a.error->>'code' as code, h.status as hold, h.resolution
                                      from purchase_attempts a join credit_holds h on h.purchase_id = a.id where a.id = ${purchaseId}`);
-    expect(attempt).toEqual({ status: 'failed', code: 'shipment_failed', hold: 'released', resolution: 'shipment_rejected' });
+    expect(attempt).toEqual({
+      status: 'failed',
+      code: 'shipment_failed',
+      hold: 'released',
+      resolution: 'shipment_rejected',
+    });
 
     const runStarted = Date.now();
     const first = await reconcile();
-    console.info(`[orphan] first run ${first.id}: ${Date.now() - runStarted} ms, ${first.counts.accounts} accounts, findings ${JSON.stringify(first.findings.map((f) => f.kind))}`);
+    console.info(
+      `[orphan] first run ${first.id}: ${Date.now() - runStarted} ms, ${first.counts.accounts} accounts, findings ${JSON.stringify(first.findings.map((f) => f.kind))}`,
+    );
     expect(first.findings).toEqual([
       expect.objectContaining({
-        severity: 'warning', kind: 'orphan_shipment_cancelled', entity: `purchase:${purchaseId}`, expected: null, actual: held.id,
+        severity: 'warning',
+        kind: 'orphan_shipment_cancelled',
+        entity: `purchase:${purchaseId}`,
+        expected: null,
+        actual: held.id,
         detail: expect.stringContaining(customerId) as unknown,
       }),
     ]);
@@ -157,7 +217,11 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
 
   it("never cancels a completed purchase's shipment, not even when its attempt row says failed", async () => {
     const customerId = await funded(10_000);
-    const res = await http<Purchase>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId, productId: 'prod_cable' } });
+    const res = await http<Purchase>('POST', url('/v1/purchases'), {
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('buy'),
+      body: { customerId, productId: 'prod_cable' },
+    });
     expect(res.status).toBe(201);
     const purchase = res.body;
     await platform.resetCalls();
@@ -167,12 +231,16 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     expect(about(clean, purchase.id)).toEqual([]);
 
     // A contradiction planted in the books: the attempt of a committed purchase marked failed.
-    await exec(sql`update purchase_attempts set status = 'failed', error = '{"code":"shipment_failed"}'::jsonb where id = ${purchase.id}`);
+    await exec(
+      sql`update purchase_attempts set status = 'failed', error = '{"code":"shipment_failed"}'::jsonb where id = ${purchase.id}`,
+    );
     try {
       const run = await reconcile();
       expect(about(run, purchase.id)).toEqual([
         expect.objectContaining({
-          severity: 'error', kind: 'orphan_shipment_not_cancelled', actual: purchase.shipment.id,
+          severity: 'error',
+          kind: 'orphan_shipment_not_cancelled',
+          actual: purchase.shipment.id,
           detail: expect.stringContaining('a purchase with this id is committed') as unknown,
         }),
       ]);
@@ -191,13 +259,18 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
       const run = await reconcile();
       expect(about(run, purchaseId)).toEqual([
         expect.objectContaining({
-          severity: 'error', kind: 'orphan_shipment_cancel_refused', expected: null, actual: shipmentId,
+          severity: 'error',
+          kind: 'orphan_shipment_cancel_refused',
+          expected: null,
+          actual: shipmentId,
           detail: expect.stringContaining('shipment_not_cancellable') as unknown,
         }),
       ]);
       expect(await shipmentOf(purchaseId)).toMatchObject({ status: 'shipped' });
       // Not silently dropped: the next run says it again.
-      expect(about(await reconcile(), purchaseId)).toEqual([expect.objectContaining({ kind: 'orphan_shipment_cancel_refused' })]);
+      expect(about(await reconcile(), purchaseId)).toEqual([
+        expect.objectContaining({ kind: 'orphan_shipment_cancel_refused' }),
+      ]);
     } finally {
       // What a human would settle with the platform team; here the planted attempt goes, so the
       // invariants of the file (no live shipment for a failed attempt) hold again.
@@ -209,14 +282,26 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     const customerId = await funded(1_000);
     const blip = await plantOrphan(customerId);
     await platform.resetCalls();
-    await platformCall('POST', '/__control/faults', { operation: 'cancelShipment', mode: 'error', status: 503, times: 1 });
+    await platformCall('POST', '/__control/faults', {
+      operation: 'cancelShipment',
+      mode: 'error',
+      status: 503,
+      times: 1,
+    });
     const first = await reconcile();
-    expect(about(first, blip.purchaseId)).toEqual([expect.objectContaining({ kind: 'orphan_shipment_cancelled', actual: blip.shipmentId })]);
+    expect(about(first, blip.purchaseId)).toEqual([
+      expect.objectContaining({ kind: 'orphan_shipment_cancelled', actual: blip.shipmentId }),
+    ]);
     expect((await platform.calls()).cancelShipment).toBe(2);
     expect(await shipmentOf(blip.purchaseId)).toMatchObject({ status: 'cancelled' });
 
     const outage = await plantOrphan(customerId);
-    await platformCall('POST', '/__control/faults', { operation: 'cancelShipment', mode: 'error', status: 503, times: -1 });
+    await platformCall('POST', '/__control/faults', {
+      operation: 'cancelShipment',
+      mode: 'error',
+      status: 503,
+      times: -1,
+    });
     const second = await reconcile();
     expect(about(second, outage.purchaseId)).toEqual([
       expect.objectContaining({ severity: 'warning', kind: 'orphan_shipment_check_failed', actual: outage.shipmentId }),
@@ -225,7 +310,9 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     expect(await shipmentOf(outage.purchaseId)).toMatchObject({ status: 'created' });
     await platform.clearFaults();
     const third = await reconcile();
-    expect(third.findings).toEqual([expect.objectContaining({ kind: 'orphan_shipment_cancelled', entity: `purchase:${outage.purchaseId}` })]);
+    expect(third.findings).toEqual([
+      expect.objectContaining({ kind: 'orphan_shipment_cancelled', entity: `purchase:${outage.purchaseId}` }),
+    ]);
     expect(await shipmentOf(outage.purchaseId)).toMatchObject({ status: 'cancelled' });
   });
 
@@ -234,13 +321,24 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     const old = await plantOrphan(customerId, { createdAgo: '2 days' });
     // A free purchase needs no credit account: this customer sorts after every account.
     const lateCustomer = `cus_zzzz${Date.now()}`;
-    expect((await platformCall('POST', '/customers', { id: lateCustomer, name: 'Zed Last', email: 'zed.last@example.com', address: ADDRESS })).status).toBe(201);
+    expect(
+      (
+        await platformCall('POST', '/customers', {
+          id: lateCustomer,
+          name: 'Zed Last',
+          email: 'zed.last@example.com',
+          address: ADDRESS,
+        })
+      ).status,
+    ).toBe(201);
     const late = await plantOrphan(lateCustomer);
     try {
       const run = await reconcile();
       expect(about(run, old.purchaseId)).toEqual([]);
       expect(await shipmentOf(old.purchaseId)).toMatchObject({ status: 'created' });
-      expect(about(run, late.purchaseId)).toEqual([expect.objectContaining({ kind: 'orphan_shipment_cancelled', actual: late.shipmentId })]);
+      expect(about(run, late.purchaseId)).toEqual([
+        expect.objectContaining({ kind: 'orphan_shipment_cancelled', actual: late.shipmentId }),
+      ]);
       expect(await shipmentOf(late.purchaseId)).toMatchObject({ status: 'cancelled' });
     } finally {
       // Outside the window is a human's business; leave the books as the invariants expect.
@@ -248,16 +346,23 @@ describe('reconciliation: shipments of failed purchase attempts', () => {
     }
   });
 
-  it('a shipment under a failed attempt\'s key for another customer is not cancelled', async () => {
+  it("a shipment under a failed attempt's key for another customer is not cancelled", async () => {
     const customerId = await funded(1_000);
     const other = await platform.newCustomer();
     const purchaseId = `pur_FOREIGN${Date.now()}`;
     await exec(sql`insert into purchase_attempts (id, customer_id, product_id, quantity, status, error, workflow_id, actor, finished_at)
                    values (${purchaseId}, ${customerId}, 'prod_cable', 1, 'failed', '{"code":"shipment_failed"}'::jsonb, ${`purchase-${purchaseId}`}, 'web', now())`);
-    const created = await platformCall<{ id: string }>('POST', '/shipments', { customerId: other, productId: 'prod_cable', quantity: 1, address: ADDRESS }, { 'idempotency-key': purchaseId });
+    const created = await platformCall<{ id: string }>(
+      'POST',
+      '/shipments',
+      { customerId: other, productId: 'prod_cable', quantity: 1, address: ADDRESS },
+      { 'idempotency-key': purchaseId },
+    );
     try {
       const run = await reconcile();
-      expect(about(run, purchaseId)).toEqual([expect.objectContaining({ severity: 'error', kind: 'orphan_shipment_not_cancelled', actual: created.body.id })]);
+      expect(about(run, purchaseId)).toEqual([
+        expect.objectContaining({ severity: 'error', kind: 'orphan_shipment_not_cancelled', actual: created.body.id }),
+      ]);
       expect(await shipmentOf(purchaseId)).toMatchObject({ status: 'created' });
     } finally {
       await exec(sql`delete from purchase_attempts where id = ${purchaseId}`);

@@ -8,7 +8,11 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type {
-  Purchase, ReconciliationFinding, ReconciliationRun, ReconciliationRunList, ReconciliationRunPending,
+  Purchase,
+  ReconciliationFinding,
+  ReconciliationRun,
+  ReconciliationRunList,
+  ReconciliationRunPending,
 } from '../../contracts/index.js';
 import { holdIdFor } from '../../domain/purchase.js';
 import { newId } from '../../domain/ids.js';
@@ -21,17 +25,20 @@ import { useStack } from '../../../test/support/use-stack.js';
 
 let stack: TestStack;
 let platform: PlatformControl;
-useStack({
+useStack(
+  {
     env: {
       RECONCILE_BATCH_SIZE: '2',
       RECONCILE_HOLD_AGE_MS: '1500',
       SHIPMENT_RETRY_BUDGET_MS: '120000',
       PURCHASE_SYNC_TIMEOUT_MS: '5000',
     },
-  }, (started, control) => {
-  stack = started;
-  platform = control;
-});
+  },
+  (started, control) => {
+    stack = started;
+    platform = control;
+  },
+);
 
 const url = (path: string): string => `${stack.apiUrl}${path}`;
 
@@ -41,7 +48,10 @@ async function exec(query: SQL): Promise<Record<string, unknown>[]> {
 }
 
 /** Runs `fn` with the append-only triggers of `table` off: how a test plants the impossible. */
-async function withTriggersOff(table: 'ledger_entries' | 'refunds' | 'purchases', fn: () => Promise<void>): Promise<void> {
+async function withTriggersOff(
+  table: 'ledger_entries' | 'refunds' | 'purchases',
+  fn: () => Promise<void>,
+): Promise<void> {
   await exec(sql.raw(`ALTER TABLE ${table} DISABLE TRIGGER USER`));
   try {
     await fn();
@@ -52,7 +62,9 @@ async function withTriggersOff(table: 'ledger_entries' | 'refunds' | 'purchases'
 
 async function grant(customerId: string, amount: number): Promise<void> {
   const res = await http('POST', url(`/v1/customers/${customerId}/credit/grants`), {
-    token: TOKENS.support, idempotencyKey: newKey('grant'), body: { amount, currency: 'USD', reason: 'goodwill' },
+    token: TOKENS.support,
+    idempotencyKey: newKey('grant'),
+    body: { amount, currency: 'USD', reason: 'goodwill' },
   });
   expect(res.status).toBe(201);
 }
@@ -64,20 +76,35 @@ async function funded(amount: number): Promise<string> {
 }
 
 async function buy(customerId: string, productId = 'prod_cable'): Promise<Purchase> {
-  const res = await http<Purchase>('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId, productId } });
+  const res = await http<Purchase>('POST', url('/v1/purchases'), {
+    token: TOKENS.storefront,
+    idempotencyKey: newKey('buy'),
+    body: { customerId, productId },
+  });
   expect(res.status).toBe(201);
   return res.body;
 }
 
 /** POST a run; a 202 (still running at the sync deadline) is followed up with GETs. */
 async function reconcile(): Promise<ReconciliationRun> {
-  const res = await http<ReconciliationRun | ReconciliationRunPending>('POST', url('/v1/reconciliation/runs'), { token: TOKENS.admin });
+  const res = await http<ReconciliationRun | ReconciliationRunPending>('POST', url('/v1/reconciliation/runs'), {
+    token: TOKENS.admin,
+  });
   expect([201, 202], JSON.stringify(res.body)).toContain(res.status);
   expect(res.headers.get('location')).toBe(`/v1/reconciliation/runs/${res.body.id}`);
-  const run = res.status === 201 ? res.body as ReconciliationRun : await until('the run to finish', async () => {
-    const got = await http<ReconciliationRun>('GET', url(`/v1/reconciliation/runs/${res.body.id}`), { token: TOKENS.admin });
-    return got.body.status === 'running' ? null : got.body;
-  }, 30_000);
+  const run =
+    res.status === 201
+      ? (res.body as ReconciliationRun)
+      : await until(
+          'the run to finish',
+          async () => {
+            const got = await http<ReconciliationRun>('GET', url(`/v1/reconciliation/runs/${res.body.id}`), {
+              token: TOKENS.admin,
+            });
+            return got.body.status === 'running' ? null : got.body;
+          },
+          30_000,
+        );
   expect(run.status).toBe('completed');
   return run;
 }
@@ -85,7 +112,6 @@ async function reconcile(): Promise<ReconciliationRun> {
 function about(run: ReconciliationRun, entity: string): ReconciliationFinding[] {
   return run.findings.filter((f) => f.entity === entity);
 }
-
 
 describe('reconciliation', () => {
   it('a clean ledger (grants, purchases, a refund, a failed purchase): no findings, everything counted', async () => {
@@ -95,17 +121,38 @@ describe('reconciliation', () => {
     const p1 = await buy(a);
     await buy(b, 'prod_mouse');
     const refund = await http('POST', url(`/v1/purchases/${p1.id}/refunds`), {
-      token: TOKENS.support, idempotencyKey: newKey('refund'), body: { amount: 300, reason: 'damaged' },
+      token: TOKENS.support,
+      idempotencyKey: newKey('refund'),
+      body: { amount: 300, reason: 'damaged' },
     });
     expect(refund.status).toBe(201);
     // A refused purchase leaves a released hold behind: not a finding.
-    const refused = await http('POST', url('/v1/purchases'), { token: TOKENS.storefront, idempotencyKey: newKey('buy'), body: { customerId: c, productId: 'prod_monitor' } });
+    const refused = await http('POST', url('/v1/purchases'), {
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('buy'),
+      body: { customerId: c, productId: 'prod_monitor' },
+    });
     expect(refused.status).toBe(409);
 
     const run = await reconcile();
     expect(run.findings).toEqual([]);
-    expect(run).toMatchObject({ trigger: 'manual', actor: 'root', findingCount: 0, error: null, workflowId: `reconcile-${run.id}` });
-    expect(run.counts).toMatchObject({ accounts: 3, entries: 6, purchases: 2, refunds: 1, shipmentsChecked: 2, holdsReleased: 0, errors: 0, warnings: 0 });
+    expect(run).toMatchObject({
+      trigger: 'manual',
+      actor: 'root',
+      findingCount: 0,
+      error: null,
+      workflowId: `reconcile-${run.id}`,
+    });
+    expect(run.counts).toMatchObject({
+      accounts: 3,
+      entries: 6,
+      purchases: 2,
+      refunds: 1,
+      shipmentsChecked: 2,
+      holdsReleased: 0,
+      errors: 0,
+      warnings: 0,
+    });
     expect(run.finishedAt).not.toBeNull();
 
     const got = await http<ReconciliationRun>('GET', url(`/v1/reconciliation/runs/${run.id}`), { token: TOKENS.admin });
@@ -114,23 +161,31 @@ describe('reconciliation', () => {
 
   it('balance and held that disagree with the entries and holds: balance_mismatch, held_mismatch', async () => {
     const customerId = await funded(10_000);
-    await exec(sql`update credit_accounts set balance = balance + 100, held = held + 40 where customer_id = ${customerId}`);
+    await exec(
+      sql`update credit_accounts set balance = balance + 100, held = held + 40 where customer_id = ${customerId}`,
+    );
     try {
       const findings = about(await reconcile(), `account:${customerId}`);
-      expect(findings).toEqual(expect.arrayContaining([
-        expect.objectContaining({ severity: 'error', kind: 'balance_mismatch', expected: 10_000, actual: 10_100 }),
-        expect.objectContaining({ severity: 'error', kind: 'held_mismatch', expected: 0, actual: 40 }),
-      ]));
+      expect(findings).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ severity: 'error', kind: 'balance_mismatch', expected: 10_000, actual: 10_100 }),
+          expect.objectContaining({ severity: 'error', kind: 'held_mismatch', expected: 0, actual: 40 }),
+        ]),
+      );
       expect(findings).toHaveLength(2);
     } finally {
-      await exec(sql`update credit_accounts set balance = balance - 100, held = held - 40 where customer_id = ${customerId}`);
+      await exec(
+        sql`update credit_accounts set balance = balance - 100, held = held - 40 where customer_id = ${customerId}`,
+      );
     }
   });
 
   it('an edited balance_after: balance_chain_broken at that entry and the next, hash_chain_broken at that entry', async () => {
     const customerId = await funded(10_000);
     await grant(customerId, 500);
-    const [first, second] = await exec(sql`select id from ledger_entries where customer_id = ${customerId} order by account_version`);
+    const [first, second] = await exec(
+      sql`select id from ledger_entries where customer_id = ${customerId} order by account_version`,
+    );
     await withTriggersOff('ledger_entries', async () => {
       await exec(sql`update ledger_entries set balance_after = balance_after + 7 where id = ${String(first?.id)}`);
     });
@@ -154,7 +209,9 @@ describe('reconciliation', () => {
   it('a gap in the account versions: version_gap and hash_chain_broken on the entry, version_mismatch on the account', async () => {
     const customerId = await funded(1_000);
     await grant(customerId, 1_000);
-    const [, second] = await exec(sql`select id from ledger_entries where customer_id = ${customerId} order by account_version`);
+    const [, second] = await exec(
+      sql`select id from ledger_entries where customer_id = ${customerId} order by account_version`,
+    );
     await withTriggersOff('ledger_entries', async () => {
       await exec(sql`update ledger_entries set account_version = 3 where id = ${String(second?.id)}`);
     });
@@ -182,9 +239,17 @@ describe('reconciliation', () => {
                    values (${refundId}, ${purchase.id}, ${customerId}, ${purchase.total + 1}, 'USD', 'other', 'test')`);
     try {
       const findings = about(await reconcile(), `purchase:${purchase.id}`);
-      expect(findings.map((f) => f.kind).sort()).toEqual(['refund_entries_mismatch', 'refunded_amount_mismatch', 'refunds_exceed_total']);
-      expect(findings).toContainEqual(expect.objectContaining({ kind: 'refunds_exceed_total', expected: purchase.total, actual: purchase.total + 1 }));
-      expect(findings).toContainEqual(expect.objectContaining({ kind: 'refunded_amount_mismatch', expected: purchase.total + 1, actual: 0 }));
+      expect(findings.map((f) => f.kind).sort()).toEqual([
+        'refund_entries_mismatch',
+        'refunded_amount_mismatch',
+        'refunds_exceed_total',
+      ]);
+      expect(findings).toContainEqual(
+        expect.objectContaining({ kind: 'refunds_exceed_total', expected: purchase.total, actual: purchase.total + 1 }),
+      );
+      expect(findings).toContainEqual(
+        expect.objectContaining({ kind: 'refunded_amount_mismatch', expected: purchase.total + 1, actual: 0 }),
+      );
     } finally {
       await withTriggersOff('refunds', async () => {
         await exec(sql`delete from refunds where id = ${refundId}`);
@@ -223,14 +288,21 @@ describe('reconciliation', () => {
 
     const run = await reconcile();
     expect(about(run, `hold:hold_${purchaseId}`)).toEqual([
-      expect.objectContaining({ severity: 'warning', kind: 'orphaned_hold_released', expected: 'released', actual: 'pending' }),
+      expect.objectContaining({
+        severity: 'warning',
+        kind: 'orphaned_hold_released',
+        expected: 'released',
+        actual: 'pending',
+      }),
     ]);
     expect(run.counts.holdsReleased).toBe(1);
     const [hold] = await exec(sql`select status, resolution from credit_holds where purchase_id = ${purchaseId}`);
     expect(hold).toEqual({ status: 'released', resolution: 'reconciliation_orphan' });
     const [account] = await exec(sql`select balance, held from credit_accounts where customer_id = ${customerId}`);
     expect({ balance: Number(account?.balance), held: Number(account?.held) }).toEqual({ balance: 10_000, held: 0 });
-    const [attempt] = await exec(sql`select status, error->>'code' as code from purchase_attempts where id = ${purchaseId}`);
+    const [attempt] = await exec(
+      sql`select status, error->>'code' as code from purchase_attempts where id = ${purchaseId}`,
+    );
     expect(attempt).toEqual({ status: 'failed', code: 'purchase_cancelled' });
 
     // The next run finds nothing left to do.
@@ -241,26 +313,40 @@ describe('reconciliation', () => {
     const customerId = await funded(10_000);
     await platform.fault({ operation: 'createShipment', mode: 'error', status: 503, times: -1 });
     const started = await http<{ id: string; status: string }>('POST', url('/v1/purchases'), {
-      token: TOKENS.storefront, idempotencyKey: newKey('stuck'), body: { customerId, productId: 'prod_mouse' },
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('stuck'),
+      body: { customerId, productId: 'prod_mouse' },
     });
     expect(started.status).toBe(202);
     const purchaseId = started.body.id;
     const handle = stack.temporal.workflow.getHandle(`purchase-${purchaseId}`);
-    await until('the saga to be shipping', async () => ((await handle.query(statusQuery)).stage === 'shipping' ? true : null), 15_000);
+    await until(
+      'the saga to be shipping',
+      async () => ((await handle.query(statusQuery)).stage === 'shipping' ? true : null),
+      15_000,
+    );
     await new Promise((r) => setTimeout(r, 1600));
 
     const first = await reconcile();
     expect(about(first, `hold:${holdIdFor(purchaseId)}`)).toEqual([
       expect.objectContaining({ severity: 'info', kind: 'hold_awaiting_running_workflow' }),
     ]);
-    expect((await exec(sql`select status from credit_holds where purchase_id = ${purchaseId}`))[0]).toEqual({ status: 'pending' });
+    expect((await exec(sql`select status from credit_holds where purchase_id = ${purchaseId}`))[0]).toEqual({
+      status: 'pending',
+    });
 
     await handle.terminate('test: a purchase workflow that died without compensating');
     const second = await reconcile();
     expect(about(second, `hold:${holdIdFor(purchaseId)}`)).toEqual([
-      expect.objectContaining({ severity: 'warning', kind: 'orphaned_hold_released', detail: expect.stringContaining('TERMINATED') as unknown }),
+      expect.objectContaining({
+        severity: 'warning',
+        kind: 'orphaned_hold_released',
+        detail: expect.stringContaining('TERMINATED') as unknown,
+      }),
     ]);
-    expect((await exec(sql`select status, resolution from credit_holds where purchase_id = ${purchaseId}`))[0]).toEqual({ status: 'released', resolution: 'reconciliation_orphan' });
+    expect((await exec(sql`select status, resolution from credit_holds where purchase_id = ${purchaseId}`))[0]).toEqual(
+      { status: 'released', resolution: 'reconciliation_orphan' },
+    );
     const [account] = await exec(sql`select balance, held from credit_accounts where customer_id = ${customerId}`);
     expect({ balance: Number(account?.balance), held: Number(account?.held) }).toEqual({ balance: 10_000, held: 0 });
     expect(await platform.shipmentsFor(purchaseId)).toEqual([]);
@@ -270,11 +356,17 @@ describe('reconciliation', () => {
     const [{ n } = { n: 0 }] = await exec(sql`select count(*)::int as n from credit_accounts`);
     const runId = newId('run');
     const handle = await stack.temporal.workflow.start(reconcileLedger, {
-      workflowId: `reconcile-${runId}`, taskQueue: stack.taskQueue,
+      workflowId: `reconcile-${runId}`,
+      taskQueue: stack.taskQueue,
       args: [{ trigger: 'manual', runId, actor: 'test', batchesPerExecution: 1 }],
     });
     const summary = await handle.result();
-    expect(summary).toMatchObject({ runId, status: 'completed', findingCount: 0, counts: { accounts: Number(n), errors: 0 } });
+    expect(summary).toMatchObject({
+      runId,
+      status: 'completed',
+      findingCount: 0,
+      counts: { accounts: Number(n), errors: 0 },
+    });
     // The first execution handed over after its one batch.
     const first = await stack.temporal.workflow.getHandle(`reconcile-${runId}`, handle.firstExecutionRunId).describe();
     expect(first.status.name).toBe('CONTINUED_AS_NEW');
@@ -282,11 +374,17 @@ describe('reconciliation', () => {
   });
 
   it('lists runs newest first with a keyset cursor; admin only', async () => {
-    const page1 = await http<ReconciliationRunList>('GET', url('/v1/reconciliation/runs?limit=2'), { token: TOKENS.admin });
+    const page1 = await http<ReconciliationRunList>('GET', url('/v1/reconciliation/runs?limit=2'), {
+      token: TOKENS.admin,
+    });
     expect(page1.status).toBe(200);
     expect(page1.body.data).toHaveLength(2);
     expect(page1.body.nextCursor).not.toBeNull();
-    const page2 = await http<ReconciliationRunList>('GET', url(`/v1/reconciliation/runs?limit=100&cursor=${page1.body.nextCursor ?? ''}`), { token: TOKENS.admin });
+    const page2 = await http<ReconciliationRunList>(
+      'GET',
+      url(`/v1/reconciliation/runs?limit=100&cursor=${page1.body.nextCursor ?? ''}`),
+      { token: TOKENS.admin },
+    );
     const all = [...page1.body.data, ...page2.body.data];
     expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
     const starts = all.map((r) => r.startedAt);
@@ -296,6 +394,9 @@ describe('reconciliation', () => {
 
     expect((await http('GET', url('/v1/reconciliation/runs'), { token: TOKENS.support })).status).toBe(403);
     expect((await http('POST', url('/v1/reconciliation/runs'), { token: TOKENS.support })).status).toBe(403);
-    expect((await http('GET', url('/v1/reconciliation/runs/run_01JDQ8X4N2V7W3K5M9P0R1S2T3'), { token: TOKENS.admin })).status).toBe(404);
+    expect(
+      (await http('GET', url('/v1/reconciliation/runs/run_01JDQ8X4N2V7W3K5M9P0R1S2T3'), { token: TOKENS.admin }))
+        .status,
+    ).toBe(404);
   });
 });

@@ -22,7 +22,8 @@ const PENDING_REFRESH_MS = 5_000;
 export function useApprovals(filters: ApprovalFilters, cursor: string | null): UseQueryResult<ApprovalList> {
   return useQuery({
     queryKey: approvalKeys.list(filters, cursor),
-    queryFn: ({ signal }) => apiRequest(ApprovalList, '/v1/approvals', { query: { ...filters, cursor, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(ApprovalList, '/v1/approvals', { query: { ...filters, cursor, limit: PAGE_SIZE }, signal }),
     placeholderData: keepPreviousData,
     refetchInterval: PENDING_REFRESH_MS * 3,
   });

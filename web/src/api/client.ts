@@ -52,8 +52,13 @@ export class ApiError extends Error {
    * network error or a 5xx the outcome is unknown and the same key must be reused.
    */
   get isDefinitiveRefusal(): boolean {
-    return this.kind === 'problem' && this.status >= 400 && this.status < 500
-      && this.code !== 'idempotency_key_in_use' && this.status !== 429;
+    return (
+      this.kind === 'problem' &&
+      this.status >= 400 &&
+      this.status < 500 &&
+      this.code !== 'idempotency_key_in_use' &&
+      this.status !== 429
+    );
   }
 }
 
@@ -84,7 +89,11 @@ export function buildUrl(path: string, query: RequestOptions['query'] = {}): str
   return search ? `${path}?${search}` : path;
 }
 
-export async function apiRequest<S extends z.ZodType>(schema: S, path: string, options: RequestOptions = {}): Promise<z.output<S>> {
+export async function apiRequest<S extends z.ZodType>(
+  schema: S,
+  path: string,
+  options: RequestOptions = {},
+): Promise<z.output<S>> {
   const token = options.token ?? storedToken();
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -97,7 +106,13 @@ export async function apiRequest<S extends z.ZodType>(schema: S, path: string, o
 
   let response: Response;
   try {
-    response = await fetch(buildUrl(path, options.query), { method: options.method ?? 'GET', headers, body, signal: options.signal, cache: 'no-store' });
+    response = await fetch(buildUrl(path, options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      body,
+      signal: options.signal,
+      cache: 'no-store',
+    });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError('network', 0, 'The service could not be reached.');
@@ -117,13 +132,22 @@ export async function apiRequest<S extends z.ZodType>(schema: S, path: string, o
     const parsed = Problem.safeParse(json);
     const problem = parsed.success ? parsed.data : null;
     if (response.status === 401 && options.token === undefined) onUnauthenticated?.();
-    throw new ApiError('problem', response.status, problem?.detail ?? `The service answered ${response.status} ${response.statusText}.`, problem);
+    throw new ApiError(
+      'problem',
+      response.status,
+      problem?.detail ?? `The service answered ${response.status} ${response.statusText}.`,
+      problem,
+    );
   }
 
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     console.error(`Unexpected response from ${path}`, parsed.error);
-    throw new ApiError('unexpected_response', response.status, `The service answered ${path} with data this app does not understand.`);
+    throw new ApiError(
+      'unexpected_response',
+      response.status,
+      `The service answered ${path} with data this app does not understand.`,
+    );
   }
   return parsed.data;
 }
@@ -132,7 +156,11 @@ export async function apiRequest<S extends z.ZodType>(schema: S, path: string, o
  * A file from the API (a CSV statement): same token and problem handling as `apiRequest`, the
  * body as a Blob and the file name from Content-Disposition.
  */
-export async function apiDownload(path: string, query: RequestOptions['query'], accept: string): Promise<{ blob: Blob; fileName: string }> {
+export async function apiDownload(
+  path: string,
+  query: RequestOptions['query'],
+  accept: string,
+): Promise<{ blob: Blob; fileName: string }> {
   const token = storedToken();
   const headers: Record<string, string> = { accept: `${accept}, application/problem+json` };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -152,7 +180,12 @@ export async function apiDownload(path: string, query: RequestOptions['query'], 
     const parsed = Problem.safeParse(json);
     const problem = parsed.success ? parsed.data : null;
     if (response.status === 401) onUnauthenticated?.();
-    throw new ApiError('problem', response.status, problem?.detail ?? `The service answered ${response.status} ${response.statusText}.`, problem);
+    throw new ApiError(
+      'problem',
+      response.status,
+      problem?.detail ?? `The service answered ${response.status} ${response.statusText}.`,
+      problem,
+    );
   }
   const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'download';
   return { blob: await response.blob(), fileName };

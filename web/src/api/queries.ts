@@ -1,7 +1,14 @@
 /** TanStack Query hooks for every read the app makes; keys live here so mutations can invalidate them. */
 import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import {
-  CreditBalance, CustomerList, CustomerView, LedgerEntryList, Me, ProductList, PurchaseList, PurchaseWithRefunds,
+  CreditBalance,
+  CustomerList,
+  CustomerView,
+  LedgerEntryList,
+  Me,
+  ProductList,
+  PurchaseList,
+  PurchaseWithRefunds,
   type PurchaseStatus,
 } from '../../../src/contracts/index.js';
 import { apiRequest } from './client';
@@ -27,7 +34,8 @@ export const queryKeys = {
   ledgerOf: (customerId: string) => ['ledger', customerId] as const,
   ledger: (customerId: string, cursor: string | null) => ['ledger', customerId, { cursor }] as const,
   purchasesAll: () => ['purchases'] as const,
-  purchases: (filters: PurchaseFilters, cursor: string | null, limit: number) => ['purchases', { ...filters, cursor, limit }] as const,
+  purchases: (filters: PurchaseFilters, cursor: string | null, limit: number) =>
+    ['purchases', { ...filters, cursor, limit }] as const,
   purchase: (id: string) => ['purchase', id] as const,
   products: () => ['products'] as const,
 };
@@ -39,7 +47,8 @@ export function fetchMe(token: string, signal?: AbortSignal): Promise<Me> {
 export function useCustomers(query: string, cursor: string | null): UseQueryResult<CustomerList> {
   return useQuery({
     queryKey: queryKeys.customers(query, cursor),
-    queryFn: ({ signal }) => apiRequest(CustomerList, '/v1/customers', { query: { query, cursor, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(CustomerList, '/v1/customers', { query: { query, cursor, limit: PAGE_SIZE }, signal }),
     placeholderData: keepPreviousData,
   });
 }
@@ -54,22 +63,32 @@ export function useCustomer(customerId: string): UseQueryResult<CustomerView> {
 export function useCredit(customerId: string): UseQueryResult<CreditBalance> {
   return useQuery({
     queryKey: queryKeys.credit(customerId),
-    queryFn: ({ signal }) => apiRequest(CreditBalance, `/v1/customers/${encodeURIComponent(customerId)}/credit`, { signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(CreditBalance, `/v1/customers/${encodeURIComponent(customerId)}/credit`, { signal }),
   });
 }
 
 export function useLedger(customerId: string, cursor: string | null): UseQueryResult<LedgerEntryList> {
   return useQuery({
     queryKey: queryKeys.ledger(customerId, cursor),
-    queryFn: ({ signal }) => apiRequest(LedgerEntryList, `/v1/customers/${encodeURIComponent(customerId)}/credit/entries`, { query: { cursor, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(LedgerEntryList, `/v1/customers/${encodeURIComponent(customerId)}/credit/entries`, {
+        query: { cursor, limit: PAGE_SIZE },
+        signal,
+      }),
     placeholderData: keepPreviousData,
   });
 }
 
-export function usePurchases(filters: PurchaseFilters, cursor: string | null, limit = PAGE_SIZE): UseQueryResult<PurchaseList> {
+export function usePurchases(
+  filters: PurchaseFilters,
+  cursor: string | null,
+  limit = PAGE_SIZE,
+): UseQueryResult<PurchaseList> {
   return useQuery({
     queryKey: queryKeys.purchases(filters, cursor, limit),
-    queryFn: ({ signal }) => apiRequest(PurchaseList, '/v1/purchases', { query: { ...filters, cursor, limit }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(PurchaseList, '/v1/purchases', { query: { ...filters, cursor, limit }, signal }),
     placeholderData: keepPreviousData,
   });
 }
@@ -77,7 +96,8 @@ export function usePurchases(filters: PurchaseFilters, cursor: string | null, li
 export function usePurchase(purchaseId: string): UseQueryResult<PurchaseWithRefunds> {
   return useQuery({
     queryKey: queryKeys.purchase(purchaseId),
-    queryFn: ({ signal }) => apiRequest(PurchaseWithRefunds, `/v1/purchases/${encodeURIComponent(purchaseId)}`, { signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(PurchaseWithRefunds, `/v1/purchases/${encodeURIComponent(purchaseId)}`, { signal }),
   });
 }
 

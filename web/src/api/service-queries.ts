@@ -4,7 +4,11 @@
  */
 import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import {
-  PromoCodeList, PromoCodeWithAudit, PurchaseAttemptList, ReconciliationRun, ReconciliationRunList,
+  PromoCodeList,
+  PromoCodeWithAudit,
+  PurchaseAttemptList,
+  ReconciliationRun,
+  ReconciliationRunList,
   type AttemptStatus,
 } from '../../../src/contracts/index.js';
 import { apiRequest } from './client';
@@ -19,7 +23,8 @@ export interface AttemptFilters {
 
 export const serviceKeys = {
   attemptsAll: () => ['attempts'] as const,
-  attempts: (filters: AttemptFilters, cursor: string | null, limit: number) => ['attempts', { ...filters, cursor, limit }] as const,
+  attempts: (filters: AttemptFilters, cursor: string | null, limit: number) =>
+    ['attempts', { ...filters, cursor, limit }] as const,
   promoCodesAll: () => ['promo-codes'] as const,
   promoCodes: (cursor: string | null) => ['promo-codes', { cursor }] as const,
   promoCode: (code: string) => ['promo-codes', 'one', code] as const,
@@ -32,10 +37,15 @@ export const serviceKeys = {
 export const POLL_MS = 2_000;
 
 /** Re-read every POLL_MS while a shown attempt is pending, so its outcome appears when its saga ends. */
-export function useAttempts(filters: AttemptFilters, cursor: string | null, limit = PAGE_SIZE): UseQueryResult<PurchaseAttemptList> {
+export function useAttempts(
+  filters: AttemptFilters,
+  cursor: string | null,
+  limit = PAGE_SIZE,
+): UseQueryResult<PurchaseAttemptList> {
   return useQuery({
     queryKey: serviceKeys.attempts(filters, cursor, limit),
-    queryFn: ({ signal }) => apiRequest(PurchaseAttemptList, '/v1/purchase-attempts', { query: { ...filters, cursor, limit }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(PurchaseAttemptList, '/v1/purchase-attempts', { query: { ...filters, cursor, limit }, signal }),
     placeholderData: keepPreviousData,
     refetchInterval: (query) => (query.state.data?.data.some((a) => a.status === 'pending') ? POLL_MS : false),
   });
@@ -44,7 +54,8 @@ export function useAttempts(filters: AttemptFilters, cursor: string | null, limi
 export function usePromoCodes(cursor: string | null): UseQueryResult<PromoCodeList> {
   return useQuery({
     queryKey: serviceKeys.promoCodes(cursor),
-    queryFn: ({ signal }) => apiRequest(PromoCodeList, '/v1/promo-codes', { query: { cursor, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(PromoCodeList, '/v1/promo-codes', { query: { cursor, limit: PAGE_SIZE }, signal }),
     placeholderData: keepPreviousData,
   });
 }
@@ -60,7 +71,8 @@ export function usePromoCode(code: string): UseQueryResult<PromoCodeWithAudit> {
 export function useReconciliationRuns(cursor: string | null): UseQueryResult<ReconciliationRunList> {
   return useQuery({
     queryKey: serviceKeys.runs(cursor),
-    queryFn: ({ signal }) => apiRequest(ReconciliationRunList, '/v1/reconciliation/runs', { query: { cursor, limit: PAGE_SIZE }, signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(ReconciliationRunList, '/v1/reconciliation/runs', { query: { cursor, limit: PAGE_SIZE }, signal }),
     placeholderData: keepPreviousData,
     refetchInterval: (query) => (query.state.data?.data.some((r) => r.status === 'running') ? POLL_MS : false),
   });
@@ -69,7 +81,8 @@ export function useReconciliationRuns(cursor: string | null): UseQueryResult<Rec
 export function useReconciliationRun(id: string): UseQueryResult<ReconciliationRun> {
   return useQuery({
     queryKey: serviceKeys.run(id),
-    queryFn: ({ signal }) => apiRequest(ReconciliationRun, `/v1/reconciliation/runs/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) =>
+      apiRequest(ReconciliationRun, `/v1/reconciliation/runs/${encodeURIComponent(id)}`, { signal }),
     refetchInterval: (query) => (query.state.data?.status === 'running' ? POLL_MS : false),
   });
 }

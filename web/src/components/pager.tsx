@@ -21,7 +21,13 @@ export function useCursorPages(): CursorPages {
   return { cursor: stack[stack.length - 1] ?? null, page: stack.length, next, previous, reset };
 }
 
-export function Pager({ pages, nextCursor, busy, testId, label }: {
+export function Pager({
+  pages,
+  nextCursor,
+  busy,
+  testId,
+  label,
+}: {
   readonly pages: CursorPages;
   readonly nextCursor: string | null | undefined;
   readonly busy?: boolean;
@@ -31,9 +37,27 @@ export function Pager({ pages, nextCursor, busy, testId, label }: {
   if (pages.page === 1 && !nextCursor) return null;
   return (
     <nav className="pager" aria-label={`${label} pages`} data-testid={testId}>
-      <Button type="secondary" label="Newer" iconLeft="chevron-left" disabled={pages.page === 1 || busy} onClick={pages.previous} data-testid={`${testId}-prev`} />
-      <Text size="sm" color="muted" aria-live="polite">Page {pages.page}</Text>
-      <Button type="secondary" label="Older" iconRight="chevron-right" disabled={!nextCursor || busy} onClick={() => { if (nextCursor) pages.next(nextCursor); }} data-testid={`${testId}-next`} />
+      <Button
+        type="secondary"
+        label="Newer"
+        iconLeft="chevron-left"
+        disabled={pages.page === 1 || busy}
+        onClick={pages.previous}
+        data-testid={`${testId}-prev`}
+      />
+      <Text size="sm" color="muted" aria-live="polite">
+        Page {pages.page}
+      </Text>
+      <Button
+        type="secondary"
+        label="Older"
+        iconRight="chevron-right"
+        disabled={!nextCursor || busy}
+        onClick={() => {
+          if (nextCursor) pages.next(nextCursor);
+        }}
+        data-testid={`${testId}-next`}
+      />
     </nav>
   );
 }

@@ -10,7 +10,17 @@ export interface SelectOption {
   readonly label: string;
 }
 
-export function SelectField({ id, label, value, options, onChange, error, disabled, testId, required }: {
+export function SelectField({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+  error,
+  disabled,
+  testId,
+  required,
+}: {
   readonly id: string;
   readonly label: ReactNode;
   readonly value: string;
@@ -33,7 +43,11 @@ export function SelectField({ id, label, value, options, onChange, error, disabl
         onChange={(event) => onChange(event.target.value)}
         data-testid={testId}
       >
-        {options.map((option) => <option key={option.value} value={option.value}>{option.label}</option>)}
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
       </select>
     </InputWrapper>
   );

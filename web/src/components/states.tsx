@@ -12,7 +12,13 @@ export function Loading({ what, testId }: { readonly what: string; readonly test
   );
 }
 
-export function EmptyState({ children, testId }: { readonly children: ReactNode; readonly testId?: string }): ReactElement {
+export function EmptyState({
+  children,
+  testId,
+}: {
+  readonly children: ReactNode;
+  readonly testId?: string;
+}): ReactElement {
   return (
     <div className="state state-empty" data-testid={testId ?? 'empty'}>
       <Text color="muted">{children}</Text>
@@ -21,7 +27,13 @@ export function EmptyState({ children, testId }: { readonly children: ReactNode;
 }
 
 /** An API (or other) error in words, with the problem code and request id for escalation. */
-export function ErrorMessage({ error, currency, title, testId, onRetry }: {
+export function ErrorMessage({
+  error,
+  currency,
+  title,
+  testId,
+  onRetry,
+}: {
   readonly error: unknown;
   readonly currency?: string;
   readonly title?: string;
@@ -30,24 +42,41 @@ export function ErrorMessage({ error, currency, title, testId, onRetry }: {
 }): ReactElement {
   const described = describeError(error, currency);
   return (
-    <div className="state state-error" role="alert" data-testid={testId ?? 'error'} data-error-code={described.code ?? undefined}>
+    <div
+      className="state state-error"
+      role="alert"
+      data-testid={testId ?? 'error'}
+      data-error-code={described.code ?? undefined}
+    >
       <div className="state-error-body">
         {title ? <Text weight="semibold">{title}</Text> : null}
         <Text>{described.message}</Text>
         {described.details.length > 0 ? (
           <ul className="error-details">
-            {described.details.map((detail) => <li key={detail}>{detail}</li>)}
+            {described.details.map((detail) => (
+              <li key={detail}>{detail}</li>
+            ))}
           </ul>
         ) : null}
         {described.code || described.requestId ? (
           <Text size="xs" color="muted">
-            {described.code ? <>Code <code>{described.code}</code></> : null}
+            {described.code ? (
+              <>
+                Code <code>{described.code}</code>
+              </>
+            ) : null}
             {described.code && described.requestId ? ' · ' : null}
-            {described.requestId ? <>Request <code>{described.requestId}</code></> : null}
+            {described.requestId ? (
+              <>
+                Request <code>{described.requestId}</code>
+              </>
+            ) : null}
           </Text>
         ) : null}
       </div>
-      {onRetry ? <Button type="secondary" label="Retry" onClick={onRetry} data-testid={`${testId ?? 'error'}-retry`} /> : null}
+      {onRetry ? (
+        <Button type="secondary" label="Retry" onClick={onRetry} data-testid={`${testId ?? 'error'}-retry`} />
+      ) : null}
     </div>
   );
 }

@@ -14,7 +14,12 @@ import { Money } from '../components/money';
 import { ErrorMessage } from '../components/states';
 import { formatDateTime } from '../lib/format';
 
-export function ApprovalSent({ requested, customerId, onAgain, onClose }: {
+export function ApprovalSent({
+  requested,
+  customerId,
+  onAgain,
+  onClose,
+}: {
   readonly requested: ApprovalRequested;
   readonly customerId: string;
   readonly onAgain: () => void;
@@ -32,24 +37,44 @@ export function ApprovalSent({ requested, customerId, onAgain, onClose }: {
     }
   }, [status, customerId, queryClient]);
   return (
-    <div className="review" role="status" data-testid="credit-sent-for-approval" data-approval-id={requested.approvalId}>
+    <div
+      className="review"
+      role="status"
+      data-testid="credit-sent-for-approval"
+      data-approval-id={requested.approvalId}
+    >
       <Text>
-        Sent for approval: the amount is at or above the limit that needs a second person, so nothing was posted yet. An admin must approve it
-        before {formatDateTime(approval.data?.expiresAt ?? requested.expiresAt)}.
+        Sent for approval: the amount is at or above the limit that needs a second person, so nothing was posted yet. An
+        admin must approve it before {formatDateTime(approval.data?.expiresAt ?? requested.expiresAt)}.
       </Text>
       <div className="row">
         <ApprovalStatusBadge status={status} testId="approval-sent-status" />
         {approval.data ? (
           <Text size="sm">
             <Money amount={approval.data.amount} currency={approval.data.currency} /> {approval.data.kind}
-            {approval.data.decidedBy ? <> · decided by <strong data-testid="approval-sent-decided-by">{approval.data.decidedBy}</strong></> : null}
+            {approval.data.decidedBy ? (
+              <>
+                {' '}
+                · decided by <strong data-testid="approval-sent-decided-by">{approval.data.decidedBy}</strong>
+              </>
+            ) : null}
             {approval.data.decisionNote ? <> — “{approval.data.decisionNote}”</> : null}
           </Text>
         ) : null}
       </div>
-      {approval.isError ? <ErrorMessage error={approval.error} title="Could not load the approval" onRetry={() => void approval.refetch()} testId="approval-sent-error" /> : null}
+      {approval.isError ? (
+        <ErrorMessage
+          error={approval.error}
+          title="Could not load the approval"
+          onRetry={() => void approval.refetch()}
+          testId="approval-sent-error"
+        />
+      ) : null}
       <Text size="xs" color="muted">
-        Approval <Link to={`/approvals/${encodeURIComponent(requested.approvalId)}`} data-testid="approval-sent-link"><code>{requested.approvalId}</code></Link>
+        Approval{' '}
+        <Link to={`/approvals/${encodeURIComponent(requested.approvalId)}`} data-testid="approval-sent-link">
+          <code>{requested.approvalId}</code>
+        </Link>
       </Text>
       <div className="form-actions">
         <Button type="secondary" label="New change" onClick={onAgain} data-testid="credit-again" />

@@ -21,7 +21,12 @@ export function attemptKind(attempt: PurchaseAttemptSummary): AttemptKind {
   return attempt.status;
 }
 
-const KIND_STATE = { pending: 'warning', completed: 'success', failed: 'danger', cancelled: 'neutral' } as const satisfies Record<AttemptKind, string>;
+const KIND_STATE = {
+  pending: 'warning',
+  completed: 'success',
+  failed: 'danger',
+  cancelled: 'neutral',
+} as const satisfies Record<AttemptKind, string>;
 
 export function AttemptStatusBadge({ attempt }: { readonly attempt: PurchaseAttemptSummary }): ReactElement {
   const kind = attemptKind(attempt);
@@ -34,22 +39,32 @@ export function AttemptReason({ attempt }: { readonly attempt: PurchaseAttemptSu
   if (attempt.error) {
     parts.push(
       <span key="error" className="attempt-reason" data-testid="attempt-reason" data-error-code={attempt.error.code}>
-        <strong>{attempt.error.title}.</strong> {attempt.error.detail} <Text component="span" size="xs" color="muted">(<code>{attempt.error.code}</code>)</Text>
+        <strong>{attempt.error.title}.</strong> {attempt.error.detail}{' '}
+        <Text component="span" size="xs" color="muted">
+          (<code>{attempt.error.code}</code>)
+        </Text>
       </span>,
     );
   } else if (attempt.status === 'pending') {
     parts.push(
       <span key="pending" data-testid="attempt-reason">
-        {`Waiting: ${humanize(attempt.stage)}`}{attempt.lastError ? <> — last error: {attempt.lastError}</> : null}
+        {`Waiting: ${humanize(attempt.stage)}`}
+        {attempt.lastError ? <> — last error: {attempt.lastError}</> : null}
       </span>,
     );
   } else if (attempt.purchaseId) {
-    parts.push(<Link key="purchase" to={`/purchases/${encodeURIComponent(attempt.purchaseId)}`}>The purchase</Link>);
+    parts.push(
+      <Link key="purchase" to={`/purchases/${encodeURIComponent(attempt.purchaseId)}`}>
+        The purchase
+      </Link>,
+    );
   }
   if (attempt.cancellation) {
     parts.push(
       <Text key="cancel" component="span" size="xs" color="muted" data-testid="attempt-cancellation">
-        {' '}Cancel asked by <strong>{attempt.cancellation.actor}</strong> ({formatDateTime(attempt.cancellation.requestedAt)}): “{attempt.cancellation.reason}”
+        {' '}
+        Cancel asked by <strong>{attempt.cancellation.actor}</strong> (
+        {formatDateTime(attempt.cancellation.requestedAt)}): “{attempt.cancellation.reason}”
       </Text>,
     );
   }
@@ -62,12 +77,18 @@ export function WorkflowLink({ workflowId }: { readonly workflowId: string }): R
   if (!url) return <code title={workflowId}>{workflowId}</code>;
   return (
     <a className="nowrap" href={url} target="_blank" rel="noreferrer" data-testid="attempt-temporal-link">
-      Temporal <span aria-hidden>↗</span><span className="visually-hidden"> workflow {workflowId} (opens in a new tab)</span>
+      Temporal <span aria-hidden>↗</span>
+      <span className="visually-hidden"> workflow {workflowId} (opens in a new tab)</span>
     </a>
   );
 }
 
-export function AttemptTable({ attempts, busy, showCustomer = true, testId = 'attempts-table' }: {
+export function AttemptTable({
+  attempts,
+  busy,
+  showCustomer = true,
+  testId = 'attempts-table',
+}: {
   readonly attempts: readonly PurchaseAttemptSummary[];
   readonly busy: boolean;
   readonly showCustomer?: boolean;
@@ -93,14 +114,27 @@ export function AttemptTable({ attempts, busy, showCustomer = true, testId = 'at
         items: [
           { label: <time dateTime={attempt.createdAt}>{formatDateTime(attempt.createdAt)}</time> },
           {
-            label: attempt.purchaseId
-              ? <Link to={`/purchases/${encodeURIComponent(attempt.purchaseId)}`}><ShortId id={attempt.id} /></Link>
-              : <ShortId id={attempt.id} />,
+            label: attempt.purchaseId ? (
+              <Link to={`/purchases/${encodeURIComponent(attempt.purchaseId)}`}>
+                <ShortId id={attempt.id} />
+              </Link>
+            ) : (
+              <ShortId id={attempt.id} />
+            ),
           },
-          ...(showCustomer ? [{ label: <Link to={`/customers/${encodeURIComponent(attempt.customerId)}`}>{attempt.customerId}</Link> }] : []),
+          ...(showCustomer
+            ? [{ label: <Link to={`/customers/${encodeURIComponent(attempt.customerId)}`}>{attempt.customerId}</Link> }]
+            : []),
           { label: <code>{attempt.productId}</code> },
           { label: <AttemptStatusBadge attempt={attempt} /> },
-          { label: attempt.holdAmount !== undefined && attempt.currency ? <Money amount={attempt.holdAmount} currency={attempt.currency} testId="attempt-hold" /> : '—' },
+          {
+            label:
+              attempt.holdAmount !== undefined && attempt.currency ? (
+                <Money amount={attempt.holdAmount} currency={attempt.currency} testId="attempt-hold" />
+              ) : (
+                '—'
+              ),
+          },
           { label: <AttemptReason attempt={attempt} />, overflowMode: 'wrap' },
           { label: <WorkflowLink workflowId={attempt.workflowId} /> },
         ],

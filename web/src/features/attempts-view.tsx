@@ -21,8 +21,20 @@ export function PurchasesViewSwitch({ view }: { readonly view: 'purchases' | 'at
   const keep = customerId ? `customerId=${encodeURIComponent(customerId)}` : '';
   return (
     <nav className="view-switch" aria-label="Purchases or attempts" data-testid="purchases-view-switch">
-      <Link to={`/purchases${keep ? `?${keep}` : ''}`} aria-current={view === 'purchases' ? 'page' : undefined} data-testid="view-purchases">Purchases</Link>
-      <Link to={`/purchases?view=attempts${keep ? `&${keep}` : ''}`} aria-current={view === 'attempts' ? 'page' : undefined} data-testid="view-attempts">Attempts</Link>
+      <Link
+        to={`/purchases${keep ? `?${keep}` : ''}`}
+        aria-current={view === 'purchases' ? 'page' : undefined}
+        data-testid="view-purchases"
+      >
+        Purchases
+      </Link>
+      <Link
+        to={`/purchases?view=attempts${keep ? `&${keep}` : ''}`}
+        aria-current={view === 'attempts' ? 'page' : undefined}
+        data-testid="view-attempts"
+      >
+        Attempts
+      </Link>
     </nav>
   );
 }
@@ -37,7 +49,12 @@ interface Draft {
 const FIELDS = ['customerId', 'status', 'from', 'to'] as const;
 
 function draftFrom(params: URLSearchParams): Draft {
-  return { customerId: params.get('customerId') ?? '', status: params.get('status') ?? '', from: params.get('from') ?? '', to: params.get('to') ?? '' };
+  return {
+    customerId: params.get('customerId') ?? '',
+    status: params.get('status') ?? '',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+  };
 }
 
 function filtersOf(draft: Draft): AttemptFilters {
@@ -60,12 +77,18 @@ export function AttemptsView(): ReactElement {
   const [draft, setDraft] = useState<Draft>(applied);
   const pages = useCursorPages();
   const { reset } = pages;
-  useEffect(() => { setDraft(applied); reset(); }, [applied, reset]);
+  useEffect(() => {
+    setDraft(applied);
+    reset();
+  }, [applied, reset]);
   const attempts = useAttempts(filters, pages.cursor);
   const rows = attempts.data?.data ?? [];
   const filtered = Object.keys(filters).length > 0;
 
-  const set = (field: keyof Draft) => (value: string): void => setDraft((d) => ({ ...d, [field]: value }));
+  const set =
+    (field: keyof Draft) =>
+    (value: string): void =>
+      setDraft((d) => ({ ...d, [field]: value }));
   const apply = (event: FormEvent): void => {
     event.preventDefault();
     const next = new URLSearchParams({ view: 'attempts' });
@@ -78,33 +101,83 @@ export function AttemptsView(): ReactElement {
 
   return (
     <>
-      <Text color="muted">Every purchase request, newest first: pending ones with what they hold, failed and cancelled ones with the reason the caller got.</Text>
+      <Text color="muted">
+        Every purchase request, newest first: pending ones with what they hold, failed and cancelled ones with the
+        reason the caller got.
+      </Text>
       <form className="filters" onSubmit={apply} aria-label="Attempt filters" data-testid="attempt-filters">
-        <TextField id="attempt-filter-customer" label="Customer id" placeholder="cus_…" value={draft.customerId} onChange={set('customerId')} data-testid="attempt-filter-customer" />
+        <TextField
+          id="attempt-filter-customer"
+          label="Customer id"
+          placeholder="cus_…"
+          value={draft.customerId}
+          onChange={set('customerId')}
+          data-testid="attempt-filter-customer"
+        />
         <SelectField
           id="attempt-filter-status"
           label="Status"
           value={draft.status}
           onChange={set('status')}
-          options={[{ value: '', label: 'Any status' }, ...AttemptStatus.options.map((s) => ({ value: s, label: humanize(s) }))]}
+          options={[
+            { value: '', label: 'Any status' },
+            ...AttemptStatus.options.map((s) => ({ value: s, label: humanize(s) })),
+          ]}
           testId="attempt-filter-status"
         />
         <InputWrapper id="attempt-filter-from" label="From (day)">
-          <input id="attempt-filter-from" className="native-input" type="date" value={draft.from} onChange={(e) => set('from')(e.target.value)} data-testid="attempt-filter-from" />
+          <input
+            id="attempt-filter-from"
+            className="native-input"
+            type="date"
+            value={draft.from}
+            onChange={(e) => set('from')(e.target.value)}
+            data-testid="attempt-filter-from"
+          />
         </InputWrapper>
         <InputWrapper id="attempt-filter-to" label="To (day, inclusive)">
-          <input id="attempt-filter-to" className="native-input" type="date" value={draft.to} onChange={(e) => set('to')(e.target.value)} data-testid="attempt-filter-to" />
+          <input
+            id="attempt-filter-to"
+            className="native-input"
+            type="date"
+            value={draft.to}
+            onChange={(e) => set('to')(e.target.value)}
+            data-testid="attempt-filter-to"
+          />
         </InputWrapper>
         <div className="filters-actions">
           <Button htmlType="submit" type="primary" label="Apply filters" data-testid="attempt-filter-apply" />
-          <Button type="secondary" label="Reset" onClick={() => setParams(new URLSearchParams({ view: 'attempts' }))} disabled={!filtered} data-testid="attempt-filter-reset" />
+          <Button
+            type="secondary"
+            label="Reset"
+            onClick={() => setParams(new URLSearchParams({ view: 'attempts' }))}
+            disabled={!filtered}
+            data-testid="attempt-filter-reset"
+          />
         </div>
       </form>
       {attempts.isPending ? <Loading what="purchase attempts" /> : null}
-      {attempts.isError ? <ErrorMessage error={attempts.error} title="Could not load purchase attempts" onRetry={() => void attempts.refetch()} testId="attempts-error" /> : null}
-      {attempts.data && rows.length === 0 ? <EmptyState testId="attempts-empty">{filtered ? 'No attempt matches these filters.' : 'No purchase attempts yet.'}</EmptyState> : null}
+      {attempts.isError ? (
+        <ErrorMessage
+          error={attempts.error}
+          title="Could not load purchase attempts"
+          onRetry={() => void attempts.refetch()}
+          testId="attempts-error"
+        />
+      ) : null}
+      {attempts.data && rows.length === 0 ? (
+        <EmptyState testId="attempts-empty">
+          {filtered ? 'No attempt matches these filters.' : 'No purchase attempts yet.'}
+        </EmptyState>
+      ) : null}
       {rows.length > 0 ? <AttemptTable attempts={rows} busy={attempts.isFetching} /> : null}
-      <Pager pages={pages} nextCursor={attempts.data?.nextCursor} busy={attempts.isFetching} testId="attempts-pager" label="Purchase attempts" />
+      <Pager
+        pages={pages}
+        nextCursor={attempts.data?.nextCursor}
+        busy={attempts.isFetching}
+        testId="attempts-pager"
+        label="Purchase attempts"
+      />
     </>
   );
 }

@@ -8,8 +8,11 @@ import { Button, Text, TextAreaField, TextField, Title } from '@clickhouse/click
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import {
-  CreditMovementOutcome, CreditMovementRequest, CreditReason,
-  type CreditBalance, type CreditMovementRequest as CreditMovementBody,
+  CreditMovementOutcome,
+  CreditMovementRequest,
+  CreditReason,
+  type CreditBalance,
+  type CreditMovementRequest as CreditMovementBody,
 } from '../../../src/contracts/index.js';
 import { approvalKeys } from '../api/approvals';
 import { ApprovalSent } from './approval-sent';
@@ -46,7 +49,13 @@ const COPY = {
   deduction: { title: 'Deduct credit', verb: 'Deduct', done: 'Deducted', path: 'deductions', sign: -1 },
 } as const;
 
-export function CreditMovementForm({ customerId, customerName, credit, kind, onClose }: {
+export function CreditMovementForm({
+  customerId,
+  customerName,
+  credit,
+  kind,
+  onClose,
+}: {
   readonly customerId: string;
   readonly customerName: string;
   readonly credit: CreditBalance;
@@ -68,12 +77,17 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
   const inFlight = useRef(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const step = result ? 'done' : review ? 'review' : 'edit';
-  useEffect(() => { if (step !== 'edit') headingRef.current?.focus(); }, [step]);
+  useEffect(() => {
+    if (step !== 'edit') headingRef.current?.focus();
+  }, [step]);
 
   const mutation = useMutation<CreditMovementResult, unknown, { body: CreditMovementBody; key: string }>({
-    mutationFn: ({ body, key }) => apiRequest(CreditMovementOutcome, `/v1/customers/${encodeURIComponent(customerId)}/credit/${copy.path}`, {
-      method: 'POST', body, idempotencyKey: key,
-    }),
+    mutationFn: ({ body, key }) =>
+      apiRequest(CreditMovementOutcome, `/v1/customers/${encodeURIComponent(customerId)}/credit/${copy.path}`, {
+        method: 'POST',
+        body,
+        idempotencyKey: key,
+      }),
     onSuccess: (response) => {
       setResult(response);
       if ('credit' in response) queryClient.setQueryData(queryKeys.credit(customerId), response.credit);
@@ -97,7 +111,8 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
     if (!amount.ok) next.amount = amount.message;
     if (!reason) next.reason = 'Choose a reason.';
     const trimmedNote = note.trim();
-    if (reason && NOTE_REQUIRED.includes(reason) && !trimmedNote) next.note = `A note is required when the reason is “${humanize(reason)}”.`;
+    if (reason && NOTE_REQUIRED.includes(reason) && !trimmedNote)
+      next.note = `A note is required when the reason is “${humanize(reason)}”.`;
     if (amount.ok && grantLimit !== null && amount.minor > grantLimit) {
       next.amount = `Your limit is ${formatMoney(grantLimit, credit.currency)} per grant; a larger grant needs an admin.`;
     }
@@ -105,7 +120,12 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
       next.amount = `Only ${formatMoney(credit.available, credit.currency)} is available to deduct.`;
     }
     if (amount.ok && reason && Object.keys(next).length === 0) {
-      const parsed = CreditMovementRequest.safeParse({ amount: amount.minor, currency: credit.currency, reason, ...(trimmedNote ? { note: trimmedNote } : {}) });
+      const parsed = CreditMovementRequest.safeParse({
+        amount: amount.minor,
+        currency: credit.currency,
+        reason,
+        ...(trimmedNote ? { note: trimmedNote } : {}),
+      });
       if (parsed.success) {
         setErrors({});
         mutation.reset();
@@ -142,8 +162,17 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
   const ambiguous = lastError !== null && !(lastError instanceof ApiError && lastError.isDefinitiveRefusal);
 
   return (
-    <section className="panel form-panel" aria-labelledby="credit-form-title" data-testid="credit-form" data-kind={kind} data-step={step} data-idempotency-key={idempotencyKey}>
-      <Title type="h3" size="md" id="credit-form-title" ref={headingRef} tabIndex={-1}>{copy.title} · {customerName}</Title>
+    <section
+      className="panel form-panel"
+      aria-labelledby="credit-form-title"
+      data-testid="credit-form"
+      data-kind={kind}
+      data-step={step}
+      data-idempotency-key={idempotencyKey}
+    >
+      <Title type="h3" size="md" id="credit-form-title" ref={headingRef} tabIndex={-1}>
+        {copy.title} · {customerName}
+      </Title>
 
       {step === 'edit' ? (
         <form onSubmit={toReview} noValidate className="form-grid">
@@ -163,7 +192,10 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
             label="Reason"
             value={reason}
             onChange={(value) => setReason(CreditReason.safeParse(value).data ?? '')}
-            options={[{ value: '', label: 'Choose a reason…' }, ...CreditReason.options.map((r) => ({ value: r, label: humanize(r) }))]}
+            options={[
+              { value: '', label: 'Choose a reason…' },
+              ...CreditReason.options.map((r) => ({ value: r, label: humanize(r) })),
+            ]}
             error={errors.reason}
             testId="credit-reason"
             required
@@ -179,11 +211,13 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
             data-testid="credit-note"
           />
           <Text size="sm" color="muted">
-            Available now: <Money amount={credit.available} currency={credit.currency} /> · posted balance <Money amount={credit.balance} currency={credit.currency} />
+            Available now: <Money amount={credit.available} currency={credit.currency} /> · posted balance{' '}
+            <Money amount={credit.balance} currency={credit.currency} />
           </Text>
           {grantLimit !== null ? (
             <Text size="sm" color="muted" data-testid="credit-grant-limit">
-              Your limit: <Money amount={grantLimit} currency={credit.currency} /> per grant. Larger grants need an admin.
+              Your limit: <Money amount={grantLimit} currency={credit.currency} /> per grant. Larger grants need an
+              admin.
             </Text>
           ) : null}
           <div className="form-actions">
@@ -196,12 +230,28 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
       {step === 'review' && review ? (
         <div className="review" data-testid="credit-confirmation">
           <Text>
-            {copy.verb} <strong><Money amount={review.body.amount} currency={review.body.currency} testId="credit-confirm-amount" /></strong>{' '}
-            {kind === 'grant' ? 'to' : 'from'} <strong>{customerName}</strong> for <strong>{humanize(review.body.reason)}</strong>
+            {copy.verb}{' '}
+            <strong>
+              <Money amount={review.body.amount} currency={review.body.currency} testId="credit-confirm-amount" />
+            </strong>{' '}
+            {kind === 'grant' ? 'to' : 'from'} <strong>{customerName}</strong> for{' '}
+            <strong>{humanize(review.body.reason)}</strong>
             {review.body.note ? <> — “{review.body.note}”</> : null}.
           </Text>
-          <BeforeAfter label="Posted balance" currency={review.before.currency} before={review.before.balance} after={review.before.balance + copy.sign * review.body.amount} testId="credit-balance-change" />
-          <BeforeAfter label="Available" currency={review.before.currency} before={review.before.available} after={review.before.available + copy.sign * review.body.amount} testId="credit-available-change" />
+          <BeforeAfter
+            label="Posted balance"
+            currency={review.before.currency}
+            before={review.before.balance}
+            after={review.before.balance + copy.sign * review.body.amount}
+            testId="credit-balance-change"
+          />
+          <BeforeAfter
+            label="Available"
+            currency={review.before.currency}
+            before={review.before.available}
+            after={review.before.available + copy.sign * review.body.amount}
+            testId="credit-available-change"
+          />
           {lastError ? (
             <ErrorMessage
               error={lastError}
@@ -210,17 +260,35 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
               testId="credit-error"
             />
           ) : null}
-          {ambiguous ? <Text size="sm" color="muted">Retrying is safe: it repeats the same request with the same idempotency key, so the money moves at most once.</Text> : null}
+          {ambiguous ? (
+            <Text size="sm" color="muted">
+              Retrying is safe: it repeats the same request with the same idempotency key, so the money moves at most
+              once.
+            </Text>
+          ) : null}
           <div className="form-actions">
             <Button
               type={kind === 'deduction' ? 'danger' : 'primary'}
-              label={mutation.isPending ? 'Submitting…' : `${ambiguous ? 'Retry' : 'Confirm'} ${kind === 'grant' ? 'grant' : 'deduction'}`}
+              label={
+                mutation.isPending
+                  ? 'Submitting…'
+                  : `${ambiguous ? 'Retry' : 'Confirm'} ${kind === 'grant' ? 'grant' : 'deduction'}`
+              }
               onClick={confirm}
               disabled={mutation.isPending || (lastError !== null && !ambiguous)}
               loading={mutation.isPending}
               data-testid="credit-confirm"
             />
-            <Button type="secondary" label="Back" onClick={() => { setReview(null); mutation.reset(); }} disabled={mutation.isPending} data-testid="credit-back" />
+            <Button
+              type="secondary"
+              label="Back"
+              onClick={() => {
+                setReview(null);
+                mutation.reset();
+              }}
+              disabled={mutation.isPending}
+              data-testid="credit-back"
+            />
           </div>
         </div>
       ) : null}
@@ -232,11 +300,16 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
       {step === 'done' && result && 'entry' in result ? (
         <div className="review" role="status" data-testid="credit-success">
           <Text>
-            {copy.done} <Money amount={Math.abs(result.entry.amount)} currency={result.entry.currency} />. New posted balance{' '}
-            <strong><Money amount={result.credit.balance} currency={result.credit.currency} testId="credit-success-balance" /></strong>, available{' '}
-            <Money amount={result.credit.available} currency={result.credit.currency} />.
+            {copy.done} <Money amount={Math.abs(result.entry.amount)} currency={result.entry.currency} />. New posted
+            balance{' '}
+            <strong>
+              <Money amount={result.credit.balance} currency={result.credit.currency} testId="credit-success-balance" />
+            </strong>
+            , available <Money amount={result.credit.available} currency={result.credit.currency} />.
           </Text>
-          <Text size="xs" color="muted">Ledger entry <code>{result.entry.id}</code></Text>
+          <Text size="xs" color="muted">
+            Ledger entry <code>{result.entry.id}</code>
+          </Text>
           <div className="form-actions">
             <Button type="secondary" label={`${copy.verb} again`} onClick={startOver} data-testid="credit-again" />
             <Button type="primary" label="Close" onClick={onClose} data-testid="credit-close" />
@@ -247,7 +320,13 @@ export function CreditMovementForm({ customerId, customerName, credit, kind, onC
   );
 }
 
-function BeforeAfter({ label, currency, before, after, testId }: {
+function BeforeAfter({
+  label,
+  currency,
+  before,
+  after,
+  testId,
+}: {
   readonly label: string;
   readonly currency: string;
   readonly before: number;
@@ -259,8 +338,11 @@ function BeforeAfter({ label, currency, before, after, testId }: {
       <dt>{label}</dt>
       <dd>
         <Money amount={before} currency={currency} testId={`${testId}-before`} />
-        <span aria-hidden> → </span><span className="visually-hidden"> becomes </span>
-        <strong><Money amount={after} currency={currency} testId={`${testId}-after`} /></strong>
+        <span aria-hidden> → </span>
+        <span className="visually-hidden"> becomes </span>
+        <strong>
+          <Money amount={after} currency={currency} testId={`${testId}-after`} />
+        </strong>
       </dd>
     </dl>
   );

@@ -17,17 +17,41 @@ export function CustomerAttempts({ customerId }: { readonly customerId: string }
   return (
     <section className="section" aria-labelledby="customer-attempts-title" data-testid="customer-attempts">
       <div className="section-header">
-        <Title type="h2" size="md" id="customer-attempts-title">Purchase attempts</Title>
+        <Title type="h2" size="md" id="customer-attempts-title">
+          Purchase attempts
+        </Title>
         <Text size="sm">
           Every purchase request, also the ones that failed.{' '}
           <Link to={`/purchases?view=attempts&customerId=${encodeURIComponent(customerId)}`}>All, with filters</Link>
         </Text>
       </div>
       {attempts.isPending ? <Loading what="purchase attempts" /> : null}
-      {attempts.isError ? <ErrorMessage error={attempts.error} title="Could not load purchase attempts" onRetry={() => void attempts.refetch()} testId="customer-attempts-error" /> : null}
-      {attempts.data && shown.length === 0 ? <EmptyState testId="customer-attempts-empty">No purchase attempts yet.</EmptyState> : null}
-      {shown.length > 0 ? <AttemptTable attempts={shown} busy={attempts.isFetching} showCustomer={false} testId="customer-attempts-table" /> : null}
-      <Pager pages={pages} nextCursor={attempts.data?.nextCursor} busy={attempts.isFetching} testId="customer-attempts-pager" label="Purchase attempts" />
+      {attempts.isError ? (
+        <ErrorMessage
+          error={attempts.error}
+          title="Could not load purchase attempts"
+          onRetry={() => void attempts.refetch()}
+          testId="customer-attempts-error"
+        />
+      ) : null}
+      {attempts.data && shown.length === 0 ? (
+        <EmptyState testId="customer-attempts-empty">No purchase attempts yet.</EmptyState>
+      ) : null}
+      {shown.length > 0 ? (
+        <AttemptTable
+          attempts={shown}
+          busy={attempts.isFetching}
+          showCustomer={false}
+          testId="customer-attempts-table"
+        />
+      ) : null}
+      <Pager
+        pages={pages}
+        nextCursor={attempts.data?.nextCursor}
+        busy={attempts.isFetching}
+        testId="customer-attempts-pager"
+        label="Purchase attempts"
+      />
     </section>
   );
 }

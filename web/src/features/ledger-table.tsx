@@ -12,7 +12,15 @@ function EntrySource({ entry }: { readonly entry: LedgerEntry }): ReactElement |
     const to = `/purchases/${encodeURIComponent(entry.purchaseId)}${entry.refundId ? `#${entry.refundId}` : ''}`;
     return (
       <Link to={to} data-testid="ledger-source-link">
-        {entry.refundId ? <>Refund <ShortId id={entry.refundId} /></> : <>Purchase <ShortId id={entry.purchaseId} /></>}
+        {entry.refundId ? (
+          <>
+            Refund <ShortId id={entry.refundId} />
+          </>
+        ) : (
+          <>
+            Purchase <ShortId id={entry.purchaseId} />
+          </>
+        )}
       </Link>
     );
   }
@@ -26,12 +34,20 @@ function EntryActor({ entry }: { readonly entry: LedgerEntry }): ReactElement {
   return (
     <span className="stacked" data-testid="ledger-actor">
       <span>{entry.actor}</span>
-      <span className="muted-small" data-testid="ledger-approved-by">approved by {entry.approvedBy}</span>
+      <span className="muted-small" data-testid="ledger-approved-by">
+        approved by {entry.approvedBy}
+      </span>
     </span>
   );
 }
 
-export function LedgerTable({ entries, busy }: { readonly entries: readonly LedgerEntry[]; readonly busy: boolean }): ReactElement {
+export function LedgerTable({
+  entries,
+  busy,
+}: {
+  readonly entries: readonly LedgerEntry[];
+  readonly busy: boolean;
+}): ReactElement {
   return (
     <Table
       headers={[

@@ -19,7 +19,9 @@ export function PendingApprovals({ customerId }: { readonly customerId: string }
             <Link to={`/approvals/${encodeURIComponent(a.id)}`}>
               <Money amount={a.kind === 'grant' ? a.amount : -a.amount} currency={a.currency} signed /> {a.kind}
             </Link>{' '}
-            <Text size="sm" color="muted">requested by {a.requestedBy}, expires {formatDateTime(a.expiresAt)}</Text>
+            <Text size="sm" color="muted">
+              requested by {a.requestedBy}, expires {formatDateTime(a.expiresAt)}
+            </Text>
           </li>
         ))}
       </ul>

@@ -6,7 +6,12 @@ import { PurchaseStatusBadge } from '../components/badges';
 import { Money } from '../components/money';
 import { formatDateTime } from '../lib/format';
 
-export function PurchaseTable({ purchases, busy, showCustomer = true, testId = 'purchases-table' }: {
+export function PurchaseTable({
+  purchases,
+  busy,
+  showCustomer = true,
+  testId = 'purchases-table',
+}: {
   readonly purchases: readonly Purchase[];
   readonly busy: boolean;
   readonly showCustomer?: boolean;
@@ -30,8 +35,22 @@ export function PurchaseTable({ purchases, busy, showCustomer = true, testId = '
         'data-purchase-id': purchase.id,
         items: [
           { label: <time dateTime={purchase.createdAt}>{formatDateTime(purchase.createdAt)}</time> },
-          { label: <Link to={`/purchases/${encodeURIComponent(purchase.id)}`} data-testid={`purchase-link-${purchase.id}`}><code>{purchase.id}</code></Link> },
-          ...(showCustomer ? [{ label: <Link to={`/customers/${encodeURIComponent(purchase.customerId)}`}>{purchase.customerId}</Link> }] : []),
+          {
+            label: (
+              <Link to={`/purchases/${encodeURIComponent(purchase.id)}`} data-testid={`purchase-link-${purchase.id}`}>
+                <code>{purchase.id}</code>
+              </Link>
+            ),
+          },
+          ...(showCustomer
+            ? [
+                {
+                  label: (
+                    <Link to={`/customers/${encodeURIComponent(purchase.customerId)}`}>{purchase.customerId}</Link>
+                  ),
+                },
+              ]
+            : []),
           { label: purchase.productName, overflowMode: 'wrap' },
           { label: String(purchase.quantity) },
           { label: <Money amount={purchase.total} currency={purchase.currency} /> },

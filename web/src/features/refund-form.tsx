@@ -8,8 +8,12 @@ import { Button, RadioGroup, Text, TextAreaField, TextField, Title } from '@clic
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import {
-  Refund, RefundReason, RefundRequest,
-  type PurchaseWithRefunds, type Refund as RefundResult, type RefundRequest as RefundBody,
+  Refund,
+  RefundReason,
+  RefundRequest,
+  type PurchaseWithRefunds,
+  type Refund as RefundResult,
+  type RefundRequest as RefundBody,
 } from '../../../src/contracts/index.js';
 import { ApiError, apiRequest } from '../api/client';
 import { queryKeys } from '../api/queries';
@@ -36,7 +40,13 @@ export function refundableOf(purchase: PurchaseWithRefunds): number {
   return Math.max(0, purchase.total - purchase.refundedAmount);
 }
 
-export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseWithRefunds; readonly onClose: () => void }): ReactElement {
+export function RefundForm({
+  purchase,
+  onClose,
+}: {
+  readonly purchase: PurchaseWithRefunds;
+  readonly onClose: () => void;
+}): ReactElement {
   const queryClient = useQueryClient();
   const refundable = refundableOf(purchase);
   const [idempotencyKey, setIdempotencyKey] = useState(() => newIdempotencyKey('refund'));
@@ -50,10 +60,17 @@ export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseW
   const inFlight = useRef(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const step = result ? 'done' : review ? 'review' : 'edit';
-  useEffect(() => { if (step !== 'edit') headingRef.current?.focus(); }, [step]);
+  useEffect(() => {
+    if (step !== 'edit') headingRef.current?.focus();
+  }, [step]);
 
   const mutation = useMutation<RefundResult, unknown, { body: RefundBody; key: string }>({
-    mutationFn: ({ body, key }) => apiRequest(Refund, `/v1/purchases/${encodeURIComponent(purchase.id)}/refunds`, { method: 'POST', body, idempotencyKey: key }),
+    mutationFn: ({ body, key }) =>
+      apiRequest(Refund, `/v1/purchases/${encodeURIComponent(purchase.id)}/refunds`, {
+        method: 'POST',
+        body,
+        idempotencyKey: key,
+      }),
     onSuccess: (refund) => setResult(refund),
     onError: (error) => {
       if (error instanceof ApiError && error.isDefinitiveRefusal) setIdempotencyKey(newIdempotencyKey('refund'));
@@ -74,7 +91,8 @@ export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseW
     if (mode === 'partial') {
       const parsed = parseAmount(amountText, purchase.currency);
       if (!parsed.ok) next.amount = parsed.message;
-      else if (parsed.minor > refundable) next.amount = `At most ${formatMoney(refundable, purchase.currency)} can still be refunded.`;
+      else if (parsed.minor > refundable)
+        next.amount = `At most ${formatMoney(refundable, purchase.currency)} can still be refunded.`;
       else amount = parsed.minor;
     }
     if (!reason) next.reason = 'Choose a reason.';
@@ -108,19 +126,37 @@ export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseW
   const after = review ? review.refundableBefore - review.body.amount : 0;
 
   return (
-    <section className="panel form-panel" aria-labelledby="refund-form-title" data-testid="refund-form" data-step={step} data-idempotency-key={idempotencyKey}>
-      <Title type="h3" size="md" id="refund-form-title" ref={headingRef} tabIndex={-1}>Refund to the customer’s credit</Title>
+    <section
+      className="panel form-panel"
+      aria-labelledby="refund-form-title"
+      data-testid="refund-form"
+      data-step={step}
+      data-idempotency-key={idempotencyKey}
+    >
+      <Title type="h3" size="md" id="refund-form-title" ref={headingRef} tabIndex={-1}>
+        Refund to the customer’s credit
+      </Title>
 
       {step === 'edit' ? (
         <form onSubmit={toReview} noValidate className="form-grid">
-          <Text>Refundable now: <strong><Money amount={refundable} currency={purchase.currency} testId="refund-refundable" /></strong> of <Money amount={purchase.total} currency={purchase.currency} /></Text>
+          <Text>
+            Refundable now:{' '}
+            <strong>
+              <Money amount={refundable} currency={purchase.currency} testId="refund-refundable" />
+            </strong>{' '}
+            of <Money amount={purchase.total} currency={purchase.currency} />
+          </Text>
           <RadioGroup
             label="How much"
             value={mode}
             onValueChange={(value) => setMode(value === 'partial' ? 'partial' : 'full')}
             data-testid="refund-mode"
           >
-            <RadioGroup.Item value="full" label={`Everything still refundable (${formatMoney(refundable, purchase.currency)})`} data-testid="refund-mode-full" />
+            <RadioGroup.Item
+              value="full"
+              label={`Everything still refundable (${formatMoney(refundable, purchase.currency)})`}
+              data-testid="refund-mode-full"
+            />
             <RadioGroup.Item value="partial" label="A part of it" data-testid="refund-mode-partial" />
           </RadioGroup>
           {mode === 'partial' ? (
@@ -140,7 +176,10 @@ export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseW
             label="Reason"
             value={reason}
             onChange={(value) => setReason(RefundReason.safeParse(value).data ?? '')}
-            options={[{ value: '', label: 'Choose a reason…' }, ...RefundReason.options.map((r) => ({ value: r, label: humanize(r) }))]}
+            options={[
+              { value: '', label: 'Choose a reason…' },
+              ...RefundReason.options.map((r) => ({ value: r, label: humanize(r) })),
+            ]}
             error={errors.reason}
             testId="refund-reason"
             required
@@ -165,22 +204,47 @@ export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseW
       {step === 'review' && review ? (
         <div className="review" data-testid="refund-confirmation">
           <Text>
-            Refund <strong><Money amount={review.body.amount} currency={purchase.currency} testId="refund-confirm-amount" /></strong> of purchase <code>{purchase.id}</code>{' '}
-            to the customer’s credit, for <strong>{humanize(review.body.reason)}</strong>{review.body.note ? <> — “{review.body.note}”</> : null}.
+            Refund{' '}
+            <strong>
+              <Money amount={review.body.amount} currency={purchase.currency} testId="refund-confirm-amount" />
+            </strong>{' '}
+            of purchase <code>{purchase.id}</code> to the customer’s credit, for{' '}
+            <strong>{humanize(review.body.reason)}</strong>
+            {review.body.note ? <> — “{review.body.note}”</> : null}.
           </Text>
           <dl className="before-after" data-testid="refund-refundable-change">
             <dt>Refundable</dt>
             <dd>
-              <Money amount={review.refundableBefore} currency={purchase.currency} /> <span aria-hidden>→</span><span className="visually-hidden"> becomes </span>{' '}
-              <strong><Money amount={after} currency={purchase.currency} testId="refund-refundable-after" /></strong>
+              <Money amount={review.refundableBefore} currency={purchase.currency} /> <span aria-hidden>→</span>
+              <span className="visually-hidden"> becomes </span>{' '}
+              <strong>
+                <Money amount={after} currency={purchase.currency} testId="refund-refundable-after" />
+              </strong>
             </dd>
             <dt>Status</dt>
-            <dd><PurchaseStatusBadge status={purchase.status} /> <span aria-hidden>→</span><span className="visually-hidden"> becomes </span> <PurchaseStatusBadge status={after === 0 ? 'refunded' : 'partially_refunded'} testId="refund-status-after" /></dd>
+            <dd>
+              <PurchaseStatusBadge status={purchase.status} /> <span aria-hidden>→</span>
+              <span className="visually-hidden"> becomes </span>{' '}
+              <PurchaseStatusBadge
+                status={after === 0 ? 'refunded' : 'partially_refunded'}
+                testId="refund-status-after"
+              />
+            </dd>
           </dl>
           {lastError ? (
-            <ErrorMessage error={lastError} currency={purchase.currency} title={ambiguous ? 'The outcome is not known' : 'The refund was refused'} testId="refund-error" />
+            <ErrorMessage
+              error={lastError}
+              currency={purchase.currency}
+              title={ambiguous ? 'The outcome is not known' : 'The refund was refused'}
+              testId="refund-error"
+            />
           ) : null}
-          {ambiguous ? <Text size="sm" color="muted">Retrying is safe: it repeats the same request with the same idempotency key, so the refund happens at most once.</Text> : null}
+          {ambiguous ? (
+            <Text size="sm" color="muted">
+              Retrying is safe: it repeats the same request with the same idempotency key, so the refund happens at most
+              once.
+            </Text>
+          ) : null}
           <div className="form-actions">
             <Button
               type="danger"
@@ -190,15 +254,32 @@ export function RefundForm({ purchase, onClose }: { readonly purchase: PurchaseW
               loading={mutation.isPending}
               data-testid="refund-confirm"
             />
-            <Button type="secondary" label="Back" onClick={() => { setReview(null); mutation.reset(); }} disabled={mutation.isPending} data-testid="refund-back" />
+            <Button
+              type="secondary"
+              label="Back"
+              onClick={() => {
+                setReview(null);
+                mutation.reset();
+              }}
+              disabled={mutation.isPending}
+              data-testid="refund-back"
+            />
           </div>
         </div>
       ) : null}
 
       {step === 'done' && result ? (
         <div className="review" role="status" data-testid="refund-success">
-          <Text>Refunded <strong><Money amount={result.amount} currency={result.currency} /></strong> to the customer’s credit.</Text>
-          <Text size="xs" color="muted">Refund <code>{result.id}</code></Text>
+          <Text>
+            Refunded{' '}
+            <strong>
+              <Money amount={result.amount} currency={result.currency} />
+            </strong>{' '}
+            to the customer’s credit.
+          </Text>
+          <Text size="xs" color="muted">
+            Refund <code>{result.id}</code>
+          </Text>
           <div className="form-actions">
             <Button type="primary" label="Close" onClick={onClose} data-testid="refund-close" />
           </div>

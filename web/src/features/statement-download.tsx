@@ -18,7 +18,11 @@ function firstOfMonth(): string {
 }
 
 /** The API's instants for a range of whole UTC days; the end never in the future. */
-export function statementPeriod(fromDay: string, toDay: string, now: number = Date.now()): { from: string; to: string } {
+export function statementPeriod(
+  fromDay: string,
+  toDay: string,
+  now: number = Date.now(),
+): { from: string; to: string } {
   const from = `${fromDay}T00:00:00.000Z`;
   const end = Date.parse(`${toDay}T00:00:00.000Z`) + 24 * 3600_000;
   return { from, to: new Date(Math.min(end, now)).toISOString() };
@@ -39,7 +43,11 @@ export function StatementDownload({ customerId }: { readonly customerId: string 
     setError(null);
     setDone(null);
     try {
-      const { blob, fileName } = await apiDownload(`/v1/customers/${encodeURIComponent(customerId)}/credit/statement`, statementPeriod(fromDay, toDay), 'text/csv');
+      const { blob, fileName } = await apiDownload(
+        `/v1/customers/${encodeURIComponent(customerId)}/credit/statement`,
+        statementPeriod(fromDay, toDay),
+        'text/csv',
+      );
       const href = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = href;
@@ -50,7 +58,9 @@ export function StatementDownload({ customerId }: { readonly customerId: string 
       setTimeout(() => URL.revokeObjectURL(href), 10_000);
       setDone(fileName);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError('network', 0, 'The statement could not be downloaded.'));
+      setError(
+        caught instanceof ApiError ? caught : new ApiError('network', 0, 'The statement could not be downloaded.'),
+      );
     } finally {
       setBusy(false);
     }
@@ -58,18 +68,50 @@ export function StatementDownload({ customerId }: { readonly customerId: string 
 
   return (
     <div className="statement" data-testid="statement">
-      <form className="filters" onSubmit={(e) => void download(e)} aria-label="Download a statement" data-testid="statement-form">
+      <form
+        className="filters"
+        onSubmit={(e) => void download(e)}
+        aria-label="Download a statement"
+        data-testid="statement-form"
+      >
         <InputWrapper id="statement-from" label="Statement from (day, UTC)">
-          <input id="statement-from" className="native-input" type="date" value={fromDay} max={today()} onChange={(e) => setFromDay(e.target.value)} data-testid="statement-from" />
+          <input
+            id="statement-from"
+            className="native-input"
+            type="date"
+            value={fromDay}
+            max={today()}
+            onChange={(e) => setFromDay(e.target.value)}
+            data-testid="statement-from"
+          />
         </InputWrapper>
         <InputWrapper id="statement-to" label="To (day, inclusive)" error={rangeError ?? undefined}>
-          <input id="statement-to" className="native-input" type="date" value={toDay} max={today()} onChange={(e) => setToDay(e.target.value)} data-testid="statement-to" />
+          <input
+            id="statement-to"
+            className="native-input"
+            type="date"
+            value={toDay}
+            max={today()}
+            onChange={(e) => setToDay(e.target.value)}
+            data-testid="statement-to"
+          />
         </InputWrapper>
         <div className="filters-actions">
-          <Button htmlType="submit" type="secondary" iconLeft="download" label={busy ? 'Preparing…' : 'Download statement (CSV)'} disabled={busy || rangeError !== null} data-testid="statement-download" />
+          <Button
+            htmlType="submit"
+            type="secondary"
+            iconLeft="download"
+            label={busy ? 'Preparing…' : 'Download statement (CSV)'}
+            disabled={busy || rangeError !== null}
+            data-testid="statement-download"
+          />
         </div>
       </form>
-      {done ? <Text size="sm" color="muted" data-testid="statement-done">Downloaded {done}: opening balance, every entry, closing balance.</Text> : null}
+      {done ? (
+        <Text size="sm" color="muted" data-testid="statement-done">
+          Downloaded {done}: opening balance, every entry, closing balance.
+        </Text>
+      ) : null}
       {error ? <ErrorMessage error={error} title="Could not download the statement" testId="statement-error" /> : null}
     </div>
   );

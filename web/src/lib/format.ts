@@ -2,7 +2,13 @@
 
 // Always with the zone ("Dec 03, 2026, 14:05:09 UTC"): reps talk to customers in other zones.
 const dateTime = new Intl.DateTimeFormat('en-US', {
-  year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  year: 'numeric',
+  month: 'short',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
   timeZoneName: 'short',
 });
 

@@ -12,7 +12,8 @@ export function fractionDigits(currency: string): number {
   if (cached !== undefined) return cached;
   let digits = 2;
   try {
-    digits = new Intl.NumberFormat(LOCALE, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digits =
+      new Intl.NumberFormat(LOCALE, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     // An unknown code: keep two digits rather than failing the whole page.
   }
@@ -41,8 +42,7 @@ export function formatMoney(minor: number, currency: string, options: { signed?:
 }
 
 export type ParsedAmount =
-  | { readonly ok: true; readonly minor: number }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly minor: number } | { readonly ok: false; readonly message: string };
 
 /**
  * Parses what a rep typed ("25", "25.5", "1,250.00") into minor units of `currency`.
@@ -53,11 +53,18 @@ export function parseAmount(input: string, currency: string): ParsedAmount {
   if (text === '') return { ok: false, message: 'Enter an amount.' };
   const digits = fractionDigits(currency);
   const match = /^(\d+)(?:\.(\d*))?$/.exec(text);
-  if (!match) return { ok: false, message: 'Enter a positive amount using digits and at most one decimal point, e.g. 25.00.' };
+  if (!match)
+    return { ok: false, message: 'Enter a positive amount using digits and at most one decimal point, e.g. 25.00.' };
   const whole = match[1] ?? '0';
   const fraction = match[2] ?? '';
   if (fraction.length > digits) {
-    return { ok: false, message: digits === 0 ? `${currency} has no minor units: enter a whole number.` : `${currency} amounts have at most ${digits} decimals.` };
+    return {
+      ok: false,
+      message:
+        digits === 0
+          ? `${currency} has no minor units: enter a whole number.`
+          : `${currency} amounts have at most ${digits} decimals.`,
+    };
   }
   const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
   if (!Number.isSafeInteger(minor)) return { ok: false, message: 'That amount is too large.' };

@@ -27,29 +27,52 @@ function AdminHome(): ReactElement {
   return (
     <section className="page" aria-labelledby="admin-title" data-testid="admin-page">
       <div className="page-header">
-        <Title type="h1" size="lg" id="admin-title">Administration</Title>
+        <Title type="h1" size="lg" id="admin-title">
+          Administration
+        </Title>
         <Text color="muted">Tools for admins only.</Text>
       </div>
       <ul className="link-list">
         <li>
-          <Link to="/admin/stuck-purchases" data-testid="admin-stuck-purchases">Stuck purchases</Link>
-          <Text size="sm" color="muted">Purchases waiting on the platform for longer than they should, with what they hold; cancel one and its credit is released.</Text>
+          <Link to="/admin/stuck-purchases" data-testid="admin-stuck-purchases">
+            Stuck purchases
+          </Link>
+          <Text size="sm" color="muted">
+            Purchases waiting on the platform for longer than they should, with what they hold; cancel one and its
+            credit is released.
+          </Text>
         </li>
         <li>
-          <Link to="/admin/promo-codes" data-testid="admin-promo-codes">Promo codes</Link>
-          <Text size="sm" color="muted">Create, edit and deactivate codes; see their redemptions and who changed what.</Text>
+          <Link to="/admin/promo-codes" data-testid="admin-promo-codes">
+            Promo codes
+          </Link>
+          <Text size="sm" color="muted">
+            Create, edit and deactivate codes; see their redemptions and who changed what.
+          </Text>
         </li>
         <li>
-          <Link to="/admin/reconciliation" data-testid="admin-reconciliation">Reconciliation</Link>
-          <Text size="sm" color="muted">The checks of the books, their findings and what was done about them; start a run now.</Text>
+          <Link to="/admin/reconciliation" data-testid="admin-reconciliation">
+            Reconciliation
+          </Link>
+          <Text size="sm" color="muted">
+            The checks of the books, their findings and what was done about them; start a run now.
+          </Text>
         </li>
         <li>
-          <a href="/docs" target="_blank" rel="noreferrer" data-testid="admin-api-reference">API reference</a>
-          <Text size="sm" color="muted">Every endpoint, its errors and its examples (opens in a new tab).</Text>
+          <a href="/docs" target="_blank" rel="noreferrer" data-testid="admin-api-reference">
+            API reference
+          </a>
+          <Text size="sm" color="muted">
+            Every endpoint, its errors and its examples (opens in a new tab).
+          </Text>
         </li>
         <li>
-          <a href="/v1/openapi.json" target="_blank" rel="noreferrer">OpenAPI document</a>
-          <Text size="sm" color="muted">The machine-readable contract.</Text>
+          <a href="/v1/openapi.json" target="_blank" rel="noreferrer">
+            OpenAPI document
+          </a>
+          <Text size="sm" color="muted">
+            The machine-readable contract.
+          </Text>
         </li>
       </ul>
     </section>

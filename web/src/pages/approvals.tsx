@@ -7,7 +7,12 @@ import { Button, Table, Text, TextAreaField, TextField, Title } from '@clickhous
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent, type ReactElement } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import { Approval, ApprovalDecision, ApprovalStatus, type Approval as ApprovalView } from '../../../src/contracts/index.js';
+import {
+  Approval,
+  ApprovalDecision,
+  ApprovalStatus,
+  type Approval as ApprovalView,
+} from '../../../src/contracts/index.js';
 import { approvalKeys, useApproval, useApprovals, type ApprovalFilters } from '../api/approvals';
 import { apiRequest } from '../api/client';
 import { queryKeys, useCredit, useCustomer, useLedger } from '../api/queries';
@@ -34,7 +39,10 @@ export function ApprovalsPage(): ReactElement {
   const [draftCustomer, setDraftCustomer] = useState(customerId);
   const pages = useCursorPages();
   const { reset } = pages;
-  useEffect(() => { reset(); setDraftCustomer(customerId); }, [status, customerId, reset]);
+  useEffect(() => {
+    reset();
+    setDraftCustomer(customerId);
+  }, [status, customerId, reset]);
   const approvals = useApprovals(filters, pages.cursor);
   const rows = approvals.data?.data ?? [];
 
@@ -53,8 +61,13 @@ export function ApprovalsPage(): ReactElement {
   return (
     <section className="page" aria-labelledby="approvals-title" data-testid="approvals-page">
       <div className="page-header">
-        <Title type="h1" size="lg" id="approvals-title">Approvals</Title>
-        <Text color="muted">Large grants and deductions by support wait here for a second person: an admin who did not ask for them. Newest first.</Text>
+        <Title type="h1" size="lg" id="approvals-title">
+          Approvals
+        </Title>
+        <Text color="muted">
+          Large grants and deductions by support wait here for a second person: an admin who did not ask for them.
+          Newest first.
+        </Text>
       </div>
       <form className="filters" onSubmit={apply} aria-label="Approval filters">
         <SelectField
@@ -62,24 +75,57 @@ export function ApprovalsPage(): ReactElement {
           label="Status"
           value={status}
           onChange={(value) => update({ status: value })}
-          options={[{ value: 'any', label: 'Any status' }, ...ApprovalStatus.options.map((s) => ({ value: s, label: humanize(s) }))]}
+          options={[
+            { value: 'any', label: 'Any status' },
+            ...ApprovalStatus.options.map((s) => ({ value: s, label: humanize(s) })),
+          ]}
           testId="approval-filter-status"
         />
-        <TextField id="approval-filter-customer" label="Customer id" placeholder="cus_…" value={draftCustomer} onChange={setDraftCustomer} data-testid="approval-filter-customer" />
+        <TextField
+          id="approval-filter-customer"
+          label="Customer id"
+          placeholder="cus_…"
+          value={draftCustomer}
+          onChange={setDraftCustomer}
+          data-testid="approval-filter-customer"
+        />
         <div className="filters-actions">
           <Button htmlType="submit" type="primary" label="Apply" data-testid="approval-filter-apply" />
         </div>
       </form>
       {approvals.isPending ? <Loading what="approvals" /> : null}
-      {approvals.isError ? <ErrorMessage error={approvals.error} title="Could not load approvals" onRetry={() => void approvals.refetch()} testId="approvals-error" /> : null}
-      {approvals.data && rows.length === 0 ? <EmptyState testId="approvals-empty">{status === 'pending' ? 'Nothing waits for approval.' : 'No approval matches.'}</EmptyState> : null}
+      {approvals.isError ? (
+        <ErrorMessage
+          error={approvals.error}
+          title="Could not load approvals"
+          onRetry={() => void approvals.refetch()}
+          testId="approvals-error"
+        />
+      ) : null}
+      {approvals.data && rows.length === 0 ? (
+        <EmptyState testId="approvals-empty">
+          {status === 'pending' ? 'Nothing waits for approval.' : 'No approval matches.'}
+        </EmptyState>
+      ) : null}
       {rows.length > 0 ? <ApprovalTable approvals={rows} busy={approvals.isFetching} /> : null}
-      <Pager pages={pages} nextCursor={approvals.data?.nextCursor} busy={approvals.isFetching} testId="approvals-pager" label="Approvals" />
+      <Pager
+        pages={pages}
+        nextCursor={approvals.data?.nextCursor}
+        busy={approvals.isFetching}
+        testId="approvals-pager"
+        label="Approvals"
+      />
     </section>
   );
 }
 
-function ApprovalTable({ approvals, busy }: { readonly approvals: readonly ApprovalView[]; readonly busy: boolean }): ReactElement {
+function ApprovalTable({
+  approvals,
+  busy,
+}: {
+  readonly approvals: readonly ApprovalView[];
+  readonly busy: boolean;
+}): ReactElement {
   return (
     <Table
       headers={[
@@ -105,7 +151,13 @@ function ApprovalTable({ approvals, busy }: { readonly approvals: readonly Appro
           { label: a.requestedBy },
           { label: <ApprovalStatusBadge status={a.status} /> },
           { label: <time dateTime={a.expiresAt}>{formatDateTime(a.expiresAt)}</time> },
-          { label: <Link to={`/approvals/${encodeURIComponent(a.id)}`} data-testid="approval-open">Open</Link> },
+          {
+            label: (
+              <Link to={`/approvals/${encodeURIComponent(a.id)}`} data-testid="approval-open">
+                Open
+              </Link>
+            ),
+          },
         ],
       }))}
       size="sm"
@@ -128,15 +180,33 @@ function ApprovalDetails({ approvalId }: { readonly approvalId: string }): React
   const a = approval.data;
   return (
     <section className="page" aria-labelledby="approval-title" data-testid="approval-page">
-      <Text size="sm"><Link to="/approvals">← Approvals</Link></Text>
+      <Text size="sm">
+        <Link to="/approvals">← Approvals</Link>
+      </Text>
       <div className="page-header">
         <Title type="h1" size="lg" id="approval-title">
-          {a ? <>{a.kind === 'grant' ? 'Grant' : 'Deduction'} of <Money amount={a.amount} currency={a.currency} testId="approval-amount" /></> : 'Approval'}
+          {a ? (
+            <>
+              {a.kind === 'grant' ? 'Grant' : 'Deduction'} of{' '}
+              <Money amount={a.amount} currency={a.currency} testId="approval-amount" />
+            </>
+          ) : (
+            'Approval'
+          )}
         </Title>
-        <Text color="muted"><code>{approvalId}</code></Text>
+        <Text color="muted">
+          <code>{approvalId}</code>
+        </Text>
       </div>
       {approval.isPending ? <Loading what="the approval" /> : null}
-      {approval.isError ? <ErrorMessage error={approval.error} title="Could not load the approval" onRetry={() => void approval.refetch()} testId="approval-error" /> : null}
+      {approval.isError ? (
+        <ErrorMessage
+          error={approval.error}
+          title="Could not load the approval"
+          onRetry={() => void approval.refetch()}
+          testId="approval-error"
+        />
+      ) : null}
       {a ? (
         <>
           <ApprovalFacts approval={a} />
@@ -151,16 +221,60 @@ function ApprovalDetails({ approvalId }: { readonly approvalId: string }): React
 function ApprovalFacts({ approval: a }: { readonly approval: ApprovalView }): ReactElement {
   return (
     <dl className="facts" data-testid="approval-facts" data-status={a.status}>
-      <div><dt>Status</dt><dd><ApprovalStatusBadge status={a.status} testId="approval-status" /></dd></div>
-      <div><dt>Customer</dt><dd><Link to={`/customers/${encodeURIComponent(a.customerId)}`} data-testid="approval-customer">{a.customerId}</Link></dd></div>
-      <div><dt>Reason</dt><dd>{humanize(a.reason)}{a.note ? <> — “{a.note}”</> : null}</dd></div>
-      <div><dt>Requested by</dt><dd data-testid="approval-requested-by">{a.requestedBy}, {formatDateTime(a.requestedAt)}</dd></div>
-      <div><dt>{a.status === 'pending' ? 'Expires' : 'Deadline'}</dt><dd data-testid="approval-expires">{formatDateTime(a.expiresAt)}</dd></div>
+      <div>
+        <dt>Status</dt>
+        <dd>
+          <ApprovalStatusBadge status={a.status} testId="approval-status" />
+        </dd>
+      </div>
+      <div>
+        <dt>Customer</dt>
+        <dd>
+          <Link to={`/customers/${encodeURIComponent(a.customerId)}`} data-testid="approval-customer">
+            {a.customerId}
+          </Link>
+        </dd>
+      </div>
+      <div>
+        <dt>Reason</dt>
+        <dd>
+          {humanize(a.reason)}
+          {a.note ? <> — “{a.note}”</> : null}
+        </dd>
+      </div>
+      <div>
+        <dt>Requested by</dt>
+        <dd data-testid="approval-requested-by">
+          {a.requestedBy}, {formatDateTime(a.requestedAt)}
+        </dd>
+      </div>
+      <div>
+        <dt>{a.status === 'pending' ? 'Expires' : 'Deadline'}</dt>
+        <dd data-testid="approval-expires">{formatDateTime(a.expiresAt)}</dd>
+      </div>
       {a.decidedBy ? (
-        <div><dt>Decided by</dt><dd data-testid="approval-decided-by">{a.decidedBy}, {formatDateTime(a.decidedAt)}{a.decisionNote ? <> — “{a.decisionNote}”</> : null}</dd></div>
+        <div>
+          <dt>Decided by</dt>
+          <dd data-testid="approval-decided-by">
+            {a.decidedBy}, {formatDateTime(a.decidedAt)}
+            {a.decisionNote ? <> — “{a.decisionNote}”</> : null}
+          </dd>
+        </div>
       ) : null}
-      {a.entryId ? <div><dt>Ledger entry</dt><dd data-testid="approval-entry"><ShortId id={a.entryId} /></dd></div> : null}
-      <div><dt>Workflow</dt><dd><code>{a.workflowId}</code></dd></div>
+      {a.entryId ? (
+        <div>
+          <dt>Ledger entry</dt>
+          <dd data-testid="approval-entry">
+            <ShortId id={a.entryId} />
+          </dd>
+        </div>
+      ) : null}
+      <div>
+        <dt>Workflow</dt>
+        <dd>
+          <code>{a.workflowId}</code>
+        </dd>
+      </div>
     </dl>
   );
 }
@@ -198,16 +312,50 @@ function DecisionSection({ approval: a }: { readonly approval: ApprovalView }): 
   return (
     <section className="section" aria-labelledby="decision-title" data-testid="approval-decision">
       <div className="section-header">
-        <Title type="h2" size="md" id="decision-title">Decision</Title>
+        <Title type="h2" size="md" id="decision-title">
+          Decision
+        </Title>
       </div>
-      {ownRequest ? <Text color="muted" data-testid="approval-own-request">You asked for this change: another admin must decide it.</Text> : null}
+      {ownRequest ? (
+        <Text color="muted" data-testid="approval-own-request">
+          You asked for this change: another admin must decide it.
+        </Text>
+      ) : null}
       <div className="decision-form">
-        <TextAreaField id="approval-note" label="Note (required to reject)" value={note} onChange={setNote} rows={2} maxLength={1000} error={noteError ?? undefined} data-testid="approval-note" />
+        <TextAreaField
+          id="approval-note"
+          label="Note (required to reject)"
+          value={note}
+          onChange={setNote}
+          rows={2}
+          maxLength={1000}
+          error={noteError ?? undefined}
+          data-testid="approval-note"
+        />
         <div className="form-actions">
-          <Button type="primary" label={decide.isPending ? 'Submitting…' : 'Approve and post'} onClick={() => decide.mutate('approve')} disabled={decide.isPending} data-testid="approval-approve" />
-          <Button type="danger" label="Reject" onClick={reject} disabled={decide.isPending} data-testid="approval-reject" />
+          <Button
+            type="primary"
+            label={decide.isPending ? 'Submitting…' : 'Approve and post'}
+            onClick={() => decide.mutate('approve')}
+            disabled={decide.isPending}
+            data-testid="approval-approve"
+          />
+          <Button
+            type="danger"
+            label="Reject"
+            onClick={reject}
+            disabled={decide.isPending}
+            data-testid="approval-reject"
+          />
         </div>
-        {decide.error ? <ErrorMessage error={decide.error} currency={a.currency} title="The decision was refused" testId="approval-decision-error" /> : null}
+        {decide.error ? (
+          <ErrorMessage
+            error={decide.error}
+            currency={a.currency}
+            title="The decision was refused"
+            testId="approval-decision-error"
+          />
+        ) : null}
       </div>
     </section>
   );
@@ -221,16 +369,29 @@ function CustomerContext({ customerId }: { readonly customerId: string }): React
   return (
     <section className="section" aria-labelledby="approval-customer-title" data-testid="approval-customer-context">
       <div className="section-header">
-        <Title type="h2" size="md" id="approval-customer-title">{customer.data?.name ?? customerId}</Title>
+        <Title type="h2" size="md" id="approval-customer-title">
+          {customer.data?.name ?? customerId}
+        </Title>
       </div>
       {credit.data ? (
         <Text data-testid="approval-customer-balance">
-          Posted balance <strong><Money amount={credit.data.balance} currency={credit.data.currency} /></strong>, available <Money amount={credit.data.available} currency={credit.data.currency} testId="approval-customer-available" />
+          Posted balance{' '}
+          <strong>
+            <Money amount={credit.data.balance} currency={credit.data.currency} />
+          </strong>
+          , available{' '}
+          <Money amount={credit.data.available} currency={credit.data.currency} testId="approval-customer-available" />
         </Text>
       ) : null}
-      {credit.isError ? <ErrorMessage error={credit.error} title="Could not load the balance" testId="approval-credit-error" /> : null}
-      <Text size="sm" color="muted">Recent entries</Text>
-      {ledger.data && entries.length === 0 ? <EmptyState testId="approval-ledger-empty">No ledger entries yet.</EmptyState> : null}
+      {credit.isError ? (
+        <ErrorMessage error={credit.error} title="Could not load the balance" testId="approval-credit-error" />
+      ) : null}
+      <Text size="sm" color="muted">
+        Recent entries
+      </Text>
+      {ledger.data && entries.length === 0 ? (
+        <EmptyState testId="approval-ledger-empty">No ledger entries yet.</EmptyState>
+      ) : null}
       {entries.length > 0 ? <LedgerTable entries={entries} busy={ledger.isFetching} /> : null}
     </section>
   );

@@ -58,7 +58,9 @@ export function PurchasesPage(): ReactElement {
   return (
     <section className="page" aria-labelledby="purchases-title">
       <div className="page-header">
-        <Title type="h1" size="lg" id="purchases-title">{view === 'attempts' ? 'Purchase attempts' : 'Purchases'}</Title>
+        <Title type="h1" size="lg" id="purchases-title">
+          {view === 'attempts' ? 'Purchase attempts' : 'Purchases'}
+        </Title>
         <PurchasesViewSwitch view={view} />
       </div>
       {view === 'attempts' ? <AttemptsView /> : <PurchasesView />}
@@ -75,13 +77,19 @@ function PurchasesView(): ReactElement {
   const [rangeError, setRangeError] = useState<string | null>(null);
   const pages = useCursorPages();
   const { reset } = pages;
-  useEffect(() => { setDraft(applied); reset(); }, [applied, reset]);
+  useEffect(() => {
+    setDraft(applied);
+    reset();
+  }, [applied, reset]);
   const purchases = usePurchases(filters, pages.cursor);
   const products = useProducts();
   const rows = purchases.data?.data ?? [];
   const filtered = Object.keys(filters).length > 0;
 
-  const set = (field: keyof Draft) => (value: string): void => setDraft((d) => ({ ...d, [field]: value }));
+  const set =
+    (field: keyof Draft) =>
+    (value: string): void =>
+      setDraft((d) => ({ ...d, [field]: value }));
   const apply = (event: FormEvent): void => {
     event.preventDefault();
     if (draft.from && draft.to && draft.from > draft.to) {
@@ -101,41 +109,121 @@ function PurchasesView(): ReactElement {
     { value: '', label: products.isPending ? 'Loading products…' : 'Any product' },
     ...(products.data?.data ?? []).map((p) => ({ value: p.id, label: `${p.name}${p.active ? '' : ' (inactive)'}` })),
   ];
-  if (draft.productId && !productOptions.some((o) => o.value === draft.productId)) productOptions.push({ value: draft.productId, label: draft.productId });
+  if (draft.productId && !productOptions.some((o) => o.value === draft.productId))
+    productOptions.push({ value: draft.productId, label: draft.productId });
 
   return (
     <>
-      <Text color="muted">Completed purchases, newest first. Search by purchase id, shipment id or promo code; filter by customer, product, status and dates.</Text>
+      <Text color="muted">
+        Completed purchases, newest first. Search by purchase id, shipment id or promo code; filter by customer,
+        product, status and dates.
+      </Text>
       <form className="filters" onSubmit={apply} aria-label="Purchase filters" data-testid="purchase-filters">
-        <TextField id="filter-purchase" label="Purchase id" placeholder="pur_…" value={draft.purchaseId} onChange={set('purchaseId')} data-testid="purchase-filter-purchase" />
-        <TextField id="filter-shipment" label="Shipment id" placeholder="shp_…" value={draft.shipmentId} onChange={set('shipmentId')} data-testid="purchase-filter-shipment" />
-        <TextField id="filter-promo" label="Promo code" placeholder="WELCOME10" value={draft.promoCode} onChange={set('promoCode')} data-testid="purchase-filter-promo" />
-        <TextField id="filter-customer" label="Customer id" placeholder="cus_…" value={draft.customerId} onChange={set('customerId')} data-testid="purchase-filter-customer" />
-        <SelectField id="filter-product" label="Product" value={draft.productId} onChange={set('productId')} options={productOptions} error={products.isError ? 'The product list could not be loaded.' : undefined} testId="purchase-filter-product" />
+        <TextField
+          id="filter-purchase"
+          label="Purchase id"
+          placeholder="pur_…"
+          value={draft.purchaseId}
+          onChange={set('purchaseId')}
+          data-testid="purchase-filter-purchase"
+        />
+        <TextField
+          id="filter-shipment"
+          label="Shipment id"
+          placeholder="shp_…"
+          value={draft.shipmentId}
+          onChange={set('shipmentId')}
+          data-testid="purchase-filter-shipment"
+        />
+        <TextField
+          id="filter-promo"
+          label="Promo code"
+          placeholder="WELCOME10"
+          value={draft.promoCode}
+          onChange={set('promoCode')}
+          data-testid="purchase-filter-promo"
+        />
+        <TextField
+          id="filter-customer"
+          label="Customer id"
+          placeholder="cus_…"
+          value={draft.customerId}
+          onChange={set('customerId')}
+          data-testid="purchase-filter-customer"
+        />
+        <SelectField
+          id="filter-product"
+          label="Product"
+          value={draft.productId}
+          onChange={set('productId')}
+          options={productOptions}
+          error={products.isError ? 'The product list could not be loaded.' : undefined}
+          testId="purchase-filter-product"
+        />
         <SelectField
           id="filter-status"
           label="Status"
           value={draft.status}
           onChange={set('status')}
-          options={[{ value: '', label: 'Any status' }, ...PurchaseStatus.options.map((s) => ({ value: s, label: humanize(s) }))]}
+          options={[
+            { value: '', label: 'Any status' },
+            ...PurchaseStatus.options.map((s) => ({ value: s, label: humanize(s) })),
+          ]}
           testId="purchase-filter-status"
         />
         <InputWrapper id="filter-from" label="From (day)">
-          <input id="filter-from" className="native-input" type="date" value={draft.from} onChange={(e) => set('from')(e.target.value)} data-testid="purchase-filter-from" />
+          <input
+            id="filter-from"
+            className="native-input"
+            type="date"
+            value={draft.from}
+            onChange={(e) => set('from')(e.target.value)}
+            data-testid="purchase-filter-from"
+          />
         </InputWrapper>
         <InputWrapper id="filter-to" label="To (day, inclusive)" error={rangeError ?? undefined}>
-          <input id="filter-to" className="native-input" type="date" value={draft.to} onChange={(e) => set('to')(e.target.value)} data-testid="purchase-filter-to" />
+          <input
+            id="filter-to"
+            className="native-input"
+            type="date"
+            value={draft.to}
+            onChange={(e) => set('to')(e.target.value)}
+            data-testid="purchase-filter-to"
+          />
         </InputWrapper>
         <div className="filters-actions">
           <Button htmlType="submit" type="primary" label="Apply filters" data-testid="purchase-filter-apply" />
-          <Button type="secondary" label="Reset" onClick={() => setParams(new URLSearchParams())} disabled={!filtered} data-testid="purchase-filter-reset" />
+          <Button
+            type="secondary"
+            label="Reset"
+            onClick={() => setParams(new URLSearchParams())}
+            disabled={!filtered}
+            data-testid="purchase-filter-reset"
+          />
         </div>
       </form>
       {purchases.isPending ? <Loading what="purchases" /> : null}
-      {purchases.isError ? <ErrorMessage error={purchases.error} title="Could not load purchases" onRetry={() => void purchases.refetch()} testId="purchases-error" /> : null}
-      {purchases.data && rows.length === 0 ? <EmptyState testId="purchases-empty">{filtered ? 'No purchase matches these filters.' : 'No purchases yet.'}</EmptyState> : null}
+      {purchases.isError ? (
+        <ErrorMessage
+          error={purchases.error}
+          title="Could not load purchases"
+          onRetry={() => void purchases.refetch()}
+          testId="purchases-error"
+        />
+      ) : null}
+      {purchases.data && rows.length === 0 ? (
+        <EmptyState testId="purchases-empty">
+          {filtered ? 'No purchase matches these filters.' : 'No purchases yet.'}
+        </EmptyState>
+      ) : null}
       {rows.length > 0 ? <PurchaseTable purchases={rows} busy={purchases.isFetching} /> : null}
-      <Pager pages={pages} nextCursor={purchases.data?.nextCursor} busy={purchases.isFetching} testId="purchases-pager" label="Purchases" />
+      <Pager
+        pages={pages}
+        nextCursor={purchases.data?.nextCursor}
+        busy={purchases.isFetching}
+        testId="purchases-pager"
+        label="Purchases"
+      />
     </>
   );
 }

@@ -28,7 +28,8 @@ export function SignInPage(): ReactElement {
     setBusy(true);
     setRefusal(null);
     setFailure(null);
-    session.signIn(token)
+    session
+      .signIn(token)
       .then(() => navigate(from, { replace: true }))
       .catch((error: unknown) => {
         if (error instanceof SignInRefused) setRefusal(error.message);
@@ -40,9 +41,15 @@ export function SignInPage(): ReactElement {
   return (
     <main className="centered-page" id="main">
       <form className="sign-in-card" onSubmit={submit} noValidate data-testid="sign-in-form">
-        <Title type="h1" size="lg">Customer service</Title>
+        <Title type="h1" size="lg">
+          Customer service
+        </Title>
         <Text color="muted">Sign in with your operator token. It is kept only for this browser tab.</Text>
-        {session.notice ? <div className="notice" role="status" data-testid="sign-in-notice"><Text>{session.notice}</Text></div> : null}
+        {session.notice ? (
+          <div className="notice" role="status" data-testid="sign-in-notice">
+            <Text>{session.notice}</Text>
+          </div>
+        ) : null}
         <PasswordField
           id="operator-token"
           label="Operator token"
@@ -54,9 +61,21 @@ export function SignInPage(): ReactElement {
           aria-invalid={refusal ? true : undefined}
           data-testid="sign-in-token"
         />
-        {refusal ? <div id="sign-in-error" role="alert" className="field-error" data-testid="sign-in-error">{refusal}</div> : null}
+        {refusal ? (
+          <div id="sign-in-error" role="alert" className="field-error" data-testid="sign-in-error">
+            {refusal}
+          </div>
+        ) : null}
         {failure ? <ErrorMessage error={failure} title="Could not sign in" testId="sign-in-failure" /> : null}
-        <Button htmlType="submit" type="primary" label={busy ? 'Checking…' : 'Sign in'} disabled={busy} loading={busy} fillWidth data-testid="sign-in-submit" />
+        <Button
+          htmlType="submit"
+          type="primary"
+          label={busy ? 'Checking…' : 'Sign in'}
+          disabled={busy}
+          loading={busy}
+          fillWidth
+          data-testid="sign-in-submit"
+        />
       </form>
     </main>
   );

@@ -6,7 +6,10 @@ const port = Number(process.env.TEMPORAL_UI_UPSTREAM_PORT ?? 8233);
 const server = net.createServer((client) => {
   const upstream = net.connect({ host, port });
   client.pipe(upstream).pipe(client);
-  const close = () => { client.destroy(); upstream.destroy(); };
+  const close = () => {
+    client.destroy();
+    upstream.destroy();
+  };
   client.on('error', close);
   upstream.on('error', close);
 });
