@@ -35,7 +35,9 @@ describe('the OpenAPI document', () => {
     expect(linked('createPurchase', '201')).toEqual(
       expect.arrayContaining(['getPurchase', 'listRefunds', 'createRefund', 'getPurchaseAttempt']),
     );
-    expect(linked('createPurchase', '202')).toEqual(['getPurchaseAttempt']);
+    expect(linked('createPurchase', '202')).toEqual(['getPurchaseAttempt', 'cancelPurchaseAttempt']);
+    expect(linked('getPurchaseAttempt', '200')).toEqual(['cancelPurchaseAttempt']);
+    expect(linked('listApprovals', '200')).toEqual(['getApproval', 'approveCreditChange', 'rejectCreditChange']);
     expect(linked('grantCredit', '201')).toEqual(expect.arrayContaining(['listCreditEntries', 'getCreditBalance']));
     expect(linked('createPromoCode', '201')).toEqual(
       expect.arrayContaining(['getPromoCode', 'updatePromoCode', 'deletePromoCode']),

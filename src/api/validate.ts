@@ -21,6 +21,25 @@ export function parseBody<T extends z.ZodType>(req: Request, schema: T): z.infer
   return parsePart(schema, req.body ?? {}, 'body');
 }
 
+/**
+ * True when the request carries no body at all: no Transfer-Encoding, and no Content-Length or
+ * a Content-Length of 0. Its Content-Type, if any, then describes nothing.
+ */
+function hasNoBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length.trim() === '0');
+}
+
+/**
+ * The body of an operation whose request body is optional (`required: false` in the document):
+ * a request without a body is parsed as `{}`; a body that is there must be JSON, as for
+ * `parseBody`.
+ */
+export function parseOptionalBody<T extends z.ZodType>(req: Request, schema: T): z.infer<T> {
+  if (req.body === undefined && hasNoBody(req)) return parsePart(schema, {}, 'body');
+  return parseBody(req, schema);
+}
+
 export function parseQuery<T extends z.ZodType>(req: Request, schema: T): z.infer<T> {
   return parsePart(schema, req.query, 'query');
 }

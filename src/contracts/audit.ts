@@ -1,37 +1,29 @@
 /** Audit: balances at an instant, statements, the finance export and the ledger's verification. */
 import { z } from 'zod';
-import { Currency, NonNegativeAmount, SignedAmount, Timestamp } from './common.js';
+import { Currency, NonNegativeAmount, SignedAmount, Timestamp, instant } from './common.js';
 import { EntryType, LedgerEntry } from './credit.js';
 
-/** An RFC 3339 instant with its offset; microseconds are kept (Postgres' precision). */
-export const Instant = z.iso.datetime({ offset: true, precision: undefined }).meta({
-  description: 'RFC 3339 timestamp with offset (Z or ±hh:mm); fractions beyond microseconds are rounded',
-  example: '2026-11-30T00:00:00Z',
-});
-export type Instant = z.infer<typeof Instant>;
-
 export const CreditBalanceQuery = z.object({
-  asOf: Instant.optional().meta({
-    description:
-      'The balance as it was at this instant: entries created at or before it, holds created at or before it and not resolved by then. In the future → 400 `instant_in_future`.',
-  }),
+  asOf: instant(
+    'The balance as it was at this instant: entries created at or before it, holds created at or before it and not resolved by then. In the future → 400 `instant_in_future`.',
+  ).optional(),
 });
 export type CreditBalanceQuery = z.infer<typeof CreditBalanceQuery>;
 
-export const StatementQuery = z
-  .object({
-    from: Instant.meta({
-      description: 'Start of the period, exclusive: the opening balance is the balance as of this instant',
-    }),
-    to: Instant.optional().meta({
-      description:
-        'End of the period, inclusive: the closing balance is the balance as of this instant; default now. In the future → 400 `instant_in_future`.',
-    }),
-  })
-  .refine((q) => q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
-    path: ['to'],
-    message: '`to` must be after `from`',
-  });
+/**
+ * The period (from, to]. That `to` is after `from` is not checked here: JSON Schema cannot
+ * compare two instants, so the document cannot state it, and the route answers a period that
+ * ends before it starts with 422 `statement_period_invalid` (see `assertPeriod` in
+ * src/domain/audit.ts).
+ */
+export const StatementQuery = z.object({
+  from: instant(
+    'Start of the period, exclusive: the opening balance is the balance as of this instant. In the future → 400 `instant_in_future`.',
+  ),
+  to: instant(
+    'End of the period, inclusive: the closing balance is the balance as of this instant; default now. Must be after `from`, else 422 `statement_period_invalid`. In the future → 400 `instant_in_future`.',
+  ).optional(),
+});
 export type StatementQuery = z.infer<typeof StatementQuery>;
 
 export const StatementTotals = z
@@ -71,13 +63,12 @@ export const Statement = z
 export type Statement = z.infer<typeof Statement>;
 
 export const ExportQuery = z.object({
-  from: Instant.optional().meta({
-    description: 'Entries created after this instant (exclusive); default: from the first entry',
-  }),
-  to: Instant.optional().meta({
-    description:
-      'Entries created at or before this instant (inclusive); default: now. Export a period that has ended: an entry is visible once its transaction commits, a few milliseconds after its created_at.',
-  }),
+  from: instant(
+    'Entries created after this instant (exclusive); default: from the first entry. In the future → 400 `instant_in_future`.',
+  ).optional(),
+  to: instant(
+    'Entries created at or before this instant (inclusive); default: now. Export a period that has ended: an entry is visible once its transaction commits, a few milliseconds after its created_at. In the future → 400 `instant_in_future`.',
+  ).optional(),
   afterId: z
     .string()
     .regex(/^ent_[0-9A-HJKMNP-TV-Z]{26}$/, 'an entry id (ent_…)')

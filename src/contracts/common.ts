@@ -46,6 +46,37 @@ export const Timestamp = z
   .string()
   .meta({ description: 'RFC 3339 UTC timestamp', example: '2026-11-25T14:00:00.000Z' });
 
+/**
+ * The instants a request may carry (query filters, statement periods, promo-code windows): RFC
+ * 3339 with an offset, bounded to what the service and Postgres both take — years 1970–2999 and
+ * offsets within ±14:00 (the widest real time zone). Postgres refuses offsets past ±15:59, and a
+ * year before 1970 or after 2999 means nothing to a ledger that started in 2026. The pattern is
+ * exact (days of each month, leap years), written into the OpenAPI document and checked by zod,
+ * so that every string the document admits is an instant the server takes, and no other.
+ */
+const YEAR = '(?:19[7-9][0-9]|2[0-9]{3})';
+/** Leap years of that range: every fourth year, but of the centuries only 2000 and 2400. */
+const LEAP_YEAR = '(?:19(?:7[26]|8[048]|9[26])|2[0-9](?:0[48]|[2468][048]|[13579][26])|2[04]00)';
+const MONTH_DAY =
+  '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))';
+const TIME = '(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?';
+const OFFSET = '(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))';
+export const INSTANT_PATTERN = new RegExp(`^(?:${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)T${TIME}${OFFSET}$`);
+export const INSTANT_RULE =
+  'RFC 3339 with an offset (Z or ±hh:mm): years 1970–2999, offsets within ±14:00, at most 9 fraction digits (rounded to microseconds); otherwise 400 `validation_failed`.';
+
+/** A bounded RFC 3339 instant in a request (see INSTANT_PATTERN); `description` says what it means here. */
+export function instant(description?: string): z.ZodISODateTime {
+  return z.iso
+    .datetime({ offset: true })
+    .regex(INSTANT_PATTERN, 'an RFC 3339 instant with an offset, years 1970–2999, offset within ±14:00')
+    .meta({
+      description: description ? `${description} ${INSTANT_RULE}` : INSTANT_RULE,
+      format: 'date-time',
+      example: '2026-11-30T00:00:00Z',
+    });
+}
+
 /** Platform ids (customers, products): opaque strings of the platform's choosing. */
 export const ExternalId = z
   .string()

@@ -1,6 +1,16 @@
 /** Promo codes (admin). */
 import { z } from 'zod';
-import { Amount, Currency, ExternalId, ListQuery, MAX_AMOUNT, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import {
+  Amount,
+  Currency,
+  ExternalId,
+  ListQuery,
+  MAX_AMOUNT,
+  NonNegativeAmount,
+  Timestamp,
+  instant,
+  listOf,
+} from './common.js';
 import { notEmpty, whenField, withRules } from './rules.js';
 
 export const PromoCodeName = z
@@ -25,8 +35,8 @@ const ruleFields = {
   currency: Currency.nullable()
     .optional()
     .meta({ description: 'Required for kind amount; must match the purchase currency' }),
-  startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional().meta({ description: 'Exclusive' }),
+  startsAt: instant('Start of the validity window (inclusive); null or absent: from the start.').nullable().optional(),
+  expiresAt: instant('End of the validity window (exclusive); null or absent: no end.').nullable().optional(),
   maxRedemptions: RedemptionLimit.nullable().optional(),
   maxRedemptionsPerCustomer: RedemptionLimit.nullable().optional(),
   minSubtotal: NonNegativeAmount.max(MAX_AMOUNT).nullable().optional(),

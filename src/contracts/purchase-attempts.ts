@@ -4,7 +4,7 @@
  * cancel of a saga stuck waiting on the platform.
  */
 import { z } from 'zod';
-import { Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, listOf } from './common.js';
+import { Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, instant, listOf } from './common.js';
 import { PurchaseAttemptError, PurchaseStage } from './purchases.js';
 
 export const AttemptStatus = z.enum(['pending', 'completed', 'failed']).meta({ id: 'PurchaseAttemptStatus' });
@@ -60,10 +60,8 @@ export type PurchaseAttemptSummary = z.infer<typeof PurchaseAttemptSummary>;
 export const PurchaseAttemptListQuery = ListQuery.extend({
   customerId: ExternalId.optional(),
   status: AttemptStatus.optional(),
-  createdFrom: z.iso.datetime({ offset: true }).optional().meta({ description: 'Inclusive lower bound (RFC 3339)' }),
-  createdTo: z.iso.datetime({ offset: true }).optional().meta({
-    description: 'Exclusive upper bound (RFC 3339); with `status=pending`, the stuck ones older than a threshold',
-  }),
+  createdFrom: instant('Inclusive lower bound.').optional(),
+  createdTo: instant('Exclusive upper bound; with `status=pending`, the stuck ones older than a threshold.').optional(),
 }).strict();
 export type PurchaseAttemptListQuery = z.infer<typeof PurchaseAttemptListQuery>;
 

@@ -10,6 +10,7 @@ import {
   Note,
   Problem,
   Timestamp,
+  instant,
   listOf,
 } from './common.js';
 import { whenField, withRules } from './rules.js';
@@ -165,8 +166,8 @@ export const PurchaseListQuery = ListQuery.extend({
   customerId: ExternalId.optional(),
   productId: ExternalId.optional(),
   status: PurchaseStatus.optional(),
-  createdFrom: z.iso.datetime({ offset: true }).optional().meta({ description: 'Inclusive lower bound (RFC 3339)' }),
-  createdTo: z.iso.datetime({ offset: true }).optional().meta({ description: 'Exclusive upper bound (RFC 3339)' }),
+  createdFrom: instant('Inclusive lower bound.').optional(),
+  createdTo: instant('Exclusive upper bound.').optional(),
 }).strict();
 export type PurchaseListQuery = z.infer<typeof PurchaseListQuery>;
 

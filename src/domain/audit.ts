@@ -15,6 +15,20 @@ export function assertNotInFuture(instant: string, what: string, now: number = D
   }
 }
 
+/**
+ * Throws `statement_period_invalid` unless `to` is after `from`: the period (from, to] must hold
+ * at least one instant. A rule between two fields that JSON Schema cannot state, hence 422.
+ */
+export function assertPeriod(from: string, to: string): void {
+  if (Date.parse(to) <= Date.parse(from)) {
+    throw new DomainError(
+      'statement_period_invalid',
+      `The period ends (\`to\` ${to}) at or before it starts (\`from\` ${from}); \`to\` must be after \`from\`.`,
+      { from, to },
+    );
+  }
+}
+
 export type CsvValue = string | number | null;
 
 function quote(text: string): string {

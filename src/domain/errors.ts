@@ -44,6 +44,7 @@ export const ERROR_CATALOG = {
   promo_code_rules_invalid: { status: 422, title: "The promo code's rules contradict each other or its current use" },
   cursor_invalid: { status: 422, title: 'The cursor is not one this API issued' },
   statement_too_large: { status: 422, title: 'The statement period holds too many entries' },
+  statement_period_invalid: { status: 422, title: 'The statement period ends before it starts' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   shipment_failed: { status: 502, title: 'The shipment could not be created' },

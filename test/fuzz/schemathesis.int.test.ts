@@ -33,10 +33,19 @@ export const MAX_EXAMPLES = 20;
 /** Every check Schemathesis has; its expected statuses are in schemathesis.toml at the root. */
 export const CHECKS = ['all'];
 export const PHASES = ['examples', 'coverage', 'fuzzing', 'stateful'];
+/** APPROVAL_THRESHOLD of the fuzzed stack, and the amount of the support grants that wait for approval. */
+const APPROVAL_AMOUNT = 50_000;
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack({ env: { SHIPMENT_RETRY_BUDGET_MS: '2000', PURCHASE_SYNC_TIMEOUT_MS: '4000' } });
+  stack = await startStack({
+    env: {
+      SHIPMENT_RETRY_BUDGET_MS: '2000',
+      PURCHASE_SYNC_TIMEOUT_MS: '4000',
+      // Maker–checker on, so that the approvals below exist for the approval routes' links.
+      APPROVAL_THRESHOLD: String(APPROVAL_AMOUNT),
+    },
+  });
   // Credit on the seeded customers, so generated purchases of the documented examples can succeed.
   for (const customerId of ['cus_ada', 'cus_grace']) {
     const res = await http('POST', `${stack.apiUrl}/v1/customers/${customerId}/credit/grants`, {
@@ -45,6 +54,16 @@ beforeAll(async () => {
       body: { amount: 10_000_000, currency: 'USD', reason: 'goodwill' },
     });
     expect(res.status).toBe(201);
+  }
+  // Pending approvals (support grants at the threshold): listApprovals' links then lead the
+  // stateful phase to real approvals to read, approve (the admin token is not the requester) and reject.
+  for (let i = 0; i < 3; i += 1) {
+    const res = await http('POST', `${stack.apiUrl}/v1/customers/cus_ada/credit/grants`, {
+      token: TOKENS.support,
+      idempotencyKey: newKey('fuzz-approval'),
+      body: { amount: APPROVAL_AMOUNT, currency: 'USD', reason: 'goodwill' },
+    });
+    expect(res.status).toBe(202);
   }
 });
 afterAll(async () => {

@@ -175,6 +175,31 @@ describe('approvals (threshold 50000, TTL 72 h)', () => {
     expect(await h.credit(customerId)).toMatchObject({ balance: THRESHOLD });
   });
 
+  it('approve takes an absent body as {}: no body and no Content-Type post the change; a body of another type is 415', async () => {
+    const customerId = await newCustomer(session.stack);
+    const approvalId = expectPending(await h.move('grants', customerId, THRESHOLD));
+    const approveUrl = h.url(`/v1/approvals/${approvalId}/approve`);
+    const asText = await http<Problem>('POST', approveUrl, {
+      token: TOKENS.admin,
+      rawBody: 'ok',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(asText.status).toBe(415);
+    expect(asText.body.code).toBe('unsupported_media_type');
+    expect((await h.approval(approvalId)).body.status).toBe('pending');
+    // What Schemathesis sent (the document's body is optional): a POST with no body and no Content-Type.
+    const bare = await fetch(approveUrl, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    const decided = (await bare.json()) as ApprovalDecision;
+    expect(bare.status, JSON.stringify(decided)).toBe(201);
+    expect(decided.approval).toMatchObject({ status: 'approved', decidedBy: 'root', decisionNote: null });
+    expect(decided.entry).toMatchObject({ type: 'grant', amount: THRESHOLD, actor: 'alice', approvedBy: 'root' });
+    expect(await h.credit(customerId)).toMatchObject({ balance: THRESHOLD });
+    const document = (await (await fetch(h.url('/v1/openapi.json'))).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
+    };
+    expect(document.paths['/v1/approvals/{approvalId}/approve']?.post?.requestBody?.required).toBe(false);
+  });
+
   it('below the threshold support posts at once; an admin posts at once whatever the amount', async () => {
     const customerId = await newCustomer(session.stack);
     const small = await h.move('grants', customerId, THRESHOLD - 1);

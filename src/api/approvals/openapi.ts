@@ -45,6 +45,7 @@ export function registerApprovalPaths(registry: OpenAPIRegistry): void {
     description: [
       "Role: admin. An Update (`approve`) of the approval's `creditApproval` workflow; it posts the entry in one transaction: `actor` is the requester, `approvedBy` this admin.",
       'The requester may not approve their own request (403 `approval_self_decision`); a decided or expired approval → 409 `approval_not_pending`; a deduction that no longer fits the available balance → 409 `insufficient_credit`, and the approval stays pending.',
+      'The body is optional: a request with no body (no Content-Length or `Content-Length: 0`, whatever its Content-Type) is read as `{}`; a body that is sent must be `application/json` (else 415 `unsupported_media_type`).',
       'No Idempotency-Key: an approval posts at most one entry, so a repeated approve answers 409 `approval_not_pending` (read the approval for the entry). Racing approvals post one entry.',
     ].join('\n\n'),
     request: {

@@ -30,7 +30,7 @@ import { toCreditBalance, toLedgerEntry } from '../../app/credit-views.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
 import { requestIdOf } from '../request-id.js';
-import { parseBody, parseParams, parseQuery } from '../validate.js';
+import { parseBody, parseOptionalBody, parseParams, parseQuery } from '../validate.js';
 import { toApproval } from './mappers.js';
 import { storeApprovalOutcome } from './request.js';
 
@@ -119,7 +119,7 @@ export function approvalsRouter(deps: ApiDeps): Router {
     requireRole('admin'),
     async (req: Request, res: Response<ApprovalDecision>) => {
       const { approvalId } = parseParams(req, ApprovalIdParam);
-      const body = parseBody(req, ApproveRequest);
+      const body = parseOptionalBody(req, ApproveRequest);
       const caller = callerOf(req);
       const row = await load(approvalId);
       assertDecidable(row, caller);

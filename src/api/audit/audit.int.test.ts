@@ -197,6 +197,59 @@ describe('balance at an instant', () => {
   });
 });
 
+/** The JSON Schema pattern the served document gives a query parameter of an operation. */
+async function documentedPattern(path: string, name: string): Promise<RegExp> {
+  const document = (await (await fetch(url('/v1/openapi.json'))).json()) as {
+    paths: Record<string, { get?: { parameters?: { name: string; schema?: { pattern?: string } }[] } }>;
+  };
+  const pattern = document.paths[path]?.get?.parameters?.find((p) => p.name === name)?.schema?.pattern;
+  expect(pattern, `${path} ${name}`).toBeTypeOf('string');
+  return new RegExp(pattern ?? '$^');
+}
+
+/**
+ * Instants at and past the bounds of the shared instant schema (years 1970–2999, offsets within
+ * ±14:00, real calendar days), all in the past; the first two are the 500s Schemathesis found.
+ */
+const BOUNDARY_INSTANTS: readonly { readonly instant: string; readonly admitted: boolean }[] = [
+  { instant: '1186-05-15T19:28:03.3-19:53', admitted: false },
+  { instant: '0667-01-12T17:09:31-22:00', admitted: false },
+  { instant: '0022-01-01T00:00:00Z', admitted: false },
+  { instant: '1969-12-31T23:59:59Z', admitted: false },
+  { instant: '2020-01-01T00:00:00+14:01', admitted: false },
+  { instant: '2020-01-01T00:00:00-15:00', admitted: false },
+  { instant: '2023-02-29T00:00:00Z', admitted: false },
+  { instant: '2020-01-01T00:00:00.1234567890Z', admitted: false },
+  { instant: '1970-01-01T00:00:00+14:00', admitted: true },
+  { instant: '1970-01-01T00:00:00Z', admitted: true },
+  { instant: '2024-02-29T23:59:59.999999999-14:00', admitted: true },
+  { instant: '2020-06-30T12:00:00+13:59', admitted: true },
+];
+
+describe('instants at the bounds of the document', () => {
+  it('the balance, the statement and the export take every instant the document admits and refuse the others with 400 validation_failed (never 500)', async () => {
+    const cases = [
+      { path: '/v1/customers/{customerId}/credit', param: 'asOf', token: TOKENS.storefront },
+      { path: '/v1/customers/{customerId}/credit/statement', param: 'from', token: TOKENS.support },
+      { path: '/v1/ledger/entries/export', param: 'to', token: TOKENS.admin },
+    ];
+    for (const { path, param, token } of cases) {
+      const pattern = await documentedPattern(path, param);
+      for (const { instant, admitted } of BOUNDARY_INSTANTS) {
+        expect(pattern.test(instant), `${param}=${instant}: the document`).toBe(admitted);
+        const res = await fetch(url(`${path.replace('{customerId}', busy)}?${param}=${encodeURIComponent(instant)}`), {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const text = await res.text();
+        expect(res.status, `${path} ${param}=${instant}: ${text}`).toBe(admitted ? 200 : 400);
+        if (!admitted) expect((JSON.parse(text) as Problem).code).toBe('validation_failed');
+      }
+    }
+    // Before the first movement of the account, even at the earliest admitted instant.
+    expect(await asOf(busy, '1970-01-01T00:00:00+14:00')).toMatchObject({ balance: 0, held: 0 });
+  }, 60_000);
+});
+
 /** RFC 4180 parser, enough for the test: quoted fields with "" and commas. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -296,12 +349,27 @@ describe('statements', () => {
       { token: TOKENS.support },
     );
     expect(future.body.code).toBe('instant_in_future');
-    const reversed = await http<Problem>(
-      'GET',
-      url(`/v1/customers/${busy}/credit/statement?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`),
-      { token: TOKENS.support },
-    );
-    expect(reversed.status).toBe(400);
+    // `to` not after `from`: a rule between two fields that the document's schema cannot state,
+    // so 422 (a request the document calls valid), with its own code, documented on the operation.
+    for (const [from, to] of [
+      ['2026-02-01T00:00:00Z', '2026-01-01T00:00:00Z'],
+      ['2026-11-30T00:00:00Z', '2026-11-30T00:00:00Z'],
+      ['2026-01-01T01:00:00+01:00', '2026-01-01T00:00:00Z'],
+    ] as const) {
+      const reversed = await http<Problem>(
+        'GET',
+        url(`/v1/customers/${busy}/credit/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
+        { token: TOKENS.support },
+      );
+      expect(reversed.status, `${from} → ${to}`).toBe(422);
+      expect(reversed.body).toMatchObject({ code: 'statement_period_invalid', from, to });
+    }
+    const document = (await (await fetch(url('/v1/openapi.json'))).json()) as {
+      paths: Record<string, { get?: { responses?: Record<string, { description?: string }> } }>;
+    };
+    expect(
+      document.paths['/v1/customers/{customerId}/credit/statement']?.get?.responses?.['422']?.description,
+    ).toContain('statement_period_invalid');
     expect(
       (
         await http('GET', url(`/v1/customers/${busy}/credit/statement?from=2026-01-01T00:00:00Z`), {

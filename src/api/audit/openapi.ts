@@ -31,7 +31,7 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
     description: [
       'Role: support. The period is (from, to]: `openingBalance` is the balance as of `from` (as `GET …/credit?asOf=from` answers it), `closingBalance` the balance as of `to`, and `entries` every entry created after `from` and at or before `to`, oldest first, so `openingBalance + Σ entries[].amount = closingBalance`. Read in one snapshot.',
       "`Accept: text/csv` gives the same as CSV (RFC 4180, CRLF): a header, an `opening` row (balance_after = opening balance), one `entry` row per entry, and a `closing` row (amount = the period's net, balance_after = closing balance). Free text a spreadsheet would evaluate (starting with = + - @) is prefixed with an apostrophe.",
-      `A period with more than 10000 entries is 422 \`statement_too_large\` (use the export). \`from\` or \`to\` in the future → 400 \`instant_in_future\`.`,
+      `A period with more than 10000 entries is 422 \`statement_too_large\` (use the export). A \`to\` at or before \`from\` is 422 \`statement_period_invalid\` (a rule between two fields, which the query's schema cannot state). \`from\` or \`to\` in the future → 400 \`instant_in_future\`.`,
     ].join('\n\n'),
     request: { params: CustomerIdParam, query: StatementQuery },
     responses: {
@@ -47,7 +47,13 @@ export function registerAuditPaths(registry: OpenAPIRegistry): void {
           },
         },
       },
-      ...problems('customer_not_found', 'platform_unavailable', 'instant_in_future', 'statement_too_large'),
+      ...problems(
+        'customer_not_found',
+        'platform_unavailable',
+        'instant_in_future',
+        'statement_too_large',
+        'statement_period_invalid',
+      ),
     },
   });
   registry.registerPath({

@@ -20,7 +20,7 @@ import {
   verifyChains,
   type StatementData,
 } from '../../app/audit.js';
-import { assertNotInFuture, csvRow } from '../../domain/audit.js';
+import { assertNotInFuture, assertPeriod, csvRow } from '../../domain/audit.js';
 import { DomainError } from '../../domain/errors.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -57,6 +57,7 @@ export function auditRouter(deps: ApiDeps): Router {
       const query = parseQuery(req, StatementQuery);
       if (query.to) assertNotInFuture(query.to, '`to`');
       assertNotInFuture(query.from, '`from`');
+      if (query.to) assertPeriod(query.from, query.to);
       const to = query.to ?? new Date().toISOString();
       let data: StatementData | null = await readStatement(db, customerId, query.from, to);
       if (!data) {

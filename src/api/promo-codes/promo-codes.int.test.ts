@@ -113,6 +113,11 @@ describe('promo code administration', () => {
       { code: uniqueCode('A'), kind: 'amount', amountOff: 500, currency: 'USD', percentOff: 5 },
       { code: uniqueCode('U'), kind: 'percent', percentOff: 5, surprise: true },
       { code: uniqueCode('M'), kind: 'percent', percentOff: 5, maxRedemptions: 3_036_113_867_896 },
+      // Outside the shared instant schema (years 1970–2999, offsets within ±14:00): a start in
+      // year 0022 was a 500 (Schemathesis), an offset past ±15:59 is one Postgres refuses.
+      { code: uniqueCode('D'), kind: 'percent', percentOff: 5, startsAt: '0022-01-01T00:00:00Z' },
+      { code: uniqueCode('D'), kind: 'percent', percentOff: 5, expiresAt: '3000-01-01T00:00:00Z' },
+      { code: uniqueCode('D'), kind: 'percent', percentOff: 5, startsAt: '2026-01-01T00:00:00-22:00' },
     ];
     for (const body of bad) {
       const res = await createCode(body);
@@ -132,6 +137,19 @@ describe('promo code administration', () => {
     };
     const empty = await createCode(window);
     expect({ status: empty.status, code: empty.body.code }).toEqual({ status: 422, code: 'promo_code_rules_invalid' });
+    // The widest window the schema admits is stored and read back, in UTC.
+    const widest = await createCode({
+      code: uniqueCode('B'),
+      kind: 'percent',
+      percentOff: 5,
+      startsAt: '1970-01-01T00:00:00+14:00',
+      expiresAt: '2999-12-31T23:59:59.999-14:00',
+    });
+    expect(widest.status, JSON.stringify(widest.body)).toBe(201);
+    expect(widest.body).toMatchObject({
+      startsAt: '1969-12-31T10:00:00.000Z',
+      expiresAt: '3000-01-01T13:59:59.999Z',
+    });
     expect((await http<Problem>('GET', url('/v1/promo-codes/NOSUCHCODE'), { token: TOKENS.admin })).body.code).toBe(
       'promo_code_not_found',
     );

@@ -456,6 +456,20 @@ describe('listing', () => {
     expect(page3.nextCursor).toBeNull();
     expect((await list('&createdFrom=2999-01-01T00:00:00Z')).data).toEqual([]);
     expect((await list('&createdTo=2999-01-01T00:00:00Z')).data).toHaveLength(5);
+    expect((await list(`&createdFrom=${encodeURIComponent('1970-01-01T00:00:00+14:00')}`)).data).toHaveLength(5);
+    // The shared instant schema's bounds (years 1970–2999, offsets within ±14:00): 400, not a database error.
+    for (const instant of ['0022-01-01T00:00:00Z', '2026-01-01T00:00:00-22:00', '3000-01-01T00:00:00Z']) {
+      const outside = await http<Problem>(
+        'GET',
+        url(`/v1/purchases?customerId=${customerId}&createdFrom=${encodeURIComponent(instant)}`),
+        { token: TOKENS.storefront },
+      );
+      expect({ instant, status: outside.status, code: outside.body.code }).toEqual({
+        instant,
+        status: 400,
+        code: 'validation_failed',
+      });
+    }
     await refund(ids[0] ?? '', { reason: 'damaged' });
     expect((await list('&status=refunded')).data.map((p) => p.id)).toEqual([ids[0]]);
     const bad = await http<Problem>('GET', url('/v1/purchases?status=lost'), { token: TOKENS.storefront });
