@@ -33,14 +33,24 @@ export const NonNegativeAmount = z
   .nonnegative()
   .meta({ description: 'Integer amount in minor units (cents)', example: 10000 });
 
-/** Free text written by a person: trimmed, not blank. */
-export const Note = z
-  .string()
-  .trim()
-  .min(1)
-  .max(1000)
-  .regex(/\S/, 'must not be blank')
-  .meta({ description: 'Free text, 1–1000 characters, not only whitespace' });
+/**
+ * Free text that is stored: at least one character that is not whitespace, and no NUL character
+ * (a Postgres text column cannot hold U+0000: such a note was a 500 on a grant and a refund
+ * retried until the caller got 503). One pattern, in the document and in zod.
+ */
+// Whitespace is spelled out as what String.prototype.trim removes: `\s` differs between the
+// regex engines that read the document (JavaScript, Python, Rust) on U+FEFF.
+const SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+export const TEXT_PATTERN = new RegExp(`^[^\\x00]*[^${SPACE}\\x00][^\\x00]*$`);
+const TEXT_RULE = 'not only whitespace, no NUL character (U+0000)';
+
+/** Free text written by a person, `min`–`max` characters once trimmed (see TEXT_PATTERN). */
+export function freeText(min: number, max: number): z.ZodString {
+  return z.string().trim().min(min).max(max).regex(TEXT_PATTERN, `must not be blank or hold a NUL character`);
+}
+
+/** Free text written by a person: trimmed, not blank, no NUL. */
+export const Note = freeText(1, 1000).meta({ description: `Free text, 1–1000 characters, ${TEXT_RULE}` });
 
 export const Timestamp = z
   .string()

@@ -4,7 +4,7 @@
  * cancel of a saga stuck waiting on the platform.
  */
 import { z } from 'zod';
-import { Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, instant, listOf } from './common.js';
+import { Currency, ExternalId, ListQuery, NonNegativeAmount, Timestamp, freeText, instant, listOf } from './common.js';
 import { PurchaseAttemptError, PurchaseStage } from './purchases.js';
 
 export const AttemptStatus = z.enum(['pending', 'completed', 'failed']).meta({ id: 'PurchaseAttemptStatus' });
@@ -70,8 +70,9 @@ export type PurchaseAttemptList = z.infer<typeof PurchaseAttemptList>;
 
 export const CancelAttemptRequest = z
   .strictObject({
-    reason: z.string().trim().min(1).max(500).meta({
-      description: 'Why the saga is given up; recorded with the actor and shown to whoever reads the attempt',
+    reason: freeText(1, 500).meta({
+      description:
+        'Why the saga is given up; recorded with the actor and shown to whoever reads the attempt. Not only whitespace, no NUL character (U+0000).',
     }),
   })
   .meta({ id: 'CancelPurchaseAttemptRequest' });

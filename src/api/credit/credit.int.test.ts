@@ -206,6 +206,13 @@ describe('validation', () => {
     ['an unknown reason', { amount: 1, currency: 'USD', reason: 'because' }, 'body.reason'],
     ['reason other without a note', { amount: 1, currency: 'USD', reason: 'other' }, 'body.note'],
     ['reason correction without a note', { amount: 1, currency: 'USD', reason: 'correction' }, 'body.note'],
+    // Postgres cannot store U+0000 in a text column: this was a 500.
+    ['a note with a NUL character', { amount: 1, currency: 'USD', reason: 'goodwill', note: 'a\u0000b' }, 'body.note'],
+    [
+      'a note of JavaScript whitespace only',
+      { amount: 1, currency: 'USD', reason: 'other', note: '\ufeff\u3000' },
+      'body.note',
+    ],
   ];
   it.each(cases)('rejects %s with 400 validation_failed', async (_label, body, path) => {
     const res = await http<Problem>('POST', url('/v1/customers/cus_ada/credit/grants'), {

@@ -575,6 +575,14 @@ describe('refunds', () => {
     expect(byStorefront.status).toBe(403);
     const noNote = await refund(bought.body.id, { reason: 'other' });
     expect(noNote.status).toBe(400);
+    // A note with a NUL character (Schemathesis): Postgres cannot store it, so the refund's
+    // workflow retried its write until the caller got 503; the schema now refuses it up front.
+    const nul = await refund(bought.body.id, { reason: 'requested_by_customer', note: '\uf8b2p\u00c8S\u0000\u00da' });
+    expect({ status: nul.status, code: nul.body.code, paths: nul.body.errors?.map((e) => e.path) }).toEqual({
+      status: 400,
+      code: 'validation_failed',
+      paths: ['body.note'],
+    });
     const missing = await refund('pur_01AAAAAAAAAAAAAAAAAAAAAAAA', { reason: 'goodwill' });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('purchase_not_found');

@@ -1,10 +1,11 @@
 /**
- * The shared instant schema: its pattern (what the OpenAPI document states) and its zod check
+ * The shared request text and instant schemas. Free text: the pattern the document states and
+ * zod's trim-then-check agree. Instants: its pattern (what the OpenAPI document states) and its zod check
  * (what the server enforces) admit the same strings, and those are exactly the real calendar
  * instants of years 1970–2999 with an offset within ±14:00.
  */
 import { describe, expect, it } from 'vitest';
-import { INSTANT_PATTERN, instant } from './common.js';
+import { INSTANT_PATTERN, Note, TEXT_PATTERN, instant } from './common.js';
 
 const schema = instant();
 const admittedByZod = (text: string): boolean => schema.safeParse(text).success;
@@ -61,6 +62,31 @@ describe('instant()', () => {
     ];
     for (const [text, expected] of cases) {
       expect({ text, pattern: INSTANT_PATTERN.test(text), zod: admittedByZod(text) }).toEqual({
+        text,
+        pattern: expected,
+        zod: expected,
+      });
+    }
+  });
+});
+
+describe('free text (Note)', () => {
+  it('refuses blank text and any NUL character, in the document and the server alike; JavaScript whitespace counts as blank', () => {
+    const cases: [string, boolean][] = [
+      ['a', true],
+      ['  refund  ', true],
+      ['\u3000x', true],
+      ['é', true],
+      [' ', false],
+      ['\t\n\r', false],
+      ['\ufeff', false],
+      ['\u00a0\u2028', false],
+      ['a\u0000b', false],
+      ['\u0000', false],
+      ['\uf8b2p\u00c8S\u0000\u00da', false],
+    ];
+    for (const [text, expected] of cases) {
+      expect({ text, pattern: TEXT_PATTERN.test(text), zod: Note.safeParse(text).success }).toEqual({
         text,
         pattern: expected,
         zod: expected,
