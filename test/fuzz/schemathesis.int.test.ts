@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/dev/temporal-server.js';
@@ -73,9 +73,26 @@ afterAll(async () => {
 interface RunResult {
   readonly code: number | null;
   readonly output: string;
+  /** Why the test killed the run, if it did. */
+  readonly stopped?: 'stalled' | 'capped' | undefined;
 }
 
-function runSchemathesis(args: string[], timeoutMs: number): Promise<RunResult> {
+/**
+ * A run that writes nothing (no output, no report event) for this long has stalled: the longest
+ * gap between two report events seen at load 10 was 44 s.
+ */
+const STALL_MS = 150_000;
+/** A run that is still working after this long is stopped too (not retried): one run stays under ~7 min. */
+const RUN_CAP_MS = 420_000;
+
+/** Total size of the files in `dir` (the run's reports, written event by event). */
+function sizeOf(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+}
+
+/** Runs Schemathesis; a stalled run is killed (`stalled`), so is one past RUN_CAP_MS (`capped`). */
+function runSchemathesis(args: string[], reportDir: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(SCHEMATHESIS, args, {
       cwd: REPO_ROOT,
@@ -90,19 +107,38 @@ function runSchemathesis(args: string[], timeoutMs: number): Promise<RunResult> 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: string[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
-    // The run is bounded by --max-examples; this only stops a hung process.
+    const started = Date.now();
+    let lastActivity = started;
+    let reportSize = sizeOf(reportDir);
+    let stopped: RunResult['stopped'];
+    child.stdout.on('data', (c: Buffer) => {
+      lastActivity = Date.now();
+      chunks.push(c.toString('utf8'));
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      lastActivity = Date.now();
+      chunks.push(c.toString('utf8'));
+    });
+    // The run is bounded by --max-examples; this only stops a hung or runaway process.
     // SIGABRT first: the fault handler prints every Python thread's stack, then the process dies
     // (exit code null: killed by a signal).
-    const timer = setTimeout(() => {
-      child.kill('SIGABRT');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    }, timeoutMs);
+    const watch = setInterval(() => {
+      const size = sizeOf(reportDir);
+      if (size !== reportSize) {
+        reportSize = size;
+        lastActivity = Date.now();
+      }
+      const now = Date.now();
+      if (stopped === undefined && (now - lastActivity > STALL_MS || now - started > RUN_CAP_MS)) {
+        stopped = now - lastActivity > STALL_MS ? 'stalled' : 'capped';
+        child.kill('SIGABRT');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }
+    }, 5000);
     child.on('error', reject);
     child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: chunks.join('') });
+      clearInterval(watch);
+      resolve({ code, output: chunks.join(''), stopped });
     });
   });
 }
@@ -114,6 +150,7 @@ interface SeedRun {
   readonly failures: string;
   readonly seconds: number;
   readonly exitCode: number | null;
+  readonly stopped: 'stalled' | 'capped' | null;
   readonly hangs: number;
   readonly output: string;
 }
@@ -149,15 +186,17 @@ async function fuzzWithSeed(seed: number): Promise<SeedRun> {
   ];
   // Once in about ten runs on a loaded 2-core machine we saw Schemathesis stall (no request for
   // minutes): the stall is killed with its Python stacks saved, and the same deterministic run
-  // is started once more. Both are counted in summary.json.
+  // is started once more. Both are counted in summary.json. A run stopped at RUN_CAP_MS while
+  // still working is not retried: it fails, with its output.
+  const reportDir = path.join(REPORT_DIR, `seed-${seed}`);
   let hangs = 0;
   let started = Date.now();
-  let result = await runSchemathesis(args, 240_000);
-  if (result.code === null) {
+  let result = await runSchemathesis(args, reportDir);
+  if (result.stopped === 'stalled') {
     hangs += 1;
     writeFileSync(path.join(REPORT_DIR, `hang-output-${seed}.txt`), result.output);
     started = Date.now();
-    result = await runSchemathesis(args, 240_000);
+    result = await runSchemathesis(args, reportDir);
   }
   writeFileSync(path.join(REPORT_DIR, `output-${seed}.txt`), result.output);
   return {
@@ -167,6 +206,7 @@ async function fuzzWithSeed(seed: number): Promise<SeedRun> {
     failures: /found (\d+) unique failures?/.exec(result.output)?.[1] ?? (result.code === 0 ? '0' : 'unknown'),
     seconds: Math.round((Date.now() - started) / 1000),
     exitCode: result.code,
+    stopped: result.stopped ?? null,
     hangs,
     output: result.output,
   };
@@ -200,7 +240,7 @@ describe('schemathesis', () => {
     for (const run of runs) {
       expect(
         run.exitCode,
-        `seed ${run.seed} (replay: FUZZ_SEED=${run.seed} npm run test:fuzz, or st replay <test case id>):\n${run.output.slice(-8000)}`,
+        `seed ${run.seed}${run.stopped ? `, stopped by the test (${run.stopped})` : ''} (replay: FUZZ_SEED=${run.seed} npm run test:fuzz, or st replay <test case id>):\n${run.output.slice(-8000)}`,
       ).toBe(0);
       expect(Number(run.generated)).toBeGreaterThan(500);
       expect(run.output, `seed ${run.seed}: an operation that another one creates has no link to it`).not.toMatch(
