@@ -7,7 +7,15 @@ import { deriveOperationId, pathMethods } from './openapi-enrich.js';
 interface Operation {
   operationId?: string;
   tags?: string[];
-  responses: Record<string, { links?: Record<string, { operationId: string; parameters: Record<string, string> }> }>;
+  responses: Record<
+    string,
+    {
+      links?: Record<
+        string,
+        { operationId: string; parameters: Record<string, string>; requestBody?: Record<string, string> }
+      >;
+    }
+  >;
 }
 const doc = buildOpenApiDocument() as unknown as {
   paths: Record<string, Record<string, Operation>>;
@@ -38,6 +46,10 @@ describe('the OpenAPI document', () => {
     expect(linked('createPurchase', '202')).toEqual(['getPurchaseAttempt', 'cancelPurchaseAttempt']);
     expect(linked('getPurchaseAttempt', '200')).toEqual(['cancelPurchaseAttempt']);
     expect(linked('listApprovals', '200')).toEqual(['getApproval', 'approveCreditChange', 'rejectCreditChange']);
+    expect(byId.get('createPromoCode')?.responses['201']?.links?.CreatePurchaseWithPromoCode).toMatchObject({
+      operationId: 'createPurchase',
+      requestBody: { promoCode: '$response.body#/code' },
+    });
     expect(linked('grantCredit', '201')).toEqual(expect.arrayContaining(['listCreditEntries', 'getCreditBalance']));
     expect(linked('createPromoCode', '201')).toEqual(
       expect.arrayContaining(['getPromoCode', 'updatePromoCode', 'deletePromoCode']),

@@ -10,6 +10,8 @@
 export interface OpenApiLink {
   readonly operationId: string;
   readonly parameters: Record<string, string>;
+  /** Members of the target's JSON body, as runtime expressions; the rest of the body is the caller's. */
+  readonly requestBody?: Record<string, string>;
   readonly description?: string;
 }
 interface OpenApiResponse {
@@ -98,6 +100,7 @@ interface LinkRule {
   readonly name: string;
   readonly to: string;
   readonly parameters: Record<string, string>;
+  readonly requestBody?: Record<string, string>;
   readonly description: string;
 }
 
@@ -331,6 +334,15 @@ const LINKS: readonly LinkRule[] = [
     description: 'Remove it, or deactivate it once used',
   },
   {
+    from: 'createPromoCode',
+    statuses: ['201'],
+    name: 'CreatePurchaseWithPromoCode',
+    to: 'createPurchase',
+    parameters: {},
+    requestBody: { promoCode: '$response.body#/code' },
+    description: "Buy with the code (the rest of the purchase body is the caller's)",
+  },
+  {
     from: 'startReconciliationRun',
     statuses: ['201', '202'],
     name: 'GetReconciliationRun',
@@ -441,7 +453,12 @@ export function enrichDocument<T extends EnrichableDocument>(doc: T): T {
       if (!response) throw new Error(`link ${rule.from} → ${rule.to}: ${rule.from} has no ${status} response`);
       response.links = {
         ...response.links,
-        [rule.name]: { operationId: rule.to, parameters: rule.parameters, description: rule.description },
+        [rule.name]: {
+          operationId: rule.to,
+          parameters: rule.parameters,
+          ...(rule.requestBody ? { requestBody: rule.requestBody } : {}),
+          description: rule.description,
+        },
       };
     }
   }
