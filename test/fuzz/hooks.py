@@ -11,9 +11,10 @@ Schemathesis sends ("None") into the case, which makes Schemathesis judge the ca
 the document: a value outside the parameter's pattern makes it negative data, as it is.
 
 The check `future_instant_refusal` (its failures are reported as ST202, like the built-in)
-narrows what schemathesis.toml loosens. Some operations refuse an instant after the present with 400 `instant_in_future` (the balance `asOf`, a
-statement's `from` and `to`, the export's `from` and `to`): the document says so, but a JSON
-Schema cannot compare a value with the clock, so a generated "valid" instant may be in the future.
+narrows what schemathesis.toml loosens. Some operations refuse an instant after the present
+with 400 `instant_in_future` (the balance `asOf`, a statement's `from` and `to`, the export's
+`from` and `to`): the document says so, but a JSON Schema cannot compare a value with the
+clock, so a generated "valid" instant may be in the future.
 schemathesis.toml therefore lets `positive_data_acceptance` accept 400 on those operations only;
 this check takes the rest of that 400 back: on an operation whose configuration accepts 400 for
 valid data, a 400 to a generated valid request passes only when it is `instant_in_future` about an
