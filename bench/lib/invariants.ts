@@ -1,5 +1,5 @@
 /**
- * The money invariants of architecture.md (I1–I3, I5), checked after the purchase scenarios for
+ * The money invariants (I1–I3, I5; README, "Money invariants"), checked after the purchase scenarios for
  * the customers they bought for (the seeded listing and ledger data is synthetic and has no
  * holds, shipments or purchase entries behind it).
  */

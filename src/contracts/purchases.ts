@@ -1,4 +1,4 @@
-/** Purchases, purchase attempts and refunds (api-contract.md § Purchases). */
+/** Purchases, purchase attempts and refunds (docs/api.md, "Purchases"). */
 import { z } from 'zod';
 import {
   Address,

@@ -12,7 +12,7 @@
  * - replays agree: every final answer given for one key is the same answer;
  * - no overdraft, and the balances are what the acknowledged history says they are: per account,
  *   Σ grants − Σ deductions − Σ purchase totals + Σ refunds = balance = Σ entries, held = 0;
- * - I1–I5 of architecture.md (test/support/invariants.ts).
+ * - I1–I5, the money invariants (test/support/invariants.ts; README, "Money invariants").
  */
 import { sql } from 'drizzle-orm';
 import { canonicalJson } from '../../src/api/idempotency.js';

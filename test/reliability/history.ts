@@ -3,7 +3,7 @@
  * logical money movement (a grant, a deduction, a purchase, a refund) with one
  * Idempotency-Key; it may take several *requests*: a client retries with the same key after
  * a network error, a 5xx, a 429, a 409 `idempotency_key_in_use` or a 202 (still running),
- * exactly as api-contract.md tells clients to. Every request and its response (or its
+ * exactly as the API documentation (docs/api.md) tells clients to. Every request and its response (or its
  * network error) is recorded; an operation's outcome is its last final answer.
  */
 export type OperationKind = 'grant' | 'deduction' | 'purchase' | 'refund';

@@ -1,5 +1,5 @@
 /**
- * The money invariants of architecture.md, checked against the database after every test
+ * The money invariants (README, "Money invariants"), checked against the database after every test
  * that moves money. Each returns the violations it found; `assertLedgerInvariants` fails
  * the test with all of them.
  */

@@ -1,23 +1,7 @@
 /** Audit rows → API contracts and CSV. */
 import type { ExportedEntry, Statement } from '../../contracts/index.js';
-import type { ExportRow, StatementData } from '../../app/audit.js';
+import type { ExportRow } from '../../app/audit.js';
 import { csvRow, csvText } from '../../domain/audit.js';
-import { toLedgerEntry } from '../../app/credit-views.js';
-
-export function toStatement(customerId: string, from: string, to: string, data: StatementData): Statement {
-  return {
-    customerId,
-    currency: data.currency,
-    from,
-    to,
-    openingBalance: data.openingBalance,
-    closingBalance: data.closingBalance,
-    totals: data.totals,
-    totalsByReason: data.totalsByReason,
-    entryCount: data.entryCount,
-    entries: data.entries.map(toLedgerEntry),
-  };
-}
 
 const STATEMENT_COLUMNS = [
   'row',

@@ -1,7 +1,8 @@
 /**
- * Audit (api-contract.md § Audit): statements, the finance export and the ledger's
+ * Audit: statements, the finance export and the ledger's
  * verification. The balance at an instant is `GET /customers/{id}/credit?asOf=` (credit routes).
- * The work is in src/db/audit-repository.ts; handlers validate, call it and write the answer.
+ * The use cases are in src/app/audit.ts; handlers parse, call them and write the answer (JSON, CSV
+ * or the export's stream).
  */
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
@@ -12,21 +13,13 @@ import {
   type Statement,
   type VerifyResult,
 } from '../../contracts/index.js';
-import {
-  ensureCustomer,
-  exportEntries,
-  MAX_STATEMENT_ENTRIES,
-  readStatement,
-  verifyChains,
-  type StatementData,
-} from '../../app/audit.js';
-import { assertNotInFuture, assertPeriod, csvRow } from '../../domain/audit.js';
-import { DomainError } from '../../domain/errors.js';
+import { customerStatement, exportEntries, exportRange, verifyChains, type ExportRange } from '../../app/audit.js';
+import { csvRow } from '../../domain/audit.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { requestIdOf } from '../request-id.js';
 import { parseParams, parseQuery } from '../validate.js';
-import { EXPORT_COLUMNS, exportCsvRow, statementCsv, toExportedEntry, toStatement } from './render.js';
+import { EXPORT_COLUMNS, exportCsvRow, statementCsv, toExportedEntry } from './render.js';
 
 /** Rows per FETCH of the export cursor: one batch is all the export holds in memory. */
 const EXPORT_BATCH = 1000;
@@ -45,6 +38,44 @@ async function write(res: Response, chunk: string): Promise<boolean> {
   return !res.destroyed;
 }
 
+/**
+ * Streams the export's rows as they are fetched, one batch in memory at a time. The status is
+ * sent with the first batch; a failure after it cuts the stream, so the client sees it
+ * incomplete and resumes by `afterId`.
+ */
+async function streamExport(
+  deps: ApiDeps,
+  req: Request,
+  res: Response,
+  range: ExportRange,
+  csv: boolean,
+): Promise<void> {
+  let started = false;
+  const start = async (): Promise<boolean> => {
+    if (started) return true;
+    started = true;
+    res.status(200).type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    if (csv) res.set('Content-Disposition', 'attachment; filename="ledger-entries.csv"');
+    res.set('X-Export-To', range.to);
+    return write(res, csv ? csvRow(EXPORT_COLUMNS) : '');
+  };
+  try {
+    await exportEntries(deps.database.db, range, EXPORT_BATCH, async (rows) => {
+      if (!(await start())) return false;
+      const chunk = csv
+        ? rows.map(exportCsvRow).join('')
+        : rows.map((r) => `${JSON.stringify(toExportedEntry(r))}\n`).join('');
+      return write(res, chunk);
+    });
+    await start();
+    res.end();
+  } catch (error) {
+    if (!started) throw error;
+    deps.logger.error({ err: error, requestId: requestIdOf(req) }, 'ledger export failed mid-stream');
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
 export function auditRouter(deps: ApiDeps): Router {
   const router = Router();
   const { db } = deps.database;
@@ -54,83 +85,26 @@ export function auditRouter(deps: ApiDeps): Router {
     requireRole('support'),
     async (req: Request, res: Response<Statement | string>) => {
       const { customerId } = parseParams(req, CustomerIdParam);
-      const query = parseQuery(req, StatementQuery);
-      if (query.to) assertNotInFuture(query.to, '`to`');
-      assertNotInFuture(query.from, '`from`');
-      if (query.to) assertPeriod(query.from, query.to);
-      const to = query.to ?? new Date().toISOString();
-      let data: StatementData | null = await readStatement(db, customerId, query.from, to);
-      if (!data) {
-        await ensureCustomer(deps, customerId, requestIdOf(req));
-        data = {
-          currency: deps.config.defaultCurrency,
-          openingBalance: 0,
-          closingBalance: 0,
-          totals: { grant: 0, deduction: 0, purchase: 0, refund: 0 },
-          totalsByReason: {},
-          entryCount: 0,
-          entries: [],
-        };
-      }
-      if (data.entryCount > MAX_STATEMENT_ENTRIES) {
-        throw new DomainError(
-          'statement_too_large',
-          `The period holds ${data.entryCount} entries; a statement holds at most ${MAX_STATEMENT_ENTRIES}. Ask for a shorter period, or use the export.`,
-          { entryCount: data.entryCount, limit: MAX_STATEMENT_ENTRIES },
-        );
-      }
-      const statement = toStatement(customerId, query.from, to, data);
-      if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-        res
-          .type('text/csv; charset=utf-8')
-          .set(
-            'Content-Disposition',
-            `attachment; filename="statement-${customerId}-${query.from.slice(0, 10)}-${to.slice(0, 10)}.csv"`,
-          )
-          .send(statementCsv(statement));
+      const statement = await customerStatement(deps, customerId, parseQuery(req, StatementQuery), requestIdOf(req));
+      if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
+        res.json(statement);
         return;
       }
-      res.json(statement);
+      const file = `statement-${customerId}-${statement.from.slice(0, 10)}-${statement.to.slice(0, 10)}.csv`;
+      res
+        .type('text/csv; charset=utf-8')
+        .set('Content-Disposition', `attachment; filename="${file}"`)
+        .send(statementCsv(statement));
     },
   );
 
   router.get('/ledger/entries/export', requireRole('admin'), async (req: Request, res: Response) => {
     const query = parseQuery(req, ExportQuery);
-    if (query.from) assertNotInFuture(query.from, '`from`');
-    if (query.to) assertNotInFuture(query.to, '`to`');
+    const range = exportRange(query);
     const csv = query.format
       ? query.format === 'csv'
       : req.accepts(['application/x-ndjson', 'text/csv']) === 'text/csv';
-    const range = {
-      from: query.from ?? null,
-      to: query.to ?? new Date().toISOString(),
-      afterId: query.afterId ?? null,
-    };
-    let started = false;
-    const start = async (): Promise<boolean> => {
-      if (started) return true;
-      started = true;
-      res.status(200).type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-      if (csv) res.set('Content-Disposition', 'attachment; filename="ledger-entries.csv"');
-      res.set('X-Export-To', range.to);
-      return write(res, csv ? csvRow(EXPORT_COLUMNS) : '');
-    };
-    try {
-      await exportEntries(db, range, EXPORT_BATCH, async (rows) => {
-        if (!(await start())) return false;
-        const chunk = csv
-          ? rows.map(exportCsvRow).join('')
-          : rows.map((r) => `${JSON.stringify(toExportedEntry(r))}\n`).join('');
-        return write(res, chunk);
-      });
-      await start();
-      res.end();
-    } catch (error) {
-      if (!started) throw error;
-      // Mid-stream: the status is sent; cut the stream so the client sees it incomplete and resumes by afterId.
-      deps.logger.error({ err: error, requestId: requestIdOf(req) }, 'ledger export failed mid-stream');
-      res.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
+    await streamExport(deps, req, res, range, csv);
   });
 
   router.post('/ledger/verify', requireRole('admin'), async (_req: Request, res: Response<VerifyResult>) => {

@@ -1,5 +1,5 @@
 /**
- * Purchase attempts for customer service (api-contract.md § Purchase attempts):
+ * Purchase attempts for customer service (docs/api.md):
  * `GET /v1/purchase-attempts` (support) and `POST /v1/purchase-attempts/{id}/cancel` (admin).
  * The single attempt (`GET /v1/purchase-attempts/{id}`, storefront) lives with purchases.
  */

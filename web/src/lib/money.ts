@@ -1,5 +1,5 @@
 /**
- * Money arrives as integer minor units plus an ISO 4217 code (api-contract.md). The number of
+ * Money arrives as integer minor units plus an ISO 4217 code (docs/api.md). The number of
  * minor digits comes from Intl (USD 2, JPY 0, BHD 3), so display and input agree with each
  * other for every currency; input is parsed as text, never through floats.
  */
