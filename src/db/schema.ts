@@ -536,3 +536,61 @@ export const approvals = pgTable(
 );
 
 export type ApprovalRow = typeof approvals.$inferSelect;
+
+export const EVENT_TYPES = [
+  'purchase.completed',
+  'purchase.failed',
+  'refund.created',
+  'credit.granted',
+  'credit.deducted',
+  'approval.requested',
+  'approval.decided',
+  'reconciliation.finding',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * The transactional outbox and the events feed: one row per change that matters outside,
+ * written in the same transaction as the change. `sequence` is global and gap-free: it is taken
+ * from the one-row `event_sequence` counter (UPDATE … RETURNING) inside the writing transaction,
+ * so event-writing transactions serialise on that row and commit in sequence order, and a
+ * rollback gives its number back. A reader that has seen sequence N can therefore ask for
+ * everything after N and never miss one. Append-only (triggers in the migration).
+ */
+export const events = pgTable(
+  'events',
+  {
+    sequence: bigint('sequence', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    type: text('type').$type<EventType>().notNull(),
+    customerId: text('customer_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 })
+      .notNull()
+      .default(sql`clock_timestamp()`),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_id_uq').on(t.id),
+    index('events_type_sequence_idx').on(t.type, t.sequence),
+    check(
+      'events_type',
+      sql`${t.type} in ('purchase.completed','purchase.failed','refund.created','credit.granted','credit.deducted','approval.requested','approval.decided','reconciliation.finding')`,
+    ),
+    check('events_sequence_positive', sql`${t.sequence} > 0`),
+  ],
+);
+
+export type EventRow = typeof events.$inferSelect;
+
+/**
+ * The events' counter: exactly one row (`id = 1`), `last` = the sequence of the last committed
+ * (or currently being written) event. Taking a number locks the row until commit.
+ */
+export const eventSequence = pgTable(
+  'event_sequence',
+  {
+    id: integer('id').primaryKey(),
+    last: bigint('last', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('event_sequence_one_row', sql`${t.id} = 1`), check('event_sequence_last', sql`${t.last} >= 0`)],
+);
