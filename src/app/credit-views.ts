@@ -1,7 +1,7 @@
 /** Database rows → API contracts for credit. */
-import type { CreditBalance, LedgerEntry } from '../contracts/credit.js';
+import type { CreditBalance } from '../contracts/credit.js';
 import type { BalanceAsOf } from '../db/audit-repository.js';
-import type { CreditAccountRow, LedgerEntryRow } from '../db/schema.js';
+import type { CreditAccountRow } from '../db/schema.js';
 
 export function toCreditBalance(
   customerId: string,
@@ -38,20 +38,5 @@ export function toCreditBalanceAsOf(
   };
 }
 
-export function toLedgerEntry(row: LedgerEntryRow): LedgerEntry {
-  return {
-    id: row.id,
-    customerId: row.customerId,
-    type: row.type,
-    amount: row.amount,
-    currency: row.currency,
-    balanceAfter: row.balanceAfter,
-    reason: row.reason,
-    note: row.note,
-    actor: row.actor,
-    approvedBy: row.approvedBy,
-    purchaseId: row.purchaseId,
-    refundId: row.refundId,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+/** Defined beside the rows: the outbox writes it too. */
+export { toLedgerEntry } from '../db/resource-views.js';

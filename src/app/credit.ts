@@ -141,7 +141,17 @@ export async function moveCredit(
           entry: toLedgerEntry(posted.entry),
           credit: toCreditBalance(customerId, posted.account, deps.config.defaultCurrency),
         };
-        return { kind: 'final', answer: { status: 201, body } };
+        return {
+          kind: 'final',
+          answer: { status: 201, body },
+          events: [
+            {
+              type: kind === 'grant' ? 'credit.granted' : 'credit.deducted',
+              customerId,
+              data: body.entry,
+            },
+          ],
+        };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         return {

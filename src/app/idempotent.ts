@@ -12,6 +12,7 @@
  *   given while the work is still running (a retry attaches to it).
  */
 import type { Database, Executor } from '../db/client.js';
+import { appendEvent, type NewEvent } from '../db/events-repository.js';
 import { claimKey, findKey, releaseKey, storeResponse, type IdempotencyScope } from '../db/idempotency-repository.js';
 import type { IdempotencyKeyRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
@@ -37,6 +38,12 @@ export interface Answer {
 export interface Outcome {
   readonly kind: 'final' | 'transient' | 'pending';
   readonly answer: Answer;
+  /**
+   * Outbox events of the change (`with-claim` only): appended after the answer is stored, as
+   * the transaction's last statements, so they commit with the change or not at all and a
+   * replay of the key, which stores and changes nothing, announces nothing.
+   */
+  readonly events?: readonly NewEvent[];
 }
 
 export interface IdempotentWork {
@@ -110,6 +117,7 @@ export async function runIdempotent(
         scope,
         claim.row.resourceId,
         await work.execute({ db: tx, resourceId: claim.row.resourceId, replayed: false }),
+        true,
       );
     });
   }
@@ -125,12 +133,24 @@ export async function runIdempotent(
   if (stored) return stored;
   const replayed = !claim.claimed;
   const outcome = await work.execute({ db, resourceId: claim.row.resourceId, replayed });
-  return { ...(await settle(db, scope, claim.row.resourceId, outcome)), ...(replayed ? { replayed } : {}) };
+  return {
+    ...(await settle(db, scope, claim.row.resourceId, outcome, false)),
+    ...(replayed ? { replayed } : {}),
+  };
 }
 
-async function settle(db: Executor, scope: IdempotencyScope, resourceId: string, outcome: Outcome): Promise<Answer> {
+async function settle(
+  db: Executor,
+  scope: IdempotencyScope,
+  resourceId: string,
+  outcome: Outcome,
+  inTransaction: boolean,
+): Promise<Answer> {
+  if (outcome.events && outcome.events.length > 0 && !inTransaction)
+    throw new Error('outbox events need the with-claim mode: they must commit with the change');
   if (outcome.kind === 'final')
     await storeResponse(db, scope.scope, scope.key, outcome.answer.status, outcome.answer.body);
   if (outcome.kind === 'transient') await releaseKey(db, scope.scope, scope.key, resourceId);
+  for (const event of outcome.events ?? []) await appendEvent(db, event);
   return outcome.answer;
 }

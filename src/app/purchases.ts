@@ -32,6 +32,7 @@ import { CustomerIdKey, ProductIdKey, PurchaseStageKey } from '../../workflows/s
 import type { Actor, AppDeps } from './deps.js';
 import { runIdempotent, type Answer, type Outcome } from './idempotent.js';
 import { toPurchase, toPurchaseWithRefunds, toRefund } from './purchase-views.js';
+import { toFailedAttempt } from '../db/resource-views.js';
 import { runWorkflow } from './workflow-run.js';
 
 /** Runs one purchase request (see the module comment). */
@@ -152,14 +153,7 @@ export async function attemptStatus(deps: AppDeps, attemptId: string): Promise<P
       ...(bought ? { purchase: toPurchase(bought) } : {}),
     };
   }
-  if (attempt.status === 'failed') {
-    return {
-      id: attemptId,
-      status: 'failed',
-      stage: 'failed',
-      ...(attempt.error ? { error: attempt.error as PurchaseAttempt['error'] } : {}),
-    };
-  }
+  if (attempt.status === 'failed') return toFailedAttempt(attempt);
   let stage: PurchaseStage = 'started';
   try {
     const status = await deps.temporal.connection.withDeadline(Date.now() + 2000, () =>

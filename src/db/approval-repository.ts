@@ -9,6 +9,8 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { approvalEntryKey } from '../domain/approval.js';
 import type { Executor } from './client.js';
 import { getAccount, postEntry } from './credit-repository.js';
+import { appendEvent } from './events-repository.js';
+import { toApproval, toLedgerEntry } from './resource-views.js';
 import {
   approvals,
   ledgerEntries,
@@ -46,7 +48,11 @@ export async function insertApproval(tx: Executor, input: NewApproval): Promise<
     .values({ ...input })
     .onConflictDoNothing({ target: approvals.id })
     .returning();
-  if (inserted[0]) return inserted[0]; // outbox: approval.requested
+  const created = inserted[0];
+  if (created) {
+    await appendEvent(tx, { type: 'approval.requested', customerId: created.customerId, data: toApproval(created) });
+    return created;
+  }
   const row = await getApproval(tx, input.id);
   if (!row) throw new Error(`approval ${input.id} vanished after its insert`);
   return row;
@@ -102,8 +108,11 @@ async function expireIfDue(tx: Executor, row: ApprovalRow): Promise<ApprovalRow>
       and(eq(approvals.id, row.id), eq(approvals.status, 'pending'), sql`${approvals.expiresAt} <= clock_timestamp()`),
     )
     .returning();
-  // outbox: approval.decided (expired) when this expired it, in the caller's transaction
-  return updated[0] ?? row;
+  const expired = updated[0];
+  if (!expired) return row;
+  // Outbox: the callers write nothing after an approval that is no longer pending.
+  await appendEvent(tx, { type: 'approval.decided', customerId: expired.customerId, data: toApproval(expired) });
+  return expired;
 }
 
 export interface DecisionInput {
@@ -164,7 +173,12 @@ export async function approveAndPost(tx: Executor, input: DecisionInput): Promis
     .returning();
   const approval = updated[0];
   if (!approval) throw new Error(`approval ${locked.id} changed under its row lock`);
-  // outbox: credit.granted / credit.deducted (the entry) and approval.decided, in this transaction
+  await appendEvent(tx, {
+    type: posted.entry.type === 'grant' ? 'credit.granted' : 'credit.deducted',
+    customerId: posted.entry.customerId,
+    data: toLedgerEntry(posted.entry),
+  });
+  await appendEvent(tx, { type: 'approval.decided', customerId: approval.customerId, data: toApproval(approval) });
   return { status: 'approved', approval, entry: posted.entry, account: posted.account };
 }
 
@@ -182,8 +196,10 @@ export async function rejectApproval(tx: Executor, input: DecisionInput): Promis
     })
     .where(and(eq(approvals.id, locked.id), eq(approvals.status, 'pending')))
     .returning();
-  // outbox: approval.decided (rejected), in this transaction
-  return updated[0] ?? locked;
+  const rejected = updated[0];
+  if (!rejected) return locked;
+  await appendEvent(tx, { type: 'approval.decided', customerId: rejected.customerId, data: toApproval(rejected) });
+  return rejected;
 }
 
 /** The workflow's timer fired: a still-pending approval expires. Returns the row afterwards. */
@@ -195,6 +211,8 @@ export async function expireApproval(tx: Executor, approvalId: string): Promise<
     .set({ status: 'expired' })
     .where(and(eq(approvals.id, approvalId), eq(approvals.status, 'pending')))
     .returning();
-  // outbox: approval.decided (expired), in this transaction
-  return updated[0] ?? locked;
+  const expired = updated[0];
+  if (!expired) return locked;
+  await appendEvent(tx, { type: 'approval.decided', customerId: expired.customerId, data: toApproval(expired) });
+  return expired;
 }

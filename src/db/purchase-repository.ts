@@ -4,6 +4,8 @@
  * retried: reserving twice finds the hold, committing twice finds the purchase, refunding
  * twice finds the refund.
  */
+import { appendEvent } from './events-repository.js';
+import { toFailedAttempt, toPurchaseWithRefunds, toRefund } from './resource-views.js';
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Address } from '../contracts/common.js';
 import { DomainError } from '../domain/errors.js';
@@ -223,6 +225,12 @@ export async function commitPurchase(db: Db, input: CommitInput): Promise<Purcha
       .where(eq(purchaseAttempts.id, input.purchaseId));
     const purchase = inserted[0];
     if (!purchase) throw new Error('purchase insert returned no row');
+    // Outbox, last before commit (holds the events' counter row until then).
+    await appendEvent(tx, {
+      type: 'purchase.completed',
+      customerId: purchase.customerId,
+      data: toPurchaseWithRefunds(purchase, []),
+    });
     return purchase;
   });
 }
@@ -349,6 +357,7 @@ export async function applyRefund(db: Db, input: RefundInput): Promise<RefundRow
     });
     const refund = inserted[0];
     if (!refund) throw new Error('refund insert returned no row');
+    await appendEvent(tx, { type: 'refund.created', customerId: refund.customerId, data: toRefund(refund) });
     return refund;
   });
 }
@@ -378,10 +387,23 @@ export async function getAttempt(db: Executor, id: string): Promise<PurchaseAtte
   return rows[0] ?? null;
 }
 
-/** Marks an attempt failed with the problem body its caller got (idempotent, first outcome wins). */
-export async function recordAttemptFailure(db: Executor, id: string, problem: Record<string, unknown>): Promise<void> {
-  await db
-    .update(purchaseAttempts)
-    .set({ status: 'failed', error: problem, finishedAt: sql`clock_timestamp()` })
-    .where(and(eq(purchaseAttempts.id, id), eq(purchaseAttempts.status, 'pending')));
+/**
+ * Marks an attempt failed with the problem body its caller got (idempotent, first outcome wins),
+ * and announces it (`purchase.failed`) in the same transaction — only when this call failed it.
+ */
+export async function recordAttemptFailure(db: Db, id: string, problem: Record<string, unknown>): Promise<void> {
+  await db.transaction(async (tx) => {
+    const failed = await tx
+      .update(purchaseAttempts)
+      .set({ status: 'failed', error: problem, finishedAt: sql`clock_timestamp()` })
+      .where(and(eq(purchaseAttempts.id, id), eq(purchaseAttempts.status, 'pending')))
+      .returning();
+    const attempt = failed[0];
+    if (attempt)
+      await appendEvent(tx, {
+        type: 'purchase.failed',
+        customerId: attempt.customerId,
+        data: toFailedAttempt(attempt),
+      });
+  });
 }

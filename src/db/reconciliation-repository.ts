@@ -16,6 +16,8 @@ import type {
   StaleHoldRow,
 } from '../domain/reconciliation.js';
 import type { Db, Executor } from './client.js';
+import { appendEvent } from './events-repository.js';
+import type { ReconciliationFinding } from '../contracts/reconciliation.js';
 import {
   reconciliationRuns,
   type ReconciliationCounts,
@@ -330,6 +332,23 @@ export async function attemptBooks(db: Executor, purchaseId: string): Promise<At
   };
 }
 
+/** The customer a finding is about, when its entity names an account. */
+function customerOfFinding(finding: Finding): string | null {
+  return finding.entity.startsWith('account:') ? finding.entity.slice('account:'.length) : null;
+}
+
+/** A finding as the reconciliation API shows it (GET /v1/reconciliation/runs/{id}). */
+export function toFinding(finding: Finding): ReconciliationFinding {
+  return {
+    severity: finding.severity,
+    kind: finding.kind,
+    entity: finding.entity,
+    expected: finding.expected,
+    actual: finding.actual,
+    detail: finding.detail,
+  };
+}
+
 export interface BatchRecord {
   readonly after: string | null;
   readonly next: string;
@@ -369,6 +388,14 @@ export async function recordBatch(db: Db, runId: string, batch: BatchRecord): Pr
         findingCount: run.findingCount + batch.findings.length,
       })
       .where(eq(reconciliationRuns.id, runId));
+    // Outbox, last before commit: every finding of the batch (also those past the stored cap).
+    for (const finding of batch.findings) {
+      await appendEvent(tx, {
+        type: 'reconciliation.finding',
+        customerId: customerOfFinding(finding),
+        data: toFinding(finding),
+      });
+    }
     return true;
   });
 }
