@@ -11,6 +11,7 @@ import { promoCodesRouter } from './promo-codes/routes.js';
 import { purchaseAttemptsRouter } from './purchase-attempts/routes.js';
 import { purchasesRouter } from './purchases/routes.js';
 import { reconciliationRouter } from './reconciliation/routes.js';
+import { eventsRouter } from './events/routes.js';
 import type { ApiDeps } from './deps.js';
 import { createErrorHandler, notFoundHandler } from './errors.js';
 import { methodNotAllowedHandler } from './method-not-allowed.js';
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(reconciliationRouter(deps));
   v1.use(promoCodesRouter(deps));
   v1.use(approvalsRouter(deps));
+  v1.use(eventsRouter(deps));
   // A documented path with an undocumented method: 405 with Allow — for the public paths
   // (health, readiness, this document) at once, for the others after authentication.
   app.use(methodNotAllowedHandler(document, 'public'));

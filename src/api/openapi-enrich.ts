@@ -49,6 +49,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'Promo codes': 'Discount codes and their audit trail (admin).',
   Audit: "Balances at an instant, statements, the finance export and the ledger's hash-chain verification.",
   Approvals: "Large credit changes by support waiting for an admin's decision (maker–checker).",
+  Events: 'The events feed: every change that matters outside, in a gap-free sequence (transactional outbox).',
 };
 
 /**
@@ -109,6 +110,14 @@ interface LinkRule {
  * runtime expressions (`$response.body#/id`, `$request.path.customerId`).
  */
 const LINKS: readonly LinkRule[] = [
+  {
+    from: 'listEvents',
+    statuses: ['200'],
+    name: 'NextEvents',
+    to: 'listEvents',
+    parameters: { after: '$response.body#/nextAfter' },
+    description: 'The events after this page (poll with it)',
+  },
   {
     from: 'createPurchase',
     statuses: ['201'],

@@ -13,6 +13,7 @@ import { registerPromoCodePaths } from './promo-codes/openapi.js';
 import { registerPurchaseAttemptPaths } from './purchase-attempts/openapi.js';
 import { registerPurchasePaths } from './purchases/openapi.js';
 import { registerReconciliationPaths } from './reconciliation/openapi.js';
+import { registerEventPaths } from './events/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
 
@@ -35,6 +36,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerReconciliationPaths(registry);
   registerPromoCodePaths(registry);
   registerApprovalPaths(registry);
+  registerEventPaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return enrichDocument(
     generator.generateDocument({

@@ -9,3 +9,4 @@ export * from './reconciliation.js';
 export * from './approvals.js';
 export * from './audit.js';
 export * from './purchase-attempts.js';
+export * from './events.js';

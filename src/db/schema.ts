@@ -21,6 +21,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { Address } from '../contracts/common.js';
+import type { EventType } from '../contracts/events.js';
 import type { Finding } from '../domain/reconciliation.js';
 
 export const creditAccounts = pgTable(
@@ -537,17 +538,7 @@ export const approvals = pgTable(
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 
-export const EVENT_TYPES = [
-  'purchase.completed',
-  'purchase.failed',
-  'refund.created',
-  'credit.granted',
-  'credit.deducted',
-  'approval.requested',
-  'approval.decided',
-  'reconciliation.finding',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from '../contracts/events.js';
 
 /**
  * The transactional outbox and the events feed: one row per change that matters outside,
