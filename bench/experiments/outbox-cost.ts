@@ -232,6 +232,30 @@ try {
         }
       }
     }
+    // The append alone, inside the database: EXPLAIN ANALYZE of the statement appendEvent runs
+    // (counter UPDATE + INSERT + the sequence trigger), in a transaction rolled back each time.
+    const data = JSON.stringify({ id: 'pur_x', note: 'x'.repeat(600) });
+    const appendMs: number[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      await db
+        .transaction(async (tx) => {
+          const plan = await tx.execute<{ 'QUERY PLAN': string }>(sql`explain (analyze, format text)
+            with next as (update event_sequence set last = last + 1 where id = 1 returning last)
+            insert into events (sequence, id, type, customer_id, data)
+            select next.last, ${newId('evt')}, 'purchase.completed', 'cus_outbox_0', ${data}::jsonb from next`);
+          const lines = (Array.isArray(plan) ? plan : []) as { 'QUERY PLAN': string }[];
+          const total = lines.map((l) => /Execution Time: ([\d.]+) ms/.exec(l['QUERY PLAN'])?.[1]).find(Boolean);
+          if (total) appendMs.push(Number(total));
+          throw new Error('rollback');
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof Error) || error.message !== 'rollback') throw error;
+        });
+    }
+    const inDb = summarize(appendMs);
+    console.log(
+      `the append statement in the database (EXPLAIN ANALYZE, ${appendMs.length} samples): p50 ${round(inDb.p50)} ms, p99 ${round(inDb.p99)} ms`,
+    );
     // Both variants left the same books: every purchase committed with its entry and captured hold.
     const check = await db.execute(sql`
       select count(*)::int as purchases,

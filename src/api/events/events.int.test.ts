@@ -28,6 +28,8 @@ import type {
   Refund,
   RefundList,
 } from '../../contracts/index.js';
+import { expireApproval, insertApproval } from '../../db/approval-repository.js';
+import { newId } from '../../domain/ids.js';
 import { http, newKey } from '../../../test/support/http.js';
 import type { PlatformControl } from '../../../test/support/platform.js';
 import { startServiceProcess } from '../../../test/support/processes.js';
@@ -224,6 +226,37 @@ describe('events feed: each type, with the resource as the API returns it', () =
     const afterReject = await readAll(afterDecision.nextAfter);
     expect(afterReject.events.map((e) => e.type)).toEqual(['approval.requested', 'approval.decided']);
     expect(afterReject.events[1]?.data).toEqual(rejected.body);
+  });
+
+  it('an approval that expires: approval.decided with status expired, as GET returns it', async () => {
+    const customerId = await platform.newCustomer();
+    const approvalId = newId('apr');
+    const start = await head();
+    // Recorded and expired as the creditApproval workflow's activities do (its timer is days long here).
+    await stack.database.db.transaction((tx) =>
+      insertApproval(tx, {
+        id: approvalId,
+        customerId,
+        kind: 'grant',
+        amount: THRESHOLD,
+        currency: 'USD',
+        reason: 'goodwill',
+        note: null,
+        requestedBy: 'alice',
+        workflowId: `approval-${approvalId}`,
+        idempotencyScope: 'test',
+        idempotencyKey: newKey('expire'),
+        requestId: null,
+        expiresAt: new Date(Date.now() - 1000),
+      }),
+    );
+    await stack.database.db.transaction((tx) => expireApproval(tx, approvalId));
+    await stack.database.db.transaction((tx) => expireApproval(tx, approvalId)); // a retried activity: no second event
+    const expired = await http<Approval>('GET', url(`/v1/approvals/${approvalId}`), { token: TOKENS.support });
+    expect(expired.body.status).toBe('expired');
+    const { events } = await readAll(start);
+    expect(events.map((e) => e.type)).toEqual(['approval.requested', 'approval.decided']);
+    expect(events[1]?.data).toEqual(expired.body);
   });
 
   it('reconciliation.finding carries the finding as the run shows it', async () => {
