@@ -179,7 +179,7 @@ const ROWS: readonly Row[] = [
   },
   { method: 'DELETE', template: '/v1/promo-codes/{code}', role: 'admin', path: () => '/v1/promo-codes/ROLESFIX' },
   { method: 'GET', template: '/v1/approvals', role: 'support', path: () => '/v1/approvals?status=pending' },
-  { method: 'GET', template: '/v1/events', role: 'support', path: () => '/v1/events?after=0&limit=5' },
+  { method: 'GET', template: '/v1/events', role: 'storefront', path: () => '/v1/events?after=0&limit=5' },
   {
     method: 'GET',
     template: '/v1/approvals/{approvalId}',

@@ -16,6 +16,14 @@ export const EVENT_TYPES = [
   'approval.decided',
   'reconciliation.finding',
 ] as const;
+/** What the storefront role may read: the customer-facing changes (approvals and reconciliation findings are internal). */
+export const STOREFRONT_EVENT_TYPES: readonly EventType[] = [
+  'purchase.completed',
+  'purchase.failed',
+  'refund.created',
+  'credit.granted',
+  'credit.deducted',
+];
 export const EventType = z.enum(EVENT_TYPES).meta({ id: 'EventType' });
 export type EventType = z.infer<typeof EventType>;
 

@@ -454,12 +454,27 @@ describe('events feed: bad input and roles', () => {
     expect(JSON.stringify(res.body.errors)).toContain(field);
   });
 
-  it('support and admin read the feed; storefront is 403 forbidden, no token 401 unauthenticated', async () => {
+  it('support and admin read every type; storefront the customer-facing ones (403 for others); no token 401', async () => {
     expect((await http('GET', url('/v1/events'), { token: TOKENS.admin })).status).toBe(200);
-    expect((await http('GET', url('/v1/events'), { token: TOKENS.support })).status).toBe(200);
-    const storefront = await http<Problem>('GET', url('/v1/events'), { token: TOKENS.storefront });
-    expect(storefront.status).toBe(403);
-    expect(storefront.body.code).toBe('forbidden');
+    const customerFacing = 'purchase.completed,purchase.failed,refund.created,credit.granted,credit.deducted';
+    const asSupport = await http<EventList>('GET', url(`/v1/events?after=0&limit=500&type=${customerFacing}`), {
+      token: TOKENS.support,
+    });
+    const asStorefront = await http<EventList>('GET', url('/v1/events?after=0&limit=500'), {
+      token: TOKENS.storefront,
+    });
+    expect(asSupport.status).toBe(200);
+    expect(asStorefront.status).toBe(200);
+    expect(asStorefront.body.data.length).toBeGreaterThan(0);
+    expect(asStorefront.body).toEqual(asSupport.body);
+    const all = await http<EventList>('GET', url('/v1/events?after=0&limit=500'), { token: TOKENS.support });
+    expect(all.body.data.some((e) => e.type.startsWith('approval.'))).toBe(true);
+    const internal = await http<Problem>('GET', url('/v1/events?type=credit.granted,approval.requested'), {
+      token: TOKENS.storefront,
+    });
+    expect(internal.status).toBe(403);
+    expect(internal.body.code).toBe('forbidden');
+    expect(internal.body.detail).toContain('approval.requested');
     const anonymous = await http<Problem>('GET', url('/v1/events'));
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.code).toBe('unauthenticated');
