@@ -84,19 +84,6 @@ const MAY_IMPORT = {
   platformMock: ['scripts'],
   web: ['contracts'],
 };
-/**
- * The approvals routes (maker–checker) still do their use-case work in the API layer and reach
- * the database and the workflow directly; until they move into src/app they have a row of
- * their own, so everything else in src/api stays held to `api`.
- */
-const APPROVALS = 'src/api/approvals';
-const approvalsZone = {
-  target: `./${APPROVALS}`,
-  from: ['platform', 'temporal', 'activities', 'dev', 'main', 'platformMock', 'web', 'test', 'bench', 'scripts'].map(
-    (other) => `./${LAYERS[/** @type {keyof typeof LAYERS} */ (other)]}`,
-  ),
-  message: `${APPROVALS} may import src/api, src/app, src/db, src/domain, src/contracts, workflows (until it moves into src/app).`,
-};
 const dependencyZones = Object.entries(MAY_IMPORT).map(([layer, allowed]) => {
   const own = /** @type {keyof typeof LAYERS} */ (layer);
   const forbidden = Object.keys(LAYERS).filter(
@@ -173,16 +160,9 @@ export default tseslint.config(
   },
   {
     files: ['**/*.ts', '**/*.tsx'],
-    ignores: ['**/*.test.ts', 'test/**', `${APPROVALS}/**`],
+    ignores: ['**/*.test.ts', 'test/**'],
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: dependencyZones }],
-    },
-  },
-  {
-    files: [`${APPROVALS}/**/*.ts`],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: [approvalsZone] }],
     },
   },
   {

@@ -1,7 +1,7 @@
 /**
  * Credit: balance, grants, deductions and the ledger. Parse, run the use case
  * (`src/app/credit.ts`), send its answer. A support change of at least APPROVAL_THRESHOLD is
- * not posted here: it becomes an approval (src/api/approvals/request.ts).
+ * not posted here: it becomes an approval (src/app/approvals.ts).
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -14,8 +14,8 @@ import {
   type LedgerEntryList,
 } from '../../contracts/index.js';
 import { creditBalanceAsOf } from '../../app/audit.js';
+import { requestCreditApproval } from '../../app/approvals.js';
 import { approvalRoute, creditBalance, ledgerEntries, moveCredit, type MovementKind } from '../../app/credit.js';
-import { requestCreditApproval } from '../approvals/request.js';
 import { actorOf, requireRole } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ApiDeps } from '../deps.js';
@@ -67,7 +67,7 @@ export function creditRouter(deps: ApiDeps): Router {
       const actor = actorOf(req);
       const approval = await approvalRoute(deps, scope, kind, customerId, body, actor);
       if (approval) {
-        await requestCreditApproval(deps, res, {
+        const answer = await requestCreditApproval(deps, {
           kind,
           customerId,
           body,
@@ -76,6 +76,7 @@ export function creditRouter(deps: ApiDeps): Router {
           requestId: actor.requestId,
           previous: approval.previous,
         });
+        sendAnswer(res, answer);
         return;
       }
       sendAnswer(res, await moveCredit(deps, scope, kind, customerId, body, actor));
