@@ -98,6 +98,16 @@ const EnvSchema = z.object({
   API_TOKENS: z.string().optional(),
   PURCHASE_SYNC_TIMEOUT_MS: intFromEnv(10_000),
   SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
+  PURCHASE_ADMISSION_MAX_IN_FLIGHT: intFromEnv(50),
+  PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS: intFromEnv(0),
+  PURCHASE_ADMISSION_SAMPLE_MS: z.preprocess(
+    (v) => (v === undefined || v === '' ? 250 : Number(v)),
+    z.number().int().min(10).max(10_000),
+  ),
+  PURCHASE_ADMISSION_RETRY_AFTER_S: z.preprocess(
+    (v) => (v === undefined || v === '' ? 1 : Number(v)),
+    z.number().int().min(1).max(300),
+  ),
   MAX_GRANT_AMOUNT: intFromEnv(100_000_000),
   APPROVAL_THRESHOLD: intFromEnv(50_000),
   APPROVAL_TTL_MS: intFromEnv(72 * 60 * 60_000),
@@ -180,6 +190,20 @@ export interface Config {
   readonly purchaseSyncTimeoutMs: number;
   /** Total time CreateShipment may be retried before the purchase is compensated. */
   readonly shipmentRetryBudgetMs: number;
+  /**
+   * Admission control of `POST /v1/purchases`: over either bound a new purchase is refused with
+   * 503 `overloaded` and `Retry-After` before its key is claimed. Both bounds 0 = off.
+   */
+  readonly admission: {
+    /** Purchase attempts still pending (sagas running), across every API process; 0 = not checked. */
+    readonly maxInFlight: number;
+    /** Age of the oldest workflow task waiting in the task queue (schedule-to-start), in ms; 0 = not checked. */
+    readonly maxBacklogAgeMs: number;
+    /** How long one process reuses a sample of the signals before it asks again. */
+    readonly sampleMs: number;
+    /** The `Retry-After` of a refusal, in seconds. */
+    readonly retryAfterSeconds: number;
+  };
   readonly maxGrantAmount: number;
   /** Maker–checker for large support grants and deductions. */
   readonly approvals: {
@@ -369,6 +393,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usingDevTokens: !e.API_TOKENS,
     purchaseSyncTimeoutMs: e.PURCHASE_SYNC_TIMEOUT_MS,
     shipmentRetryBudgetMs: e.SHIPMENT_RETRY_BUDGET_MS,
+    admission: {
+      maxInFlight: e.PURCHASE_ADMISSION_MAX_IN_FLIGHT,
+      maxBacklogAgeMs: e.PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS,
+      sampleMs: e.PURCHASE_ADMISSION_SAMPLE_MS,
+      retryAfterSeconds: e.PURCHASE_ADMISSION_RETRY_AFTER_S,
+    },
     maxGrantAmount: e.MAX_GRANT_AMOUNT,
     approvals: { threshold: e.APPROVAL_THRESHOLD, ttlMs: Math.max(1, e.APPROVAL_TTL_MS) },
     rateLimitMoneyPerMinute: e.RATE_LIMIT_MONEY_PER_MINUTE,

@@ -25,6 +25,8 @@ export interface Metrics {
   /** Platform reads answered from the cache or not (hit | miss | revalidated). */
   readonly platformCache: Counter<'result'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Purchases refused by admission control (503 `overloaded`), by the bound that refused them. */
+  readonly admissionRefusals: Counter<'reason'>;
   readonly reconciliationFindings: Counter<'severity' | 'kind'>;
   readonly reconciliationHoldsReleased: Counter;
 }
@@ -85,6 +87,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
       help: 'HTTP request latency',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    admissionRefusals: new Counter({
+      name: `${p}purchase_admission_refusals_total`,
+      help: 'Purchases refused with 503 overloaded by admission control, by bound (in_flight | backlog_age)',
+      labelNames: ['reason'],
       registers,
     }),
     reconciliationFindings: new Counter({

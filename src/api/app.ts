@@ -19,6 +19,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { httpMetrics, metricsRouter } from './ops/metrics.js';
 import { opsRouter } from './ops/routes.js';
 import { createMetrics } from '../metrics.js';
+import { createPurchaseAdmission } from '../app/admission.js';
 import { MONEY_MOVING_ROUTES, moneyRateLimiter } from './rate-limit.js';
 import { requestIdMiddleware } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
@@ -33,6 +34,16 @@ export function createApp(deps: ApiDeps): Express {
   app.use(securityHeaders());
   const metrics = deps.metrics ?? createMetrics();
   app.use(httpMetrics(metrics));
+  // One admission control per API process (its sample is shared by the process's requests).
+  const admission =
+    deps.admission ??
+    createPurchaseAdmission({
+      config: deps.config,
+      database: deps.database,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      onRefusal: (reason) => metrics.admissionRefusals.inc({ reason }),
+    });
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -66,7 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(creditRouter(deps));
   v1.use(auditRouter(deps));
   v1.use(catalogRouter(deps));
-  v1.use(purchasesRouter(deps));
+  v1.use(purchasesRouter({ ...deps, admission }));
   v1.use(purchaseAttemptsRouter(deps));
   v1.use(reconciliationRouter(deps));
   v1.use(promoCodesRouter(deps));

@@ -96,8 +96,12 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   ): Problem => {
     if (error instanceof ExtendedError)
       return problemOf(error.cause, req, res, requestId, { ...extensions, ...error.extensions });
-    if (error instanceof DomainError)
+    if (error instanceof DomainError) {
+      // A refusal that says when to come back (`overloaded`) carries it in the body and as Retry-After.
+      const retryAfter = error.extensions.retryAfter;
+      if (typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
       return problemBody(error.code, error.message, { ...error.extensions, ...extensions }, requestId);
+    }
     if (error instanceof ZodError)
       return problemBody(
         'validation_failed',

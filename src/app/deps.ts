@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PlatformClient } from '../platform/client.js';
+import type { PurchaseAdmission } from './admission.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -12,6 +13,8 @@ export interface AppDeps {
   /** A platform client that tags its calls with the request id. */
   readonly platform: (requestId: string) => PlatformClient;
   readonly temporal: Client;
+  /** Admission control of new purchases (`src/app/admission.ts`); absent = every purchase is admitted. */
+  readonly admission?: PurchaseAdmission;
 }
 
 /** Who asks, and under which request id: recorded on every change a use case makes. */

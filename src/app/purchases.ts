@@ -1,5 +1,7 @@
 /**
- * Buying a product: claim the Idempotency-Key (which fixes the purchase id, the attempt's id
+ * Buying a product: ask admission control whether a new purchase may start (a refusal, 503
+ * `overloaded`, comes before anything is claimed or written; a replay of a known key is not
+ * asked), claim the Idempotency-Key (which fixes the purchase id, the attempt's id
  * and the workflow id `purchase-<id>`), record the attempt, start or attach to the saga, wait
  * for it up to PURCHASE_SYNC_TIMEOUT_MS, and answer from the books: 201 with the purchase,
  * the saga's problem, or 202 while it still runs. Every problem of a recorded attempt carries
@@ -45,6 +47,8 @@ export async function purchase(
   return runIdempotent(deps.database, scope, {
     mode: 'after-claim',
     newResourceId: () => newId('pur'),
+    // Runs only for a key not seen before: a replay or a retry that attaches adds no saga.
+    precheck: () => deps.admission?.admit() ?? Promise.resolve(),
     onClaim: (tx, purchaseId) =>
       insertAttempt(tx, {
         id: purchaseId,

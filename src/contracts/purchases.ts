@@ -146,6 +146,23 @@ export const PurchaseProblem = Problem.extend({
   });
 export type PurchaseProblem = z.infer<typeof PurchaseProblem>;
 
+/** 503 `overloaded`: admission control refused a new purchase before anything was recorded. */
+export const OverloadedProblem = Problem.extend({
+  status: z.literal(503),
+  code: z.literal('overloaded'),
+  retryAfter: z.number().int().min(1).meta({
+    description: 'Seconds to wait before retrying (also the `Retry-After` header); retry with the same Idempotency-Key',
+    example: 1,
+  }),
+})
+  .catchall(z.unknown())
+  .meta({
+    id: 'OverloadedProblem',
+    description:
+      'RFC 9457 problem details of a purchase refused by admission control: no attempt, no hold, no claimed key (so no `attemptId`)',
+  });
+export type OverloadedProblem = z.infer<typeof OverloadedProblem>;
+
 export const PurchasePending = z
   .object({ id: z.string(), status: z.literal('pending') })
   .meta({ id: 'PurchasePending' });

@@ -80,3 +80,17 @@ export async function recordCancelRequest(db: Executor, id: string, actor: strin
     .set({ cancelRequestedBy: actor, cancelReason: reason, cancelRequestedAt: sql`clock_timestamp()` })
     .where(and(eq(purchaseAttempts.id, id), isNull(purchaseAttempts.cancelRequestedAt)));
 }
+
+/**
+ * How many purchase attempts created after `since` are still pending, counted up to `cap`
+ * (the admission bound: past it the exact number does not matter). An index-only walk of
+ * `purchase_attempts_pending_idx` (created_at, partial on status = 'pending'), so its cost is
+ * bounded by `cap` whatever the table holds.
+ */
+export async function countPendingAttempts(db: Executor, since: Date, cap: number): Promise<number> {
+  const result = await db.execute(
+    sql`select count(*)::int as n from (select 1 from ${purchaseAttempts} where ${purchaseAttempts.status} = 'pending' and ${purchaseAttempts.createdAt} > ${since.toISOString()}::timestamptz limit ${cap}) t`,
+  );
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: unknown }[];
+  return Number(rows[0]?.n ?? 0);
+}

@@ -50,6 +50,7 @@ export const ERROR_CATALOG = {
   shipment_failed: { status: 502, title: 'The shipment could not be created' },
   platform_unavailable: { status: 503, title: 'The platform API is not answering' },
   service_unavailable: { status: 503, title: 'A dependency of the service is unavailable' },
+  overloaded: { status: 503, title: 'The service is at capacity; retry later' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

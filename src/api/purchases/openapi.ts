@@ -1,8 +1,11 @@
 /** OpenAPI registration of purchases, attempts and refunds. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
 import {
   AttemptIdParam,
   ListQuery,
+  OverloadedProblem,
+  Problem,
   Purchase,
   PurchaseAttempt,
   PurchaseIdParam,
@@ -31,6 +34,7 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
       'Every problem of a recorded attempt carries `attemptId` (the purchase attempt, `GET /v1/purchase-attempts/{attemptId}`): all refusals of the purchase itself (404, 409, 422 other than `idempotency_key_reused`, 502, 503, and a 500 after the attempt was recorded). Refusals of the request before any attempt exists (401, 403, 400, 413, 415, 429, `idempotency_key_reused`) have none.',
       'Deviation from the contract table, written down: when the platform does not answer while customer and product are loaded, the answer is 503 `platform_unavailable`. It is not stored against the key: nothing was reserved, and a retry with the same key runs again as a new attempt (a new `attemptId`; the first attempt stays failed).',
       'A product whose price × quantity has no exact number (past 2^53 minor units: the platform accepts any integer price) is refused with 422 `amount_out_of_range` before any credit is reserved.',
+      'Overload: when the service cannot take more purchases without answering late — more purchases in flight than PURCHASE_ADMISSION_MAX_IN_FLIGHT across every API process, or (when PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS is set) workflow tasks waiting longer than that for a worker — a request with a new Idempotency-Key is answered 503 `overloaded` with `Retry-After` (seconds, also `retryAfter` in the body) before the key is claimed: no attempt is recorded, nothing is reserved, and a retry with the same key is a first request. A replay of a key already used is answered as usual (its stored answer, or its running saga).',
     ].join('\n\n'),
     request: {
       headers: IdempotencyHeaders,
@@ -59,10 +63,23 @@ export function registerPurchasePaths(registry: OpenAPIRegistry): void {
           'service_unavailable',
           'platform_unavailable',
           'purchase_cancelled',
+          'overloaded',
         ),
         PurchaseProblem,
         [404, 409],
       ),
+      503: {
+        description:
+          '`overloaded`: admission control refused the purchase before its key was claimed (`Retry-After` always set; no `attemptId`); `service_unavailable`: the database or Temporal did not answer (`Retry-After`); `platform_unavailable`: the platform did not answer while the saga loaded customer and product (with `attemptId`)',
+        headers: {
+          'Retry-After': {
+            description:
+              'Seconds to wait before retrying with the same Idempotency-Key; always set with `overloaded` and `service_unavailable`',
+            schema: { type: 'integer', minimum: 0 },
+          },
+        },
+        content: { 'application/problem+json': { schema: z.union([OverloadedProblem, Problem]) } },
+      },
       502: {
         description: "`shipment_failed`: CreateShipment failed after its retries, with the platform's reason",
         content: { 'application/problem+json': { schema: PurchaseProblem } },
