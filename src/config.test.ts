@@ -81,6 +81,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('admission control of purchases', () => {
+  it('bounds purchases in flight at 50 by default, samples every 250 ms, and says Retry-After: 1', () => {
+    expect(loadConfig({}).admission).toEqual({
+      maxInFlight: 50,
+      maxBacklogAgeMs: 0,
+      sampleMs: 250,
+      retryAfterSeconds: 1,
+    });
+  });
+
+  it('0 turns a bound off; both 0 turn admission control off', () => {
+    const config = loadConfig({ PURCHASE_ADMISSION_MAX_IN_FLIGHT: '0', PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS: '0' });
+    expect(config.admission).toMatchObject({ maxInFlight: 0, maxBacklogAgeMs: 0 });
+    expect(loadConfig({ PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS: '2000' }).admission.maxBacklogAgeMs).toBe(2000);
+  });
+
+  it('refuses negative bounds, a sample interval outside 10 ms–10 s and a Retry-After outside 1–300 s', () => {
+    expect(() => loadConfig({ PURCHASE_ADMISSION_MAX_IN_FLIGHT: '-1' })).toThrow(/PURCHASE_ADMISSION_MAX_IN_FLIGHT/);
+    expect(() => loadConfig({ PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS: 'soon' })).toThrow(
+      /PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS/,
+    );
+    expect(() => loadConfig({ PURCHASE_ADMISSION_SAMPLE_MS: '5' })).toThrow(/PURCHASE_ADMISSION_SAMPLE_MS/);
+    expect(() => loadConfig({ PURCHASE_ADMISSION_SAMPLE_MS: '60000' })).toThrow(/PURCHASE_ADMISSION_SAMPLE_MS/);
+    expect(() => loadConfig({ PURCHASE_ADMISSION_RETRY_AFTER_S: '0' })).toThrow(/PURCHASE_ADMISSION_RETRY_AFTER_S/);
+  });
+});
+
 describe('Temporal TLS and API key', () => {
   let certs: TestCertificates;
   beforeAll(() => {

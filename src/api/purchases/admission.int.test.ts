@@ -127,7 +127,9 @@ describe('admission control of purchases', () => {
       )})`,
     );
     expect(claimed.map((r) => r.key).sort()).toEqual(keys.filter((k) => !refusedKeys.includes(k)).sort());
-    const attempts = await rows<{ id: string }>(sql`select id from purchase_attempts where customer_id = ${customerId}`);
+    const attempts = await rows<{ id: string }>(
+      sql`select id from purchase_attempts where customer_id = ${customerId}`,
+    );
     expect(attempts).toHaveLength(accepted.length);
     const holds = await rows<{ purchase_id: string }>(
       sql`select purchase_id from credit_holds where customer_id = ${customerId}`,
