@@ -62,6 +62,7 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
   const samples: number[] = [];
   const lags: number[] = [];
   const badStatus: Record<string, number> = {};
+  const byStatus: Record<string, number> = {};
   const inFlight = new Set<http.ClientRequest>();
   let sent = 0;
   let completed = 0;
@@ -92,6 +93,7 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
         cutOff,
         ok: samples.length,
         badStatus,
+        byStatus,
         errors,
         timeouts,
         okPerSec: samples.length / Math.max(elapsedSec, spec.durationSec),
@@ -125,6 +127,7 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
             completed++;
             lastResponseAt = t1;
             const status = res.statusCode ?? 0;
+            byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
             if (ok.has(status)) samples.push(t1 - t0);
             else badStatus[String(status)] = (badStatus[String(status)] ?? 0) + 1;
             settle();

@@ -33,6 +33,8 @@ import {
   type PhaseResult,
   type ScenarioGroup,
   type AuditFigures,
+  type OverloadFigures,
+  type OverloadRun,
   type StreamFigure,
   type ScenarioSummary,
   type StepResult,
@@ -59,13 +61,18 @@ import type { LoadResult, LoadSpec } from './lib/types.js';
 const HELP = `npm run bench -- [options]
   --quick            one short run of everything (smoke test, ~8 min on 2 cores)
   --runs N           repetitions of each fixed-rate and read scenario (default 3); figures are medians
-  --only LIST        comma-separated subset of: reads,fixed,hotcold,max,sustained,audit
+  --only LIST        comma-separated subset of: reads,fixed,hotcold,max,sustained,overload,audit
   --max-rate R       upper bound of the throughput search (default 400/s)
   --entries N        ledger entries of the big account (default 1000000)
   --purchases N      seeded purchases for the listing (default 1000000)
   --cold N           customers of the "many cold accounts" case (default 1000)
   --hot-rate R       rate of the hot/cold comparison (default: 80% of each target's maximum rate)
   --read-rate R      rate of the read-latency scenarios (default 100/s)
+  --sustainable-rate R  the saga's sustainable rate for the overload phase (default: this run's
+                     throughput search, which then runs first)
+  --overload-sec S   length of each overload run (default 60; --quick 15)
+  --admission-in-flight N  the API's PURCHASE_ADMISSION_MAX_IN_FLIGHT (default 12: about what this
+                     2-core machine completes in 1 s; 0 = admission control off)
   --profile DIR      write V8 CPU profiles of the API, worker and baseline (main threads) into DIR
                      (profiling slows them: not for the numbers)
   DATABASE_URL       admin connection of the local Postgres (default postgres://postgres@127.0.0.1:5432/postgres)`;
@@ -90,6 +97,9 @@ function parseOptions(): Options {
       'hot-rate': { type: 'string' },
       'read-rate': { type: 'string' },
       profile: { type: 'string' },
+      'sustainable-rate': { type: 'string' },
+      'overload-sec': { type: 'string' },
+      'admission-in-flight': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -118,6 +128,9 @@ function parseOptions(): Options {
     hotRate: intOption(values['hot-rate'], 0, 0, 1000, 'hot-rate'),
     readRate: intOption(values['read-rate'], 100, 1, 2000, 'read-rate'),
     profileDir: values.profile ? path.resolve(values.profile) : null,
+    sustainableRate: intOption(values['sustainable-rate'], 0, 0, 2000, 'sustainable-rate'),
+    admissionInFlight: intOption(values['admission-in-flight'], 12, 0, 100_000, 'admission-in-flight'),
+    overloadSec: intOption(values['overload-sec'], values.quick ? 15 : 60, 5, 600, 'overload-sec'),
   };
 }
 
@@ -399,6 +412,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
       HOST: '127.0.0.1',
       DATABASE_POOL_MAX: String(API_POOL),
       API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
+      PURCHASE_ADMISSION_MAX_IN_FLIGHT: String(options.admissionInFlight),
     },
     logDir,
   );
@@ -451,6 +465,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
       Object.keys(workerTuning).length > 0 ? JSON.stringify(workerTuning) : 'SDK defaults (no WORKER_MAX_* set)',
     'Temporal dev server': `${cli} start-dev --headless, SQLite file (WAL, synchronous=normal)`,
     PLATFORM_LATENCY_MS: 0,
+    'API PURCHASE_ADMISSION_MAX_IN_FLIGHT': options.admissionInFlight,
   };
   return {
     tmp,
@@ -987,6 +1002,105 @@ async function maxRate(ctx: Ctx, target: 'saga' | 'baseline'): Promise<MaxRateRe
 }
 
 // ---------------------------------------------------------------------------------------------
+// Overload: 2 × the sustainable rate, with admission control
+
+/** The API's `ledger_purchase_admission_refusals_total`, summed over its labels. */
+async function refusalsOfApi(stack: Stack): Promise<number> {
+  const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('ledger_purchase_admission_refusals_total')) sum += Number(line.split(' ').pop() ?? 0);
+  }
+  return sum;
+}
+
+/** What one read of each admission signal costs (200 sequential reads each, from this process). */
+async function signalCosts(stack: Stack): Promise<OverloadFigures['signalCostMs']> {
+  const time = async (fn: () => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
+    for (let i = 0; i < 20; i++) await fn();
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await fn();
+      samples.push(performance.now() - t0);
+    }
+    samples.sort((a, b) => a - b);
+    return { p50: samples[100] ?? 0, p99: samples[197] ?? 0 };
+  };
+  const since = new Date(Date.now() - 70_000).toISOString();
+  // The query of src/db/attempt-repository.ts countPendingAttempts, and the DescribeTaskQueue of src/app/admission.ts.
+  const pendingCount = await time(
+    () =>
+      stack.sql`select count(*)::int as n from (select 1 from purchase_attempts where status = 'pending' and created_at > ${since}::timestamptz limit 51) t`,
+  );
+  const describeTaskQueue = await time(() =>
+    stack.client.workflowService.describeTaskQueue({
+      namespace: stack.temporal.namespace,
+      taskQueue: { name: TASK_QUEUE, kind: 1 },
+      taskQueueType: 1,
+      reportStats: true,
+    }),
+  );
+  return { pendingCount, describeTaskQueue };
+}
+
+async function overloadScenario(ctx: Ctx, sustainableRate: number, sustainableFrom: string): Promise<OverloadFigures> {
+  const { stack, options } = ctx;
+  const rate = sustainableRate * 2;
+  const signalCostMs = await signalCosts(stack);
+  log(
+    `overload: admission signals cost p50/p99 ${ms2(signalCostMs.pendingCount.p50)}/${ms2(signalCostMs.pendingCount.p99)} ms (pending count in Postgres), ${ms2(signalCostMs.describeTaskQueue.p50)}/${ms2(signalCostMs.describeTaskQueue.p99)} ms (DescribeTaskQueue with stats)`,
+  );
+  log(
+    `overload: ${rate}/s (2 × ${sustainableRate}/s, ${sustainableFrom}) for ${options.overloadSec} s, ${options.runs} run(s), PURCHASE_ADMISSION_MAX_IN_FLIGHT=${options.admissionInFlight}`,
+  );
+  const runs: OverloadRun[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    const refusedBefore = await refusalsOfApi(stack);
+    const spec = {
+      ...purchaseSpec(ctx, 'saga-overload', 'saga', ctx.cold, rate, options.overloadSec),
+      okStatus: [201, 202],
+    };
+    const result = await phase(stack, spec, true);
+    const l = result.load;
+    const by = l.byStatus ?? {};
+    const completed201 = by['201'] ?? 0;
+    const accepted202 = by['202'] ?? 0;
+    const refused503 = by['503'] ?? 0;
+    const run: OverloadRun = {
+      offered: l.sent,
+      completed201,
+      accepted202,
+      refused503,
+      refusedByMetric: (await refusalsOfApi(stack)) - refusedBefore,
+      other: l.completed - completed201 - accepted202 - refused503 + l.errors + l.timeouts + l.incomplete,
+      acceptedLatencyMs: l.latencyMs,
+      goodputPerSec: completed201 / options.overloadSec,
+      foreignCores: result.foreignCores,
+      drainMs: result.drainMs,
+    };
+    log(
+      `  run ${i + 1}: ${run.offered} offered, ${completed201} × 201, ${accepted202} × 202, ${refused503} × 503 (metric ${run.refusedByMetric}), ${run.other} other; accepted p50 ${ms2(l.latencyMs.p50)} p99 ${ms2(l.latencyMs.p99)} ms; goodput ${run.goodputPerSec.toFixed(1)}/s = ${((100 * run.goodputPerSec) / sustainableRate).toFixed(0)} % of ${sustainableRate}/s`,
+    );
+    runs.push(run);
+  }
+  const goodputPerSec = median(runs.map((r) => r.goodputPerSec));
+  return {
+    sustainableRate,
+    sustainableFrom,
+    rate,
+    durationSec: options.overloadSec,
+    admissionInFlight: options.admissionInFlight,
+    runs,
+    acceptedP99Ms: median(runs.map((r) => r.acceptedLatencyMs.p99)),
+    goodputPerSec,
+    goodputRatio: goodputPerSec / sustainableRate,
+    refused503: median(runs.map((r) => r.refused503)),
+    signalCostMs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 /** The API process's memory, in MiB, from /proc/<pid>/status (`VmRSS` or `VmHWM`). */
@@ -1228,8 +1342,25 @@ async function main(): Promise<void> {
     );
   }
 
+  let overload: OverloadFigures | undefined;
+  if (options.only.has('overload')) {
+    let sustainable = options.sustainableRate;
+    let from = '--sustainable-rate';
+    if (sustainable === 0) {
+      let found = maxRates.find((r) => r.target === 'saga');
+      if (!found) {
+        found = await maxRate(ctx, 'saga');
+        maxRates.push(found);
+      }
+      sustainable = Math.max(1, found.maxRate);
+      from = "this run's throughput search";
+    }
+    overload = await overloadScenario(ctx, sustainable, from);
+  }
+
   let invariants: InvariantReport | null = null;
   if (
+    options.only.has('overload') ||
     options.only.has('fixed') ||
     options.only.has('hotcold') ||
     options.only.has('max') ||
@@ -1285,6 +1416,20 @@ async function main(): Promise<void> {
       met,
     });
   }
+  if (overload) {
+    const spread = (values: number[]): string =>
+      values.length > 1 ? ` (runs: ${values.map((v) => fmt(v)).join(', ')})` : '';
+    goals.push({
+      goal: `2 × the sustainable rate for ${overload.durationSec} s: accepted purchases' p99 < 1 s`,
+      measured: `${fmt(overload.acceptedP99Ms)} ms at ${overload.rate}/s${spread(overload.runs.map((r) => r.acceptedLatencyMs.p99))}; ${fmt(overload.refused503)} × 503 overloaded`,
+      met: overload.acceptedP99Ms < 1000 && (invariants?.violations.length ?? 1) === 0,
+    });
+    goals.push({
+      goal: `2 × the sustainable rate for ${overload.durationSec} s: goodput ≥ 90 % of the sustainable rate`,
+      measured: `${fmt(overload.goodputPerSec)}/s of ${overload.sustainableRate}/s = ${(overload.goodputRatio * 100).toFixed(0)} %${spread(overload.runs.map((r) => r.goodputPerSec))}`,
+      met: overload.goodputRatio >= 0.9,
+    });
+  }
   const balance = byKey('balance');
   if (balance)
     goals.push({
@@ -1338,6 +1483,7 @@ async function main(): Promise<void> {
     goals,
     notes,
     ...(audit ? { audit } : {}),
+    ...(overload ? { overload } : {}),
   };
   const stamp = startedAt
     .toISOString()

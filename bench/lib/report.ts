@@ -229,6 +229,43 @@ export function renderMarkdown(r: BenchResult): string {
       ),
     );
   }
+  if (r.overload) {
+    const o = r.overload;
+    out.push(
+      '',
+      `## Overload: ${o.rate}/s (2 × the sustainable ${o.sustainableRate}/s, from ${o.sustainableFrom}) for ${o.durationSec} s, PURCHASE_ADMISSION_MAX_IN_FLIGHT=${o.admissionInFlight}`,
+      '',
+      table(
+        [
+          'run',
+          'offered',
+          '201',
+          '202',
+          '503 (metric)',
+          'other',
+          'accepted p50 / p99 ms',
+          'goodput /s',
+          '% of sustainable',
+          'other load (cores)',
+        ],
+        o.runs.map((run, i) => [
+          String(i + 1),
+          String(run.offered),
+          String(run.completed201),
+          String(run.accepted202),
+          `${run.refused503} (${run.refusedByMetric})`,
+          String(run.other),
+          `${n(run.acceptedLatencyMs.p50)} / ${n(run.acceptedLatencyMs.p99)}`,
+          n(run.goodputPerSec, 1),
+          n((100 * run.goodputPerSec) / o.sustainableRate, 0),
+          n(run.foreignCores, 2),
+        ]),
+      ),
+      '',
+      `Medians: accepted p99 ${n(o.acceptedP99Ms)} ms, goodput ${n(o.goodputPerSec, 1)}/s (${n(o.goodputRatio * 100, 0)} %), ${n(o.refused503)} × 503. ` +
+        `One read of each admission signal (p50 / p99, 200 reads from the benchmark process): pending attempts in Postgres ${n(o.signalCostMs.pendingCount.p50, 2)} / ${n(o.signalCostMs.pendingCount.p99, 2)} ms, DescribeTaskQueue with stats ${n(o.signalCostMs.describeTaskQueue.p50, 2)} / ${n(o.signalCostMs.describeTaskQueue.p99, 2)} ms.`,
+    );
+  }
   if (r.invariants) {
     const inv = r.invariants;
     out.push(

@@ -8,7 +8,7 @@ import type { InvariantReport } from './invariants.js';
 import type { SeedTiming } from './seed.js';
 import type { Latency, LoadResult } from './types.js';
 
-export const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained', 'audit'] as const;
+export const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained', 'overload', 'audit'] as const;
 export type ScenarioGroup = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -23,6 +23,12 @@ export interface Options {
   readonly hotRate: number;
   readonly readRate: number;
   readonly profileDir: string | null;
+  /** The saga's sustainable rate for the overload phase; 0 = this run's throughput search. */
+  readonly sustainableRate: number;
+  /** PURCHASE_ADMISSION_MAX_IN_FLIGHT of the API (0 = admission control off). */
+  readonly admissionInFlight: number;
+  /** Length of each overload run, seconds. */
+  readonly overloadSec: number;
 }
 
 export type CpuGroup = 'api' | 'worker' | 'temporal' | 'postgres' | 'platform' | 'baseline' | 'load';
@@ -99,6 +105,45 @@ export interface AuditFigures {
   readonly streams: readonly StreamFigure[];
 }
 
+/** One run of the overload phase: 2 × the sustainable rate, open loop. */
+export interface OverloadRun {
+  readonly offered: number;
+  /** 201 (completed within the sync wait) and 202 (accepted, still running at the deadline). */
+  readonly completed201: number;
+  readonly accepted202: number;
+  /** 503 answers (admission control's `overloaded`, counted by the API's refusals metric as well). */
+  readonly refused503: number;
+  readonly refusedByMetric: number;
+  /** Other statuses, connection errors, timeouts, cut off. */
+  readonly other: number;
+  /** Latency of the accepted (201 and 202) answers, ms. */
+  readonly acceptedLatencyMs: Latency;
+  /** 201 answers per second of the phase. */
+  readonly goodputPerSec: number;
+  readonly foreignCores: number;
+  readonly drainMs: number;
+}
+
+export interface OverloadFigures {
+  readonly sustainableRate: number;
+  /** Where the sustainable rate came from. */
+  readonly sustainableFrom: string;
+  readonly rate: number;
+  readonly durationSec: number;
+  readonly admissionInFlight: number;
+  readonly runs: readonly OverloadRun[];
+  /** Medians over the runs. */
+  readonly acceptedP99Ms: number;
+  readonly goodputPerSec: number;
+  readonly goodputRatio: number;
+  readonly refused503: number;
+  /** What one read of each admission signal costs, from the benchmark process (ms, 200 reads each). */
+  readonly signalCostMs: {
+    readonly pendingCount: { readonly p50: number; readonly p99: number };
+    readonly describeTaskQueue: { readonly p50: number; readonly p99: number };
+  };
+}
+
 export interface BenchResult {
   readonly version: 1;
   readonly startedAt: string;
@@ -118,4 +163,5 @@ export interface BenchResult {
   readonly goals: readonly Goal[];
   readonly notes: readonly string[];
   readonly audit?: AuditFigures;
+  readonly overload?: OverloadFigures;
 }

@@ -45,6 +45,8 @@ export interface LoadResult {
   readonly ok: number;
   /** Responses that were not in okStatus, by status. */
   readonly badStatus: Readonly<Record<string, number>>;
+  /** Every response by status, ok or not (open loop only). */
+  readonly byStatus?: Readonly<Record<string, number>>;
   /** Connection errors and timeouts (no response at all). */
   readonly errors: number;
   readonly timeouts: number;
