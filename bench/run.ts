@@ -71,8 +71,9 @@ const HELP = `npm run bench -- [options]
   --sustainable-rate R  the saga's sustainable rate for the overload phase (default: this run's
                      throughput search, which then runs first)
   --overload-sec S   length of each overload run (default 60; --quick 15)
-  --admission-in-flight N  the API's PURCHASE_ADMISSION_MAX_IN_FLIGHT (default 12: about what this
-                     2-core machine completes in 1 s; 0 = admission control off)
+  --admission-in-flight N  the API's PURCHASE_ADMISSION_MAX_IN_FLIGHT (default 30; 0 = admission
+                     control off)
+  --admission-target-ms T  the API's PURCHASE_ADMISSION_TARGET_MS (default 400; 0 = the fixed bound)
   --profile DIR      write V8 CPU profiles of the API, worker and baseline (main threads) into DIR
                      (profiling slows them: not for the numbers)
   DATABASE_URL       admin connection of the local Postgres (default postgres://postgres@127.0.0.1:5432/postgres)`;
@@ -100,6 +101,7 @@ function parseOptions(): Options {
       'sustainable-rate': { type: 'string' },
       'overload-sec': { type: 'string' },
       'admission-in-flight': { type: 'string' },
+      'admission-target-ms': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -129,7 +131,8 @@ function parseOptions(): Options {
     readRate: intOption(values['read-rate'], 100, 1, 2000, 'read-rate'),
     profileDir: values.profile ? path.resolve(values.profile) : null,
     sustainableRate: intOption(values['sustainable-rate'], 0, 0, 2000, 'sustainable-rate'),
-    admissionInFlight: intOption(values['admission-in-flight'], 12, 0, 100_000, 'admission-in-flight'),
+    admissionInFlight: intOption(values['admission-in-flight'], 30, 0, 100_000, 'admission-in-flight'),
+    admissionTargetMs: intOption(values['admission-target-ms'], 400, 0, 60_000, 'admission-target-ms'),
     overloadSec: intOption(values['overload-sec'], values.quick ? 15 : 60, 5, 600, 'overload-sec'),
   };
 }
@@ -413,6 +416,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
       DATABASE_POOL_MAX: String(API_POOL),
       API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
       PURCHASE_ADMISSION_MAX_IN_FLIGHT: String(options.admissionInFlight),
+      PURCHASE_ADMISSION_TARGET_MS: String(options.admissionInFlight > 0 ? options.admissionTargetMs : 0),
     },
     logDir,
   );
@@ -466,6 +470,7 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
     'Temporal dev server': `${cli} start-dev --headless, SQLite file (WAL, synchronous=normal)`,
     PLATFORM_LATENCY_MS: 0,
     'API PURCHASE_ADMISSION_MAX_IN_FLIGHT': options.admissionInFlight,
+    'API PURCHASE_ADMISSION_TARGET_MS': options.admissionTargetMs,
   };
   return {
     tmp,
@@ -1052,7 +1057,7 @@ async function overloadScenario(ctx: Ctx, sustainableRate: number, sustainableFr
     `overload: admission signals cost p50/p99 ${ms2(signalCostMs.pendingCount.p50)}/${ms2(signalCostMs.pendingCount.p99)} ms (pending count in Postgres), ${ms2(signalCostMs.describeTaskQueue.p50)}/${ms2(signalCostMs.describeTaskQueue.p99)} ms (DescribeTaskQueue with stats)`,
   );
   log(
-    `overload: ${rate}/s (2 × ${sustainableRate}/s, ${sustainableFrom}) for ${options.overloadSec} s, ${options.runs} run(s), PURCHASE_ADMISSION_MAX_IN_FLIGHT=${options.admissionInFlight}`,
+    `overload: ${rate}/s (2 × ${sustainableRate}/s, ${sustainableFrom}) for ${options.overloadSec} s, ${options.runs} run(s), PURCHASE_ADMISSION_MAX_IN_FLIGHT=${options.admissionInFlight}, PURCHASE_ADMISSION_TARGET_MS=${options.admissionTargetMs}`,
   );
   const runs: OverloadRun[] = [];
   for (let i = 0; i < options.runs; i++) {
@@ -1091,6 +1096,7 @@ async function overloadScenario(ctx: Ctx, sustainableRate: number, sustainableFr
     rate,
     durationSec: options.overloadSec,
     admissionInFlight: options.admissionInFlight,
+    admissionTargetMs: options.admissionTargetMs,
     runs,
     acceptedP99Ms: median(runs.map((r) => r.acceptedLatencyMs.p99)),
     goodputPerSec,

@@ -100,6 +100,7 @@ const EnvSchema = z.object({
   SHIPMENT_RETRY_BUDGET_MS: intFromEnv(60_000),
   PURCHASE_ADMISSION_MAX_IN_FLIGHT: intFromEnv(50),
   PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS: intFromEnv(0),
+  PURCHASE_ADMISSION_TARGET_MS: intFromEnv(0),
   PURCHASE_ADMISSION_SAMPLE_MS: z.preprocess(
     (v) => (v === undefined || v === '' ? 250 : Number(v)),
     z.number().int().min(10).max(10_000),
@@ -199,6 +200,12 @@ export interface Config {
     readonly maxInFlight: number;
     /** Age of the oldest workflow task waiting in the task queue (schedule-to-start), in ms; 0 = not checked. */
     readonly maxBacklogAgeMs: number;
+    /**
+     * Latency target of admitted purchases (the 90th percentile of the time from admission to
+     * the saga's answer): while it is exceeded each process lowers its own bound of purchases
+     * in flight below `maxInFlight`, and raises it back while it is met; 0 = the fixed bound.
+     */
+    readonly targetMs: number;
     /** How long one process reuses a sample of the signals before it asks again. */
     readonly sampleMs: number;
     /** The `Retry-After` of a refusal, in seconds. */
@@ -361,6 +368,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DATABASE_URL) throw new Error('DATABASE_URL must be set in production');
   }
   const tokens = parseTokens(e.API_TOKENS ?? DEV_API_TOKENS);
+  if (e.PURCHASE_ADMISSION_TARGET_MS > 0 && e.PURCHASE_ADMISSION_MAX_IN_FLIGHT === 0)
+    throw new Error(
+      'PURCHASE_ADMISSION_TARGET_MS lowers the bound of PURCHASE_ADMISSION_MAX_IN_FLIGHT: set that bound too (it is 0, off)',
+    );
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -396,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admission: {
       maxInFlight: e.PURCHASE_ADMISSION_MAX_IN_FLIGHT,
       maxBacklogAgeMs: e.PURCHASE_ADMISSION_MAX_BACKLOG_AGE_MS,
+      targetMs: e.PURCHASE_ADMISSION_TARGET_MS,
       sampleMs: e.PURCHASE_ADMISSION_SAMPLE_MS,
       retryAfterSeconds: e.PURCHASE_ADMISSION_RETRY_AFTER_S,
     },

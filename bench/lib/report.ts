@@ -233,7 +233,7 @@ export function renderMarkdown(r: BenchResult): string {
     const o = r.overload;
     out.push(
       '',
-      `## Overload: ${o.rate}/s (2 × the sustainable ${o.sustainableRate}/s, from ${o.sustainableFrom}) for ${o.durationSec} s, PURCHASE_ADMISSION_MAX_IN_FLIGHT=${o.admissionInFlight}`,
+      `## Overload: ${o.rate}/s (2 × the sustainable ${o.sustainableRate}/s, from ${o.sustainableFrom}) for ${o.durationSec} s, PURCHASE_ADMISSION_MAX_IN_FLIGHT=${o.admissionInFlight}, PURCHASE_ADMISSION_TARGET_MS=${o.admissionTargetMs}`,
       '',
       table(
         [

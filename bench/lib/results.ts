@@ -27,6 +27,8 @@ export interface Options {
   readonly sustainableRate: number;
   /** PURCHASE_ADMISSION_MAX_IN_FLIGHT of the API (0 = admission control off). */
   readonly admissionInFlight: number;
+  /** PURCHASE_ADMISSION_TARGET_MS of the API (0 = the fixed bound). */
+  readonly admissionTargetMs: number;
   /** Length of each overload run, seconds. */
   readonly overloadSec: number;
 }
@@ -131,6 +133,7 @@ export interface OverloadFigures {
   readonly rate: number;
   readonly durationSec: number;
   readonly admissionInFlight: number;
+  readonly admissionTargetMs: number;
   readonly runs: readonly OverloadRun[];
   /** Medians over the runs. */
   readonly acceptedP99Ms: number;

@@ -14,6 +14,14 @@
  * - **Task-queue backlog age**: how long the oldest workflow task has waited for a worker
  *   (DescribeTaskQueue with stats), i.e. the schedule-to-start latency new sagas will meet.
  *
+ * With a latency target (`targetMs`), the in-flight bound adapts: each process times the
+ * purchases it admitted, from admission to the saga's answer (a 202 counts as the sync wait),
+ * and at each sample lowers its bound by a quarter while the 90th percentile of those
+ * admitted since its last decrease is over the target — once per round of sagas, so one slow
+ * round does not collapse it — and raises it by one while the target is met, never past
+ * `maxInFlight` nor below 1. A fixed bound holds latency near bound ÷ throughput only for the
+ * throughput it was sized for; the adaptive one follows the throughput the workers have now.
+ *
  * One process asks at most once per `sampleMs` (concurrent requests share the one question)
  * and, between samples, adds the purchases it admitted itself to the sampled count, so a burst
  * into one process cannot run past the bound in the gap. With N API processes the gap can let
@@ -38,11 +46,23 @@ export interface AdmissionSample {
   readonly backlogAgeMs: number | null;
 }
 
+/** An admitted purchase: `answered()` once its saga answered (ended, or still running at the sync deadline). */
+export interface AdmissionTicket {
+  answered(): void;
+}
+
+export interface AdmissionState {
+  readonly sample: AdmissionSample | null;
+  readonly admittedSinceSample: number;
+  /** The bound of purchases in flight in force now (below `maxInFlight` while the latency target is missed). */
+  readonly bound: number;
+}
+
 export interface PurchaseAdmission {
-  /** Resolves when a new purchase may start; throws DomainError `overloaded` (with `retryAfter`) otherwise. */
-  admit(): Promise<void>;
-  /** The last sample and what this process admitted since (for tests and diagnostics). */
-  readonly state: () => { readonly sample: AdmissionSample | null; readonly admittedSinceSample: number };
+  /** Resolves with a ticket when a new purchase may start; throws DomainError `overloaded` (with `retryAfter`) otherwise. */
+  admit(): Promise<AdmissionTicket>;
+  /** The last sample, what this process admitted since and its bound (for tests and diagnostics). */
+  readonly state: () => AdmissionState;
 }
 
 export interface AdmissionDeps {
@@ -53,6 +73,8 @@ export interface AdmissionDeps {
   /** Called once per refusal (the refusals counter). */
   readonly onRefusal?: (reason: RefusalReason) => void;
   readonly now?: () => number;
+  /** Replaces the reading of the in-flight count (unit tests of the bound's arithmetic). */
+  readonly readInFlight?: () => Promise<number>;
 }
 
 /** How often, at most, one process writes the "refusing purchases" log line. */
@@ -63,14 +85,22 @@ const SAMPLE_DEADLINE_MS = 1000;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 const TASK_QUEUE_KIND_NORMAL = 1;
 
+const NO_TICKET: AdmissionTicket = { answered: () => undefined };
+
 /** Admits everything: both bounds off. */
 const OPEN: PurchaseAdmission = {
-  admit: () => Promise.resolve(),
-  state: () => ({ sample: null, admittedSinceSample: 0 }),
+  admit: () => Promise.resolve(NO_TICKET),
+  state: () => ({ sample: null, admittedSinceSample: 0, bound: 0 }),
 };
 
+/** The `q` quantile (0–1) of `values`, nearest rank. */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+}
+
 export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission {
-  const { maxInFlight, maxBacklogAgeMs, sampleMs, retryAfterSeconds } = deps.config.admission;
+  const { maxInFlight, maxBacklogAgeMs, sampleMs, retryAfterSeconds, targetMs } = deps.config.admission;
   if (maxInFlight <= 0 && maxBacklogAgeMs <= 0) return OPEN;
   const now = deps.now ?? Date.now;
   const windowMs = deps.config.shipmentRetryBudgetMs + deps.config.purchaseSyncTimeoutMs;
@@ -82,6 +112,21 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
   let refusedSinceLog = 0;
   let lastLogAt = -Infinity;
   let lastSignalErrorLogAt = -Infinity;
+  // The adaptive bound (targetMs > 0): answered latencies of purchases admitted since the last decrease.
+  let bound = maxInFlight;
+  let lastDecreaseAt = -Infinity;
+  let latencies: number[] = [];
+
+  const adapt = (): void => {
+    if (targetMs <= 0 || latencies.length === 0) return;
+    if (quantile(latencies, 0.9) > targetMs) {
+      bound = Math.max(1, Math.floor(bound * 0.75));
+      lastDecreaseAt = now();
+    } else {
+      bound = Math.min(maxInFlight, bound + 1);
+    }
+    latencies = [];
+  };
 
   const signalFailed = (signal: string, error: unknown): null => {
     if (now() - lastSignalErrorLogAt >= REFUSAL_LOG_INTERVAL_MS) {
@@ -94,6 +139,7 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
   const readInFlight = async (): Promise<number | null> => {
     if (maxInFlight <= 0) return null;
     try {
+      if (deps.readInFlight) return await deps.readInFlight();
       return await countPendingAttempts(deps.database.db, new Date(now() - windowMs), maxInFlight + 1);
     } catch (error) {
       return signalFailed('in_flight', error);
@@ -124,6 +170,7 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
     sample = { inFlight, backlogAgeMs };
     sampledAt = now();
     admittedSinceSample = 0;
+    adapt();
   };
 
   const current = async (): Promise<AdmissionSample | null> => {
@@ -145,6 +192,7 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
           reason,
           refused: refusedSinceLog,
           inFlight: seen.inFlight === null ? null : seen.inFlight + admittedSinceSample,
+          bound,
           maxInFlight,
           backlogAgeMs: seen.backlogAgeMs,
           maxBacklogAgeMs,
@@ -162,13 +210,21 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
   };
 
   return {
-    admit: async (): Promise<void> => {
+    admit: async (): Promise<AdmissionTicket> => {
       const seen = await current();
-      if (!seen) return;
-      if (seen.inFlight !== null && seen.inFlight + admittedSinceSample >= maxInFlight) refuse('in_flight', seen);
+      if (!seen) return NO_TICKET;
+      if (seen.inFlight !== null && seen.inFlight + admittedSinceSample >= bound) refuse('in_flight', seen);
       if (seen.backlogAgeMs !== null && seen.backlogAgeMs >= maxBacklogAgeMs) refuse('backlog_age', seen);
       admittedSinceSample += 1;
+      if (targetMs <= 0) return NO_TICKET;
+      const admittedAt = now();
+      return {
+        answered: (): void => {
+          // Purchases admitted before the last decrease waited under the old bound: they say nothing of the new one.
+          if (admittedAt > lastDecreaseAt) latencies.push(now() - admittedAt);
+        },
+      };
     },
-    state: () => ({ sample, admittedSinceSample }),
+    state: () => ({ sample, admittedSinceSample, bound }),
   };
 }

@@ -31,6 +31,7 @@ import { purchaseWorkflowId } from '../domain/purchase.js';
 import { purchaseProduct, statusQuery } from '../../workflows/index.js';
 import type { PurchaseOutcome } from '../../workflows/purchase.js';
 import { CustomerIdKey, ProductIdKey, PurchaseStageKey } from '../../workflows/search-attributes.js';
+import type { AdmissionTicket } from './admission.js';
 import type { Actor, AppDeps } from './deps.js';
 import { runIdempotent, type Answer, type Outcome } from './idempotent.js';
 import { toPurchase, toPurchaseWithRefunds, toRefund } from './purchase-views.js';
@@ -44,11 +45,14 @@ export async function purchase(
   request: PurchaseRequestParsed,
   actor: Actor,
 ): Promise<Answer> {
+  let ticket: AdmissionTicket | null = null;
   return runIdempotent(deps.database, scope, {
     mode: 'after-claim',
     newResourceId: () => newId('pur'),
     // Runs only for a key not seen before: a replay or a retry that attaches adds no saga.
-    precheck: () => deps.admission?.admit() ?? Promise.resolve(),
+    precheck: async () => {
+      ticket = (await deps.admission?.admit()) ?? null;
+    },
     onClaim: (tx, purchaseId) =>
       insertAttempt(tx, {
         id: purchaseId,
@@ -64,7 +68,7 @@ export async function purchase(
       try {
         // Already decided (e.g. the answer was lost with a dying process)? Answer from the books.
         const known = replayed ? await outcomeFromBooks(deps, purchaseId, null) : null;
-        return known ?? (await runSaga(deps, purchaseId, request, actor));
+        return known ?? (await runSaga(deps, purchaseId, request, actor, ticket));
       } catch (error) {
         throw withProblemExtensions(error, { attemptId: purchaseId });
       }
@@ -77,6 +81,7 @@ async function runSaga(
   purchaseId: string,
   request: PurchaseRequestParsed,
   actor: Actor,
+  ticket: AdmissionTicket | null,
 ): Promise<Outcome> {
   const run = await runWorkflow(
     deps.temporal,
@@ -105,6 +110,8 @@ async function runSaga(
     },
     deps.config.purchaseSyncTimeoutMs,
   );
+  // Admission control times the purchases it admitted: an answer (or the sync deadline) now.
+  ticket?.answered();
   if (run.status === 'running') {
     const pending: PurchasePending = { id: purchaseId, status: 'pending' };
     return {
