@@ -87,7 +87,7 @@ describe('admission control', () => {
     const r = rig({ PURCHASE_ADMISSION_MAX_IN_FLIGHT: '20', PURCHASE_ADMISSION_TARGET_MS: '500' });
     r.setInFlight(0);
     // A round of slow answers (900 ms > 500 ms).
-    const slow = [];
+    const slow: (AdmissionTicket | 'overloaded')[] = [];
     for (let i = 0; i < 10; i += 1) slow.push(await tryAdmit(r.admission));
     r.tick(900);
     for (const t of slow) if (t !== 'overloaded') t.answered();
