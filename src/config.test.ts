@@ -82,10 +82,11 @@ describe('loadConfig', () => {
 });
 
 describe('admission control of purchases', () => {
-  it('bounds purchases in flight at 50 by default, samples every 250 ms, and says Retry-After: 1', () => {
+  it('bounds purchases in flight at 50 by default (fixed: no latency target), samples every 250 ms, and says Retry-After: 1', () => {
     expect(loadConfig({}).admission).toEqual({
       maxInFlight: 50,
       maxBacklogAgeMs: 0,
+      targetMs: 0,
       sampleMs: 250,
       retryAfterSeconds: 1,
     });
