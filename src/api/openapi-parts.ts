@@ -12,7 +12,7 @@ type ResponseMap = RouteConfig['responses'];
 export const IdempotencyHeaders = z.object({
   'Idempotency-Key': IdempotencyKeyHeader.meta({
     description:
-      'Required on money-moving POSTs. Same key + same body replays the first response (`Idempotent-Replayed: true`); same key + another body → 422 `idempotency_key_reused`. Scoped to the token; kept at least 24 h. Not remembered, so a retry with the same key runs again: requests refused before reaching the ledger (validation, unknown customer, a support grant over its limit), and refusals caused by a dependency that did not answer before any money was reserved (503 `platform_unavailable`, `service_unavailable`; a purchase retried so is a new attempt with a new `attemptId`).',
+      'Required on money-moving POSTs. Same key + same body replays the first response (`Idempotent-Replayed: true`); same key + another body → 422 `idempotency_key_reused`. Scoped to the token; kept at least 24 h. Not remembered, so a retry with the same key runs again: requests refused before reaching the ledger (validation, unknown customer, a support grant over its limit), and refusals caused by a dependency that did not answer before any money was reserved (503 `platform_unavailable`, `service_unavailable`; a purchase retried so is a new attempt with a new `attemptId`), and a purchase refused by admission control (503 `overloaded`: nothing was claimed).',
   }),
 });
 
