@@ -83,6 +83,37 @@ describe('admission control', () => {
     expect(r.admission.state()).toMatchObject({ sample: { inFlight: 0 }, admittedSinceSample: 1, bound: 5 });
   });
 
+  it('fixed bound: a purchase that ended before the next sample leaves the count; one still running (202) stays in it', async () => {
+    const r = rig({ PURCHASE_ADMISSION_MAX_IN_FLIGHT: '3' });
+    r.setInFlight(0);
+    // Ten purchases one after another, each ending before the next starts, within one sample interval.
+    for (let i = 0; i < 10; i += 1) {
+      const ticket = await tryAdmit(r.admission);
+      expect(ticket).not.toBe('overloaded');
+      if (ticket !== 'overloaded') ticket.answered(true);
+    }
+    expect(r.admission.state()).toMatchObject({ admittedSinceSample: 0 });
+    // Three still running at the deadline (202): the fourth is refused until a sample says otherwise.
+    for (let i = 0; i < 3; i += 1) {
+      const ticket = await tryAdmit(r.admission);
+      if (ticket !== 'overloaded') ticket.answered(false);
+    }
+    expect(await tryAdmit(r.admission)).toBe('overloaded');
+    // An admission counted against an earlier sample does not lower the new sample's count.
+    const early = await tryAdmit(r.admission);
+    expect(early).toBe('overloaded');
+    r.setInFlight(2);
+    r.tick(100);
+    const fresh = await tryAdmit(r.admission);
+    expect(fresh).not.toBe('overloaded');
+    r.tick(100);
+    r.setInFlight(2);
+    const next = await tryAdmit(r.admission);
+    if (fresh !== 'overloaded') fresh.answered(true); // admitted under the previous sample: no effect now
+    expect(r.admission.state()).toMatchObject({ sample: { inFlight: 2 }, admittedSinceSample: 1 });
+    expect(next).not.toBe('overloaded');
+  });
+
   it('adaptive bound: lowered by a quarter per round of slow answers, once per round, raised by one per sample while the target is met', async () => {
     const r = rig({ PURCHASE_ADMISSION_MAX_IN_FLIGHT: '20', PURCHASE_ADMISSION_TARGET_MS: '500' });
     r.setInFlight(0);

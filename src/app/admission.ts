@@ -46,9 +46,12 @@ export interface AdmissionSample {
   readonly backlogAgeMs: number | null;
 }
 
-/** An admitted purchase: `answered()` once its saga answered (ended, or still running at the sync deadline). */
+/**
+ * An admitted purchase: `answered(ended)` once its saga answered — `ended` when it finished
+ * (no longer in flight), not when it was still running at the sync deadline (202).
+ */
 export interface AdmissionTicket {
-  answered(): void;
+  answered(ended?: boolean): void;
 }
 
 export interface AdmissionState {
@@ -108,6 +111,8 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
   let sample: AdmissionSample | null = null;
   let sampledAt = -Infinity;
   let admittedSinceSample = 0;
+  // Which sample an admission was counted against: one that ends before the next sample leaves the count.
+  let sampleEpoch = 0;
   let sampling: Promise<void> | null = null;
   let refusedSinceLog = 0;
   let lastLogAt = -Infinity;
@@ -170,6 +175,7 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
     sample = { inFlight, backlogAgeMs };
     sampledAt = now();
     admittedSinceSample = 0;
+    sampleEpoch += 1;
     adapt();
   };
 
@@ -216,12 +222,15 @@ export function createPurchaseAdmission(deps: AdmissionDeps): PurchaseAdmission 
       if (seen.inFlight !== null && seen.inFlight + admittedSinceSample >= bound) refuse('in_flight', seen);
       if (seen.backlogAgeMs !== null && seen.backlogAgeMs >= maxBacklogAgeMs) refuse('backlog_age', seen);
       admittedSinceSample += 1;
-      if (targetMs <= 0) return NO_TICKET;
       const admittedAt = now();
+      const epoch = sampleEpoch;
       return {
-        answered: (): void => {
+        answered: (ended = false): void => {
+          // A purchase that ended before the next sample is no longer in flight: it leaves this process's
+          // own count (a later sample would not see it either), so sequential purchases are never refused.
+          if (ended && epoch === sampleEpoch && admittedSinceSample > 0) admittedSinceSample -= 1;
           // Purchases admitted before the last decrease waited under the old bound: they say nothing of the new one.
-          if (admittedAt > lastDecreaseAt) latencies.push(now() - admittedAt);
+          if (targetMs > 0 && admittedAt > lastDecreaseAt) latencies.push(now() - admittedAt);
         },
       };
     },

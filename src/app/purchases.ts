@@ -110,8 +110,9 @@ async function runSaga(
     },
     deps.config.purchaseSyncTimeoutMs,
   );
-  // Admission control times the purchases it admitted: an answer (or the sync deadline) now.
-  ticket?.answered();
+  // Admission control times the purchases it admitted (an answer, or the sync deadline, now) and
+  // stops counting one that ended.
+  ticket?.answered(run.status !== 'running');
   if (run.status === 'running') {
     const pending: PurchasePending = { id: purchaseId, status: 'pending' };
     return {

@@ -142,7 +142,7 @@ describe('admission control of purchases', () => {
     await sampleExpires();
     const retried: Answer[] = [];
     for (const key of refusedKeys) retried.push(await buy(customerId, key));
-    for (const res of retried) expect(res.status).toBe(201);
+    for (const res of retried) expect(res.status, JSON.stringify(res.body)).toBe(201);
     // A retry was a first request: a new purchase each, and its replay is the stored answer.
     expect(new Set(retried.map((r) => r.body.id)).size).toBe(refusedKeys.length);
     const replay = await buy(customerId, refusedKeys[0] ?? '');
@@ -235,8 +235,14 @@ describe('admission control of purchases', () => {
       15_000,
       300,
     );
-    expect(after.status).toBe(201);
+    // Admitted again; with a 300 ms sync deadline a restarted worker on a busy machine may answer 202.
+    expect([201, 202]).toContain(after.status);
     await settled(customerId);
+    // Every admitted purchase (those that waited for the worker, and the one after) completed.
+    const byStatus = await rows<{ status: string; n: number }>(
+      sql`select status, count(*)::int as n from purchase_attempts where customer_id = ${customerId} group by status`,
+    );
+    expect(byStatus.map((r) => r.status)).toEqual(['completed']);
     await second.close();
   });
 });
