@@ -7,11 +7,16 @@ import type { ActivityDeps } from './deps.js';
 import { createHealthActivities, type HealthActivities } from './health.js';
 import { createPurchaseActivities, type PurchaseActivities } from './purchase.js';
 import { createReconcileActivities, type ReconcileActivities } from './reconcile.js';
+import { createWebhookActivities, type WebhookActivities } from './webhook.js';
 
 export type { ActivityDeps } from './deps.js';
 
 /** Every activity the worker registers; workflows proxy this type. */
-export type Activities = HealthActivities & PurchaseActivities & ReconcileActivities & ApprovalActivities;
+export type Activities = HealthActivities &
+  PurchaseActivities &
+  ReconcileActivities &
+  ApprovalActivities &
+  WebhookActivities;
 
 export function createActivities(deps: ActivityDeps): Activities {
   return {
@@ -19,5 +24,6 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createPurchaseActivities(deps),
     ...createReconcileActivities(deps),
     ...createApprovalActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }

@@ -136,6 +136,14 @@ const EnvSchema = z.object({
     z.number().int().min(1).max(65535).optional(),
   ),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(25_000),
+  WEBHOOK_RETRY_BUDGET_MS: intFromEnv(24 * 60 * 60_000),
+  WEBHOOK_RETRY_INITIAL_MS: intFromEnv(5_000),
+  WEBHOOK_RETRY_MAX_INTERVAL_MS: intFromEnv(60 * 60_000),
+  WEBHOOK_TIMEOUT_MS: intFromEnv(10_000),
+  WEBHOOK_POLL_INTERVAL_MS: intFromEnv(60_000),
+  WEBHOOK_SWEEP_INTERVAL_MS: intFromEnv(60_000),
+  WEBHOOK_SECRET_OVERLAP_MS: intFromEnv(24 * 60 * 60_000),
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(
     (v) => (v === undefined || v === '' ? undefined : Number(v)),
     z.number().int().min(1).max(100_000).optional(),
@@ -257,6 +265,24 @@ export interface Config {
   };
   /** How long SIGTERM waits for in-flight requests and activities before closing anyway. */
   readonly shutdownTimeoutMs: number;
+  /** Webhook delivery (src/app/webhooks.ts, workflows/webhook.ts). */
+  readonly webhooks: {
+    /** An event is retried for at least this long before its endpoint is disabled (24 h). */
+    readonly retryBudgetMs: number;
+    /** First retry interval; doubles up to `retryMaxIntervalMs`. */
+    readonly retryInitialMs: number;
+    readonly retryMaxIntervalMs: number;
+    /** One delivery attempt: a 2xx within this long is a success (10 s). */
+    readonly timeoutMs: number;
+    /** An idle delivery workflow looks for new events at least this often (a lost wake-up costs at most this). */
+    readonly pollIntervalMs: number;
+    /** The worker's dispatcher makes sure every enabled endpoint has its workflow this often; 0 = off. */
+    readonly sweepIntervalMs: number;
+    /** After a rotation the previous secret still signs for this long. */
+    readonly secretOverlapMs: number;
+    /** Endpoint URLs may be http:// (not only https://): default true except in production. */
+    readonly allowHttp: boolean;
+  };
   /** Worker options; unset = the SDK's defaults (which the benchmark found as good as any here). */
   readonly worker: {
     readonly maxCachedWorkflows: number | undefined;
@@ -435,5 +461,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metrics: { temporalPort: e.TEMPORAL_METRICS_PORT, workerPort: e.WORKER_METRICS_PORT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    webhooks: {
+      retryBudgetMs: Math.max(1, e.WEBHOOK_RETRY_BUDGET_MS),
+      retryInitialMs: Math.max(1, e.WEBHOOK_RETRY_INITIAL_MS),
+      retryMaxIntervalMs: Math.max(1, e.WEBHOOK_RETRY_MAX_INTERVAL_MS),
+      timeoutMs: Math.max(1, e.WEBHOOK_TIMEOUT_MS),
+      pollIntervalMs: Math.max(100, e.WEBHOOK_POLL_INTERVAL_MS),
+      sweepIntervalMs: e.WEBHOOK_SWEEP_INTERVAL_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      allowHttp: e.WEBHOOK_ALLOW_HTTP ? e.WEBHOOK_ALLOW_HTTP === 'true' : e.NODE_ENV !== 'production',
+    },
   };
 }

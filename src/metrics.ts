@@ -29,6 +29,10 @@ export interface Metrics {
   readonly admissionRefusals: Counter<'reason'>;
   readonly reconciliationFindings: Counter<'severity' | 'kind'>;
   readonly reconciliationHoldsReleased: Counter;
+  /** Webhook delivery attempts by outcome (succeeded | failed) and kind (event | resend | test). */
+  readonly webhookDeliveries: Counter<'outcome' | 'kind'>;
+  /** Commit of an event → its successful delivery (feed deliveries only). */
+  readonly webhookLatency: Histogram;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
@@ -104,6 +108,18 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     reconciliationHoldsReleased: new Counter({
       name: `${p}reconciliation_holds_released_total`,
       help: 'Orphaned credit holds released by reconciliation',
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: `${p}webhook_deliveries_total`,
+      help: 'Webhook delivery attempts by outcome and kind',
+      labelNames: ['outcome', 'kind'],
+      registers,
+    }),
+    webhookLatency: new Histogram({
+      name: `${p}webhook_delivery_latency_seconds`,
+      help: 'From the event being written to its successful delivery (first-time feed deliveries)',
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
       registers,
     }),
   };

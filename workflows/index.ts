@@ -4,3 +4,4 @@ export { cancelPurchaseUpdate, purchaseProduct, statusQuery } from './purchase.j
 export { refundPurchase } from './refund.js';
 export { reconcileLedger } from './reconcile.js';
 export { approvalQuery, approveUpdate, creditApproval, recordedUpdate, rejectUpdate } from './approval.js';
+export { deliveryStatusQuery, wakeSignal, webhookEndpointDelivery, webhookSingleDelivery } from './webhook.js';

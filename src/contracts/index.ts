@@ -10,3 +10,4 @@ export * from './approvals.js';
 export * from './audit.js';
 export * from './purchase-attempts.js';
 export * from './events.js';
+export * from './webhooks.js';

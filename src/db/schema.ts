@@ -585,3 +585,82 @@ export const eventSequence = pgTable(
   },
   (t) => [check('event_sequence_one_row', sql`${t.id} = 1`), check('event_sequence_last', sql`${t.last} >= 0`)],
 );
+export type WebhookEndpointStatus = 'enabled' | 'disabled';
+
+/**
+ * Webhook endpoints (admin): where events are delivered, which types, and the delivery cursor —
+ * the `sequence` of the last event this endpoint acknowledged with a 2xx. The delivery workflow
+ * (`webhook-endpoint-<id>`) advances it only after a 2xx, one event at a time, so delivery is
+ * at least once and in sequence order. The signing secret is kept because the server signs
+ * with it (an HMAC key cannot be hashed); it is never returned after creation or rotation.
+ * A deleted endpoint keeps its row (`deleted_at`) so its delivery log stays readable.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    types: text('types').array().notNull(),
+    description: text('description'),
+    status: text('status').$type<WebhookEndpointStatus>().notNull().default('enabled'),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, precision: 3 }),
+    cursor: bigint('cursor', { mode: 'number' }).notNull(),
+    disabledAt: timestamp('disabled_at', { withTimezone: true, precision: 3 }),
+    disabledBy: text('disabled_by'),
+    disabledReason: text('disabled_reason'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 })
+      .notNull()
+      .default(sql`clock_timestamp()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 })
+      .notNull()
+      .default(sql`clock_timestamp()`),
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 3 }),
+    deletedBy: text('deleted_by'),
+  },
+  (t) => [
+    index('webhook_endpoints_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    check('webhook_endpoints_status', sql`${t.status} in ('enabled','disabled')`),
+    check('webhook_endpoints_cursor', sql`${t.cursor} >= 0`),
+    check('webhook_endpoints_disabled', sql`(${t.status} = 'disabled') = (${t.disabledAt} is not null)`),
+  ],
+);
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+
+export type WebhookDeliveryKind = 'event' | 'resend' | 'test';
+
+/** Every delivery attempt: what was sent, what came back, how long it took, when the next try is. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** The event's sequence; null for a test event (not part of the feed). */
+    eventSequence: bigint('event_sequence', { mode: 'number' }),
+    kind: text('kind').$type<WebhookDeliveryKind>().notNull(),
+    attempt: integer('attempt').notNull(),
+    succeeded: boolean('succeeded').notNull(),
+    httpStatus: integer('http_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    /** When the next attempt is due; null after a success or the last attempt. */
+    nextRetryAt: timestamp('next_retry_at', { withTimezone: true, precision: 3 }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 })
+      .notNull()
+      .default(sql`clock_timestamp()`),
+  },
+  (t) => [
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt.desc(), t.id.desc()),
+    index('webhook_deliveries_event_idx').on(t.endpointId, t.eventId),
+    check('webhook_deliveries_kind', sql`${t.kind} in ('event','resend','test')`),
+  ],
+);
+
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -6,7 +6,7 @@ import { monotonicFactory } from 'ulid';
 
 const next = monotonicFactory();
 
-export type IdPrefix = 'ent' | 'pur' | 'ref' | 'hold' | 'req' | 'run' | 'aud' | 'apr' | 'evt';
+export type IdPrefix = 'ent' | 'pur' | 'ref' | 'hold' | 'req' | 'run' | 'aud' | 'apr' | 'evt' | 'whe' | 'whd';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${next()}`;
