@@ -13,6 +13,7 @@ import { platformClientFactory, type PlatformClientFactory } from './platform/fa
 import type { TemporalHandle } from './temporal/client.js';
 import { ensureReconcileSchedule } from './temporal/schedules.js';
 import { createWorker } from './temporal/worker.js';
+import { startWebhookDispatcher } from './temporal/webhook-dispatcher.js';
 
 export type Stopper = () => Promise<void>;
 
@@ -130,7 +131,9 @@ export async function startWorker(parts: ServiceParts, lifecycle: Lifecycle): Pr
     logger.fatal({ err: error }, 'worker stopped');
     process.exitCode = 1;
   });
+  const dispatcher = await startWebhookDispatcher({ config, database, temporal: temporal.client, logger });
   lifecycle.add('worker', async () => {
+    await dispatcher.close();
     // Drains: no new tasks are polled; running activities get SHUTDOWN_TIMEOUT_MS to finish.
     if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
     await done;

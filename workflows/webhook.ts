@@ -207,3 +207,32 @@ export async function webhookSingleDelivery(input: WebhookSingleDeliveryInput): 
     return { outcome: 'failed', delivery: last ?? null, reason: describe(error) };
   }
 }
+
+/** The delivery settings of the configuration (`Config['webhooks']`), as the workflows take them. */
+export interface WebhookDeliverySettings {
+  readonly retryBudgetMs: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxIntervalMs: number;
+  readonly timeoutMs: number;
+  readonly pollIntervalMs: number;
+}
+
+export function webhookRetryPolicy(settings: WebhookDeliverySettings): WebhookRetryPolicy {
+  return {
+    initialIntervalMs: settings.retryInitialMs,
+    backoffCoefficient: 2,
+    maximumIntervalMs: settings.retryMaxIntervalMs,
+    budgetMs: settings.retryBudgetMs,
+  };
+}
+
+/** The input of an endpoint's delivery workflow: the settings are fixed per run (a deploy never changes a running budget). */
+export function webhookDeliveryInput(settings: WebhookDeliverySettings, endpointId: string): WebhookEndpointDeliveryInput {
+  return {
+    endpointId,
+    retry: webhookRetryPolicy(settings),
+    timeoutMs: settings.timeoutMs,
+    pollIntervalMs: settings.pollIntervalMs,
+    batchSize: 100,
+  };
+}

@@ -24,6 +24,7 @@ import { MONEY_MOVING_ROUTES, moneyRateLimiter } from './rate-limit.js';
 import { requestIdMiddleware } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 import { sessionRouter } from './session/routes.js';
+import { webhooksRouter } from './webhooks/routes.js';
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(promoCodesRouter(deps));
   v1.use(approvalsRouter(deps));
   v1.use(eventsRouter(deps));
+  v1.use(webhooksRouter(deps));
   // A documented path with an undocumented method: 405 with Allow — for the public paths
   // (health, readiness, this document) at once, for the others after authentication.
   app.use(methodNotAllowedHandler(document, 'public'));

@@ -50,6 +50,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Audit: "Balances at an instant, statements, the finance export and the ledger's hash-chain verification.",
   Approvals: "Large credit changes by support waiting for an admin's decision (maker–checker).",
   Events: 'The events feed: every change that matters outside, in a gap-free sequence (transactional outbox).',
+  Webhooks:
+    'Endpoints that receive events as signed HTTP POSTs (Standard Webhooks), at least once and in order per endpoint, and their delivery log (admin).',
 };
 
 /**
@@ -374,6 +376,62 @@ const LINKS: readonly LinkRule[] = [
     to: 'getProduct',
     parameters: { productId: '$response.body#/data/0/id' },
     description: 'The first product of the page',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'GetWebhookEndpoint',
+    to: 'getWebhookEndpoint',
+    parameters: { id: '$response.body#/id' },
+    description: 'The endpoint just created',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'UpdateWebhookEndpoint',
+    to: 'updateWebhookEndpoint',
+    parameters: { id: '$response.body#/id' },
+    description: 'Change, disable or enable it',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'DeleteWebhookEndpoint',
+    to: 'deleteWebhookEndpoint',
+    parameters: { id: '$response.body#/id' },
+    description: 'Delete it',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'ListWebhookDeliveries',
+    to: 'listWebhookDeliveries',
+    parameters: { id: '$response.body#/id' },
+    description: 'Its delivery attempts',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'SendWebhookTest',
+    to: 'sendWebhookTest',
+    parameters: { id: '$response.body#/id' },
+    description: 'Send it a test event',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'ResendWebhookEvent',
+    to: 'resendWebhookEvent',
+    parameters: { id: '$response.body#/id' },
+    description: 'Deliver an event to it again',
+  },
+  {
+    from: 'createWebhookEndpoint',
+    statuses: ['201'],
+    name: 'RotateWebhookSecret',
+    to: 'rotateWebhookSecret',
+    parameters: { id: '$response.body#/id' },
+    description: 'Rotate its signing secret',
   },
 ];
 

@@ -16,6 +16,7 @@ import { registerReconciliationPaths } from './reconciliation/openapi.js';
 import { registerEventPaths } from './events/openapi.js';
 import { registerOpsPaths } from './ops/openapi.js';
 import { registerSessionPaths } from './session/openapi.js';
+import { registerWebhookPaths } from './webhooks/openapi.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -37,6 +38,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
   registerPromoCodePaths(registry);
   registerApprovalPaths(registry);
   registerEventPaths(registry);
+  registerWebhookPaths(registry);
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return enrichDocument(
     generator.generateDocument({

@@ -24,6 +24,11 @@ export interface Database {
   ping(timeoutMs?: number): Promise<void>;
   /** Applies the migrations in `drizzle/` (idempotent: applied ones are skipped). */
   migrate(): Promise<void>;
+  /**
+   * LISTENs on `channel` (on a connection of its own, re-established after a drop) and calls
+   * `onNotify` for each notification; resolves to the function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     migrate: async () => {
       const { migrate } = await import('drizzle-orm/postgres-js/migrator');
       await migrate(db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    listen: async (channel, onNotify) => {
+      const { unlisten } = await client.listen(channel, () => onNotify());
+      return unlisten;
     },
     close: async () => {
       await client.end({ timeout: 5 });

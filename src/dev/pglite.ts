@@ -27,6 +27,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
       const { migrate } = await import('drizzle-orm/pglite/migrator');
       await migrate(db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
     },
+    listen: async (channel, onNotify) => client.listen(channel, () => onNotify()),
     close: async () => {
       await client.close();
     },

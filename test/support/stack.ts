@@ -18,6 +18,7 @@ import type { PlatformClient } from '../../src/platform/client.js';
 import { platformClientFactory } from '../../src/platform/factory.js';
 import { temporalConnectionOptions } from '../../src/temporal/client.js';
 import { nativeConnectionOptions } from '../../src/temporal/connection.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../../src/temporal/webhook-dispatcher.js';
 import { createWorker, type RunningWorker } from '../../src/temporal/worker.js';
 import { startPlatformMock } from '../../platform-mock/src/server.js';
 import { adminUrl, cloneDatabase, databaseUrl, dropDatabase } from './databases.js';
@@ -103,7 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const bundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
 
-  let running: { worker: RunningWorker; done: Promise<void> } | null = null;
+  let running: { worker: RunningWorker; done: Promise<void>; dispatcher: WebhookDispatcher } | null = null;
   const startWorker = async (): Promise<RunningWorker> => {
     const worker = await createWorker({
       address: temporalAddress,
@@ -113,13 +114,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       deps: { config, database, logger, platform, temporal, metrics },
       workflowBundle: bundle,
     });
-    running = { worker, done: worker.worker.run() };
+    // The webhook dispatcher runs beside every worker, as in src/service.ts.
+    const dispatcher = await startWebhookDispatcher({ config, database, temporal, logger });
+    running = { worker, done: worker.worker.run(), dispatcher };
     return worker;
   };
   const stopWorker = async (): Promise<void> => {
     if (!running) return;
     const current = running;
     running = null;
+    await current.dispatcher.close();
     if (current.worker.worker.getState() === 'RUNNING') current.worker.worker.shutdown();
     await current.done.catch(() => undefined);
     await current.worker.connection.close();
