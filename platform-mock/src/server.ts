@@ -35,6 +35,7 @@ import {
 import type { Operation } from './schemas.js';
 import { PlatformStore } from './store.js';
 import type { ListQuery } from './store.js';
+import { webhookReceiver } from './webhook-receiver.js';
 
 export interface PlatformAppOptions {
   /** Artificial latency added to every platform operation (not to /health, /openapi.json or /__control). */
@@ -516,6 +517,10 @@ export function createPlatformApp(options: PlatformAppOptions = {}): PlatformApp
   // ETags are computed by sendJson from the exact body, so Express must not add its own.
   app.set('etag', false);
 
+  // A webhook receiver for the service's webhook tests (not part of the platform's API).
+  const webhooks = webhookReceiver(abort.signal);
+  app.use('/webhook-receiver', webhooks.receiver);
+  app.use('/__control/webhook-receiver', webhooks.control);
   registerControlRoutes(app, ctx);
   registerPlatformRoutes(app, ctx);
 

@@ -81,7 +81,8 @@ export interface WebhookEndpointChange {
   readonly types?: readonly string[];
   readonly description?: string | null;
   /** `disabled` with who and why, or `enabled` (clears them). */
-  readonly status?: { readonly to: 'enabled' } | { readonly to: 'disabled'; readonly by: string; readonly reason: string };
+  readonly status?:
+    { readonly to: 'enabled' } | { readonly to: 'disabled'; readonly by: string; readonly reason: string };
 }
 
 export async function updateWebhookEndpoint(
@@ -122,14 +123,12 @@ export async function disableWebhookEndpointIfEnabled(
     .update(webhookEndpoints)
     .set({
       status: 'disabled',
-      disabledAt: sql`clock_timestamp()` as unknown as Date,
+      disabledAt: sql`clock_timestamp()`,
       disabledBy: by,
       disabledReason: reason,
-      updatedAt: sql`clock_timestamp()` as unknown as Date,
+      updatedAt: sql`clock_timestamp()`,
     })
-    .where(
-      and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)),
-    )
+    .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'enabled'), isNull(webhookEndpoints.deletedAt)))
     .returning();
   return row ?? null;
 }
@@ -138,13 +137,13 @@ export async function deleteWebhookEndpoint(db: Executor, id: string, by: string
   const [row] = await db
     .update(webhookEndpoints)
     .set({
-      deletedAt: sql`clock_timestamp()` as unknown as Date,
+      deletedAt: sql`clock_timestamp()`,
       deletedBy: by,
       status: 'disabled',
-      disabledAt: sql`coalesce(${webhookEndpoints.disabledAt}, clock_timestamp())` as unknown as Date,
-      disabledBy: sql`coalesce(${webhookEndpoints.disabledBy}, ${by})` as unknown as string,
-      disabledReason: sql`coalesce(${webhookEndpoints.disabledReason}, 'deleted')` as unknown as string,
-      updatedAt: sql`clock_timestamp()` as unknown as Date,
+      disabledAt: sql`coalesce(${webhookEndpoints.disabledAt}, clock_timestamp())`,
+      disabledBy: sql`coalesce(${webhookEndpoints.disabledBy}, ${by})`,
+      disabledReason: sql`coalesce(${webhookEndpoints.disabledReason}, 'deleted')`,
+      updatedAt: sql`clock_timestamp()`,
     })
     .where(and(eq(webhookEndpoints.id, id), isNull(webhookEndpoints.deletedAt)))
     .returning();
@@ -161,10 +160,10 @@ export async function rotateWebhookSecret(
   const [row] = await db
     .update(webhookEndpoints)
     .set({
-      previousSecret: sql`${webhookEndpoints.secret}` as unknown as string,
-      previousSecretExpiresAt: sql`clock_timestamp() + make_interval(secs => ${overlapMs / 1000})` as unknown as Date,
+      previousSecret: sql`${webhookEndpoints.secret}`,
+      previousSecretExpiresAt: sql`clock_timestamp() + make_interval(secs => ${overlapMs / 1000})`,
       secret,
-      updatedAt: sql`clock_timestamp()` as unknown as Date,
+      updatedAt: sql`clock_timestamp()`,
     })
     .where(and(eq(webhookEndpoints.id, id), isNull(webhookEndpoints.deletedAt)))
     .returning();

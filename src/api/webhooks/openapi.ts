@@ -1,5 +1,6 @@
 /** OpenAPI registration of the webhook-endpoint routes. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
 import {
   WebhookDeliveryList,
   WebhookDeliveryListQuery,
@@ -20,14 +21,39 @@ import {
 import { bodyProblems, problems } from '../openapi-parts.js';
 
 const DELIVERY = [
-  'Delivery follows the Standard Webhooks specification: a `POST` of a JSON `WebhookPayload` with the headers `webhook-id` (the event id: a redelivery carries the same one, so consumers deduplicate on it), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,` + base64 of HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` keyed with the base64-decoded part of the secret after `whsec_`; during a rotation\'s overlap two signatures, space-separated, and either one verifies).',
+  "Delivery follows the Standard Webhooks specification: a `POST` of a JSON `WebhookPayload` with the headers `webhook-id` (the event id: a redelivery carries the same one, so consumers deduplicate on it), `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,` + base64 of HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` keyed with the base64-decoded part of the secret after `whsec_`; during a rotation's overlap two signatures, space-separated, and either one verifies).",
   '**At least once, in order per endpoint**: events are delivered one at a time in their feed order (`sequence`); an event is retried until it is answered 2xx, and the next waits for it. A 2xx within 10 s is a success; anything else (another status, a redirect, a timeout, no connection) is retried with exponential backoff — 5 s doubling to 1 h — for at least 24 h. If an event is still not accepted then, the endpoint is **disabled** with the reason (`disabled.by` = `system`) and delivery stops; enabling it again resumes with that same event, so nothing is skipped. A receiver may see an event twice (a crash after its 2xx but before it was recorded): deduplicate by `webhook-id`.',
   'An endpoint receives the events committed after its creation. Each endpoint is delivered by one Temporal workflow, `webhook-endpoint-<id>` (`workflowId`), visible in the Temporal Web UI.',
 ].join('\n\n');
 
 export function registerWebhookPaths(registry: OpenAPIRegistry): void {
   const admin = 'Role: admin.';
-  registry.register('WebhookPayload', WebhookPayload);
+  // What the service sends: OpenAPI 3.1's `webhooks` section.
+  registry.registerWebhook({
+    method: 'post',
+    path: 'event',
+    operationId: 'webhookEvent',
+    tags: ['Webhooks'],
+    summary: 'An event, POSTed to each endpoint subscribed to its type',
+    description: DELIVERY,
+    security: [],
+    request: {
+      headers: z.object({
+        'webhook-id': z
+          .string()
+          .meta({ description: 'The event id; the same on every redelivery (deduplicate on it)' }),
+        'webhook-timestamp': z.string().regex(/^\d+$/).meta({ description: 'Unix seconds of this attempt' }),
+        'webhook-signature': z
+          .string()
+          .meta({ description: 'One or two (during a rotation) space-separated `v1,<base64 HMAC-SHA256>` signatures' }),
+      }),
+      body: { required: true, content: { 'application/json': { schema: WebhookPayload } } },
+    },
+    responses: {
+      200: { description: 'Any 2xx within 10 s acknowledges the event' },
+      default: { description: 'Anything else (or no answer within 10 s) is retried with backoff for at least 24 h' },
+    },
+  });
   registry.registerPath({
     method: 'post',
     path: '/v1/webhook-endpoints',
@@ -83,7 +109,10 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
       body: { required: true, content: { 'application/json': { schema: WebhookEndpointPatch } } },
     },
     responses: {
-      200: { description: 'The endpoint after the change', content: { 'application/json': { schema: WebhookEndpoint } } },
+      200: {
+        description: 'The endpoint after the change',
+        content: { 'application/json': { schema: WebhookEndpoint } },
+      },
       ...bodyProblems('webhook_endpoint_not_found', 'webhook_url_not_allowed'),
     },
   });
@@ -138,7 +167,10 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
       body: { required: true, content: { 'application/json': { schema: WebhookResend } } },
     },
     responses: {
-      202: { description: 'Accepted: the resend runs', content: { 'application/json': { schema: WebhookResendAccepted } } },
+      202: {
+        description: 'Accepted: the resend runs',
+        content: { 'application/json': { schema: WebhookResendAccepted } },
+      },
       ...bodyProblems('webhook_endpoint_not_found', 'webhook_event_not_found', 'webhook_endpoint_disabled'),
     },
   });

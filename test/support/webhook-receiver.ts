@@ -1,0 +1,64 @@
+/** Driving platform-mock's webhook receiver (platform-mock/src/webhook-receiver.ts) from tests. */
+import { expect } from 'vitest';
+
+export interface ReceiverSettings {
+  readonly secrets?: readonly string[];
+  readonly mode?: 'ok' | 'fail' | 'hang' | 'slow';
+  readonly status?: number;
+  readonly delayMs?: number;
+  readonly times?: number;
+}
+
+export interface Received {
+  readonly receivedAt: string;
+  readonly webhookId: string | null;
+  readonly webhookTimestamp: string | null;
+  readonly webhookSignature: string | null;
+  readonly verifiedWith: number[];
+  readonly verified: boolean;
+  readonly verifyError: string | null;
+  readonly body: {
+    id: string;
+    type: string;
+    timestamp: string;
+    sequence: number | null;
+    customerId: string | null;
+    data: Record<string, unknown>;
+  } | null;
+  readonly answered: number | null;
+}
+
+export class WebhookReceiver {
+  readonly name: string;
+  constructor(
+    readonly platformUrl: string,
+    name?: string,
+  ) {
+    this.name = name ?? `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** The URL to register as the endpoint. */
+  get url(): string {
+    return `${this.platformUrl}/webhook-receiver/${this.name}`;
+  }
+
+  async configure(settings: ReceiverSettings): Promise<void> {
+    const res = await fetch(`${this.platformUrl}/__control/webhook-receiver/${this.name}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+    });
+    expect(res.status, await res.text()).toBe(204);
+  }
+
+  async received(): Promise<Received[]> {
+    const res = await fetch(`${this.platformUrl}/__control/webhook-receiver/${this.name}`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: Received[] }).data;
+  }
+
+  /** The deliveries it accepted (verified and answered 2xx). */
+  async accepted(): Promise<Received[]> {
+    return (await this.received()).filter((r) => r.verified && r.answered !== null && r.answered < 300);
+  }
+}
