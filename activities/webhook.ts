@@ -12,7 +12,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { WebhookPayload } from '../src/contracts/webhooks.js';
+import type { WebhookPayload, WebhookTestEvent } from '../src/contracts/webhooks.js';
 import {
   advanceWebhookCursor,
   disableWebhookEndpointIfEnabled,
@@ -92,24 +92,23 @@ export interface WebhookActivities {
   disableWebhookEndpoint(input: DisableWebhookEndpointInput): Promise<{ disabled: boolean; reason: string }>;
 }
 
+/** The event as GET /v1/events shows it (the same five members, in the same order). */
 export function webhookPayload(event: EventRecord): WebhookPayload {
   return {
     id: event.id,
-    type: event.type,
-    timestamp: event.createdAt.toISOString(),
     sequence: event.sequence,
-    customerId: event.customerId,
+    type: event.type,
+    createdAt: event.createdAt.toISOString(),
     data: event.data,
-  };
+  } as WebhookPayload;
 }
 
-function testPayload(endpointId: string, test: TestEventInput): WebhookPayload {
+function testPayload(endpointId: string, test: TestEventInput): WebhookTestEvent {
   return {
     id: test.id,
-    type: 'webhook.test',
-    timestamp: test.createdAt,
     sequence: null,
-    customerId: null,
+    type: 'webhook.test',
+    createdAt: test.createdAt,
     data: { endpointId, requestedBy: test.requestedBy, message: 'A test event: no change happened.' },
   };
 }
@@ -138,7 +137,12 @@ interface PostResult {
   readonly durationMs: number;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostResult> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<PostResult> {
   const started = performance.now();
   try {
     const res = await fetch(url, {
@@ -225,7 +229,7 @@ export function createWebhookActivities(deps: ActivityDeps): WebhookActivities {
       });
       if (succeeded && input.kind === 'event' && payload.sequence !== null) {
         await advanceWebhookCursor(db, endpoint.id, payload.sequence);
-        deps.metrics?.webhookLatency.observe((Date.now() - Date.parse(payload.timestamp)) / 1000);
+        deps.metrics?.webhookLatency.observe((Date.now() - Date.parse(payload.createdAt)) / 1000);
       }
       deps.metrics?.webhookDeliveries.inc({ outcome: succeeded ? 'succeeded' : 'failed', kind: input.kind });
       const outcome: DeliveryOutcome = {

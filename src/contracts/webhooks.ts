@@ -1,21 +1,13 @@
 /** Webhook endpoints (admin) and their delivery log. */
 import { z } from 'zod';
 import { ListQuery, Timestamp, listOf } from './common.js';
+import { EVENT_TYPES, Event, EventType } from './events.js';
 import { notEmpty, withRules, type CrossFieldRule } from './rules.js';
 
-/** The event types an endpoint can subscribe to (those of the events feed). */
-export const WEBHOOK_EVENT_TYPES = [
-  'purchase.completed',
-  'purchase.failed',
-  'refund.created',
-  'credit.granted',
-  'credit.deducted',
-  'approval.requested',
-  'approval.decided',
-  'reconciliation.finding',
-] as const;
-export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
-export type WebhookEventType = z.infer<typeof WebhookEventType>;
+/** The event types an endpoint can subscribe to: those of the events feed. */
+export const WEBHOOK_EVENT_TYPES = EVENT_TYPES;
+export const WebhookEventType = EventType;
+export type WebhookEventType = EventType;
 
 /** The type of the test event (`POST …/test`): never part of the feed, sent to one endpoint only. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
@@ -114,7 +106,9 @@ export const WebhookEndpoint = z
     types: z.array(WebhookEventType),
     description: z.string().nullable(),
     status: z.enum(['enabled', 'disabled']),
-    disabled: WebhookEndpointDisabled.nullable().meta({ description: 'Who disabled it, when and why; null while enabled' }),
+    disabled: WebhookEndpointDisabled.nullable().meta({
+      description: 'Who disabled it, when and why; null while enabled',
+    }),
     lastDeliveredSequence: z
       .number()
       .int()
@@ -126,7 +120,10 @@ export const WebhookEndpoint = z
     updatedAt: Timestamp,
     workflowId: z.string().meta({ description: 'The delivery workflow in the Temporal Web UI' }),
   })
-  .meta({ id: 'WebhookEndpoint', description: 'An endpoint. The signing secret is never shown after creation or rotation.' });
+  .meta({
+    id: 'WebhookEndpoint',
+    description: 'An endpoint. The signing secret is never shown after creation or rotation.',
+  });
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
 
 const Secret = z
@@ -175,7 +172,9 @@ export const WebhookDelivery = z
     httpStatus: z.number().int().nullable().meta({ description: 'The answer status; null when none came' }),
     error: z.string().nullable().meta({ description: 'Why the attempt failed (timeout, connection refused, status)' }),
     durationMs: z.number().int(),
-    nextRetryAt: Timestamp.nullable().meta({ description: 'When the next attempt is due; null after a success or the last attempt' }),
+    nextRetryAt: Timestamp.nullable().meta({
+      description: 'When the next attempt is due; null after a success or the last attempt',
+    }),
     createdAt: Timestamp,
   })
   .meta({ id: 'WebhookDelivery', description: 'One delivery attempt' });
@@ -197,7 +196,9 @@ export const WebhookResendAccepted = z
   .object({
     endpointId: WebhookEndpointId,
     eventId: z.string(),
-    workflowId: z.string().meta({ description: 'The resend workflow; its attempts appear in the delivery log as kind `resend`' }),
+    workflowId: z
+      .string()
+      .meta({ description: 'The resend workflow; its attempts appear in the delivery log as kind `resend`' }),
   })
   .meta({ id: 'WebhookResendAccepted' });
 export type WebhookResendAccepted = z.infer<typeof WebhookResendAccepted>;
@@ -210,15 +211,21 @@ export const WebhookTestResult = z
   .meta({ id: 'WebhookTestResult' });
 export type WebhookTestResult = z.infer<typeof WebhookTestResult>;
 
-/** The body of every delivery (Standard Webhooks' recommended shape plus the event's id and sequence). */
-export const WebhookPayload = z
+/** The body of a test delivery (`POST …/test`): not an event of the feed, so no sequence. */
+export const WebhookTestEvent = z
   .object({
-    id: z.string().meta({ description: 'The event id (= `webhook-id`)' }),
-    type: z.string(),
-    timestamp: Timestamp.meta({ description: 'When the event happened (its createdAt)' }),
-    sequence: z.number().int().nullable().meta({ description: "The event's place in the feed; null for a test event" }),
-    customerId: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()).meta({ description: 'The resource exactly as the API returns it' }),
+    id: z.string().meta({ description: "'evt_' + a ULID, new for each test; also the `webhook-id`" }),
+    sequence: z.null(),
+    type: z.literal('webhook.test'),
+    createdAt: Timestamp,
+    data: z.object({ endpointId: z.string(), requestedBy: z.string(), message: z.string() }),
   })
-  .meta({ id: 'WebhookPayload' });
+  .meta({ id: 'WebhookTestEvent' });
+export type WebhookTestEvent = z.infer<typeof WebhookTestEvent>;
+
+/**
+ * The body of every delivery: the event exactly as GET /v1/events shows it (so a consumer
+ * parses the feed and its webhooks alike), or a test event.
+ */
+export const WebhookPayload = z.union([Event, WebhookTestEvent]).meta({ id: 'WebhookPayload' });
 export type WebhookPayload = z.infer<typeof WebhookPayload>;

@@ -8,6 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type {
+  CreditMovementResponse,
+  EventList,
+  LedgerEntryList,
+  Purchase,
   WebhookDelivery,
   WebhookDeliveryList,
   WebhookEndpoint,
@@ -18,13 +22,15 @@ import type {
 } from '../../src/contracts/index.js';
 import type { EventRecord } from '../../src/db/events-repository.js';
 import { appendTestEvent } from '../support/events.js';
-import { http } from '../support/http.js';
+import { http, newKey } from '../support/http.js';
+import type { PlatformControl } from '../support/platform.js';
 import { TOKENS, type TestStack } from '../support/stack.js';
 import { useStack } from '../support/use-stack.js';
 import { until } from '../support/wait.js';
 import { WebhookReceiver, type Received } from '../support/webhook-receiver.js';
 
 let stack: TestStack;
+let platform: PlatformControl;
 useStack(
   {
     env: {
@@ -35,8 +41,9 @@ useStack(
       WEBHOOK_POLL_INTERVAL_MS: '3000',
     },
   },
-  (started) => {
+  (started, control) => {
     stack = started;
+    platform = control;
   },
 );
 
@@ -102,6 +109,63 @@ function expectInOrderAtLeastOnce(accepted: Received[], events: EventRecord[]): 
 }
 
 describe('webhook delivery', () => {
+  it('money through the API: grant, purchase, deduction reach the receiver as GET /v1/events shows them', async () => {
+    const receiver = new WebhookReceiver(stack.platformUrl);
+    const ep = await endpointFor(receiver, ['credit.granted', 'credit.deducted', 'purchase.completed']);
+    await receiver.configure({ secrets: [ep.secret] });
+    const customerId = await platform.newCustomer();
+    const granted = await http<CreditMovementResponse>('POST', api(`/v1/customers/${customerId}/credit/grants`), {
+      token: TOKENS.support,
+      idempotencyKey: newKey('wh'),
+      body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
+    });
+    expect(granted.status).toBe(201);
+    const bought = await http<Purchase>('POST', api('/v1/purchases'), {
+      token: TOKENS.storefront,
+      idempotencyKey: newKey('wh'),
+      body: { customerId, productId: 'prod_mouse' },
+    });
+    expect(bought.status).toBe(201);
+    const deducted = await http<CreditMovementResponse>('POST', api(`/v1/customers/${customerId}/credit/deductions`), {
+      token: TOKENS.support,
+      idempotencyKey: newKey('wh'),
+      body: { amount: 500, currency: 'USD', reason: 'correction', note: 'webhook test' },
+    });
+    expect(deducted.status, JSON.stringify(deducted.body)).toBe(201);
+
+    const feed = await http<EventList>('GET', api(`/v1/events?after=${ep.lastDeliveredSequence}&limit=500`), {
+      token: TOKENS.support,
+    });
+    const mine = feed.body.data.filter(
+      (e) =>
+        (e.type === 'purchase.completed' && e.data.id === bought.body.id) ||
+        ((e.type === 'credit.granted' || e.type === 'credit.deducted') && e.data.customerId === customerId),
+    );
+    expect(mine.map((e) => e.type)).toEqual(['credit.granted', 'purchase.completed', 'credit.deducted']);
+    const accepted = await until(
+      'the three events',
+      async () => {
+        const got = (await receiver.accepted()).filter((r) => mine.some((e) => e.id === r.webhookId));
+        return got.length >= 3 ? got : null;
+      },
+      30_000,
+    );
+    // Each body is the event exactly as the feed shows it; its data is the API's resource.
+    for (const event of mine) expect(accepted.find((r) => r.webhookId === event.id)?.body).toEqual(event);
+    expect(accepted.find((r) => r.webhookId === mine[0]?.id)?.body?.data).toEqual(granted.body.entry);
+    expect(accepted.find((r) => r.webhookId === mine[2]?.id)?.body?.data).toEqual(deducted.body.entry);
+    const entries = await http<LedgerEntryList>('GET', api(`/v1/customers/${customerId}/credit/entries`), {
+      token: TOKENS.support,
+    });
+    expect(entries.body.data.map((e) => e.id)).toContain((mine[0]?.data as { id: string }).id);
+    const purchase = await http<Purchase>('GET', api(`/v1/purchases/${bought.body.id}`), { token: TOKENS.storefront });
+    expect(accepted.find((r) => r.webhookId === mine[1]?.id)?.body?.data).toMatchObject(purchase.body);
+    // Delivered in sequence order; all verified by the library.
+    const order = accepted.filter((r, i, all) => all.findIndex((x) => x.webhookId === r.webhookId) === i);
+    expect(order.map((r) => r.webhookId)).toEqual(mine.map((e) => e.id));
+    expect(accepted.every((r) => r.verified)).toBe(true);
+  });
+
   it('delivers an event, signed so that the standardwebhooks library verifies it', async () => {
     const receiver = new WebhookReceiver(stack.platformUrl);
     const ep = await endpointFor(receiver);
@@ -113,10 +177,9 @@ describe('webhook delivery', () => {
     expect(Math.abs(Number(got?.webhookTimestamp) * 1000 - Date.now())).toBeLessThan(60_000);
     expect(got?.body).toEqual({
       id: event.id,
-      type: 'credit.granted',
-      timestamp: event.createdAt.toISOString(),
       sequence: event.sequence,
-      customerId: event.customerId,
+      type: 'credit.granted',
+      createdAt: event.createdAt.toISOString(),
       data: { id: 'ent_x', amount: 1200, currency: 'USD' },
     });
     const log = await until(

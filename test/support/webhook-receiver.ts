@@ -19,10 +19,9 @@ export interface Received {
   readonly verifyError: string | null;
   readonly body: {
     id: string;
-    type: string;
-    timestamp: string;
     sequence: number | null;
-    customerId: string | null;
+    type: string;
+    createdAt: string;
     data: Record<string, unknown>;
   } | null;
   readonly answered: number | null;
