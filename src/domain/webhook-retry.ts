@@ -24,10 +24,12 @@ export function retryDelayMs(policy: WebhookRetryPolicy, attempt: number): numbe
 }
 
 /**
- * The schedule-to-close timeout that gives at least `budgetMs` of retries: Temporal schedules
- * no retry that would start after the deadline, so the deadline is the budget plus one maximum
- * interval plus one attempt's timeout — the last attempt starts at or after the budget.
+ * The schedule-to-close timeout that gives at least `budgetMs` of retries. Temporal schedules no
+ * retry that would start after the deadline (the time-skipping test server stops a little
+ * earlier than the real server), so the deadline leaves room for two maximum intervals and an
+ * attempt past the budget: the last attempt starts at or after the budget, and within two
+ * maximum intervals of it (24–26 h with the defaults).
  */
 export function retryDeadlineMs(policy: WebhookRetryPolicy, attemptTimeoutMs: number): number {
-  return policy.budgetMs + policy.maximumIntervalMs + attemptTimeoutMs;
+  return policy.budgetMs + 2 * policy.maximumIntervalMs + attemptTimeoutMs;
 }
