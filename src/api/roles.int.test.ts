@@ -47,7 +47,14 @@ const NEEDS: Record<MinRole, number> = { public: 0, any: 1, storefront: 1, suppo
 let stack: TestStack;
 let platform: PlatformControl;
 const logLines: string[] = [];
-const fixture = { customerId: '', purchaseId: '', promoSeq: 0, approvalToApprove: '', approvalToReject: '' };
+const fixture = {
+  customerId: '',
+  purchaseId: '',
+  promoSeq: 0,
+  approvalToApprove: '',
+  approvalToReject: '',
+  webhookEndpointId: '',
+};
 
 const ROWS: readonly Row[] = [
   { method: 'GET', template: '/v1/health', role: 'public', path: () => '/v1/health' },
@@ -200,6 +207,58 @@ const ROWS: readonly Row[] = [
     path: () => `/v1/approvals/${fixture.approvalToReject}/reject`,
     body: () => ({ note: 'role matrix' }),
   },
+  {
+    method: 'POST',
+    template: '/v1/webhook-endpoints',
+    role: 'admin',
+    path: () => '/v1/webhook-endpoints',
+    body: () => ({ url: 'http://127.0.0.1:9/roles', types: ['credit.granted'] }),
+  },
+  { method: 'GET', template: '/v1/webhook-endpoints', role: 'admin', path: () => '/v1/webhook-endpoints' },
+  {
+    method: 'GET',
+    template: '/v1/webhook-endpoints/{id}',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}`,
+  },
+  {
+    method: 'PATCH',
+    template: '/v1/webhook-endpoints/{id}',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}`,
+    body: () => ({ description: 'role matrix' }),
+  },
+  {
+    method: 'GET',
+    template: '/v1/webhook-endpoints/{id}/deliveries',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}/deliveries`,
+  },
+  {
+    method: 'POST',
+    template: '/v1/webhook-endpoints/{id}/test',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}/test`,
+  },
+  {
+    method: 'POST',
+    template: '/v1/webhook-endpoints/{id}/resend',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}/resend`,
+    body: () => ({ eventId: 'evt_01JDQ3Y9V4T8K2M6N0P5R7S9W1' }),
+  },
+  {
+    method: 'POST',
+    template: '/v1/webhook-endpoints/{id}/secret/rotate',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}/secret/rotate`,
+  },
+  {
+    method: 'DELETE',
+    template: '/v1/webhook-endpoints/{id}',
+    role: 'admin',
+    path: () => `/v1/webhook-endpoints/${fixture.webhookEndpointId}`,
+  },
 ];
 
 beforeAll(async () => {
@@ -238,6 +297,12 @@ beforeAll(async () => {
     expect(requested.status).toBe(202);
     fixture[which] = requested.body.approvalId;
   }
+  const hook = await http<{ id: string }>('POST', `${stack.apiUrl}/v1/webhook-endpoints`, {
+    token: TOKENS.admin,
+    body: { url: 'http://127.0.0.1:9/roles', types: ['credit.granted'] },
+  });
+  expect(hook.status).toBe(201);
+  fixture.webhookEndpointId = hook.body.id;
   const promo = await http('POST', `${stack.apiUrl}/v1/promo-codes`, {
     token: TOKENS.admin,
     body: { code: 'ROLESFIX', kind: 'percent', percentOff: 5 },
