@@ -43,7 +43,7 @@ export interface WebhookEndpointDeliveryInput {
   readonly batchSize: number;
   /** Deliveries of earlier runs (carried across continue-as-new, for the status query). */
   readonly deliveredBefore?: number;
-  /** History length after which the workflow continues as new (default 5,000 events). */
+  /** History length after which the workflow continues as new (default 1,000 events: each wake-up signal adds to it, and a short history replays fast). */
   readonly maxHistoryLength?: number;
 }
 
@@ -68,7 +68,7 @@ export const deliveryStatusQuery = defineQuery<WebhookDeliveryStatus>('status');
 
 export const webhookWorkflowId = (endpointId: string): string => `webhook-endpoint-${endpointId}`;
 
-const DEFAULT_MAX_HISTORY = 5_000;
+const DEFAULT_MAX_HISTORY = 1_000;
 
 const reads = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',

@@ -28,7 +28,7 @@ export interface WebhookDispatcherSetup {
   readonly database: Database;
   readonly temporal: Client;
   readonly logger: Logger;
-  /** Notifications within this window make one round of wake-ups (default 20 ms). */
+  /** Notifications within this window make one round of wake-ups (default 50 ms). */
   readonly coalesceMs?: number;
 }
 
@@ -40,7 +40,7 @@ export interface WebhookDispatcher {
 
 export async function startWebhookDispatcher(setup: WebhookDispatcherSetup): Promise<WebhookDispatcher> {
   const { config, database, temporal, logger } = setup;
-  const coalesceMs = setup.coalesceMs ?? 20;
+  const coalesceMs = setup.coalesceMs ?? 50;
   let closed = false;
   let running: Promise<void> | null = null;
   let again = false;
