@@ -12,6 +12,21 @@ const PRODUCTION = {
 };
 
 describe('loadConfig', () => {
+  it('webhooks: 24 h budget, 10 s attempts; http URLs only outside production unless allowed', () => {
+    const prod = loadConfig(PRODUCTION);
+    expect(prod.webhooks).toMatchObject({
+      retryBudgetMs: 24 * 3_600_000,
+      retryInitialMs: 5_000,
+      retryMaxIntervalMs: 3_600_000,
+      timeoutMs: 10_000,
+      secretOverlapMs: 24 * 3_600_000,
+      allowHttp: false,
+    });
+    expect(loadConfig({ ...PRODUCTION, WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.allowHttp).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }).webhooks.allowHttp).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_HTTP: 'false' }).webhooks.allowHttp).toBe(false);
+  });
+
   it('development without API_TOKENS uses the documented development tokens', () => {
     const config = loadConfig({});
     expect(config.usingDevTokens).toBe(true);
