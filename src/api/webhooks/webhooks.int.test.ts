@@ -14,8 +14,9 @@ import type {
 } from '../../contracts/index.js';
 import { http, type HttpResult } from '../../../test/support/http.js';
 import { appendTestEvent } from '../../../test/support/events.js';
-import { TOKENS, type TestStack } from '../../../test/support/stack.js';
+import { API_TOKENS, TOKENS, type TestStack } from '../../../test/support/stack.js';
 import { useStack } from '../../../test/support/use-stack.js';
+import { startSecondApi } from '../../../test/support/second-api.js';
 
 let stack: TestStack;
 useStack({}, (started) => {
@@ -255,6 +256,32 @@ describe('webhook endpoints', () => {
     });
     expect(resendDisabled.status).toBe(409);
     expect(resendDisabled.body.code).toBe('webhook_endpoint_disabled');
+  });
+
+  it('an http:// URL where only https is allowed (production): 422 webhook_url_not_allowed', async () => {
+    const strict = await startSecondApi(stack, { WEBHOOK_ALLOW_HTTP: 'false', API_TOKENS });
+    try {
+      const refused = await http<Problem>('POST', `${strict.apiUrl}/v1/webhook-endpoints`, {
+        token: TOKENS.admin,
+        body: { url: 'http://hooks.example.com/ledger', types: ['credit.granted'] },
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body.code).toBe('webhook_url_not_allowed');
+      const endpoint = await created();
+      const patched = await http<Problem>('PATCH', `${strict.apiUrl}/v1/webhook-endpoints/${endpoint.id}`, {
+        token: TOKENS.admin,
+        body: { url: 'http://hooks.example.com/other' },
+      });
+      expect(patched.status).toBe(422);
+      expect(patched.body.code).toBe('webhook_url_not_allowed');
+      const ok = await http('POST', `${strict.apiUrl}/v1/webhook-endpoints`, {
+        token: TOKENS.admin,
+        body: { url: RECEIVER, types: ['credit.granted'] },
+      });
+      expect(ok.status).toBe(201);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('is admin only', async () => {
