@@ -92,7 +92,9 @@ function deliveries(retry: WebhookRetryPolicy, timeoutMs: number, maximumAttempt
   });
 }
 
-export async function webhookEndpointDelivery(input: WebhookEndpointDeliveryInput): Promise<WebhookEndpointDeliveryEnd> {
+export async function webhookEndpointDelivery(
+  input: WebhookEndpointDeliveryInput,
+): Promise<WebhookEndpointDeliveryEnd> {
   let woken = false;
   let delivered = input.deliveredBefore ?? 0;
   let state: WebhookDeliveryStatus['state'] = 'reading';
@@ -227,7 +229,10 @@ export function webhookRetryPolicy(settings: WebhookDeliverySettings): WebhookRe
 }
 
 /** The input of an endpoint's delivery workflow: the settings are fixed per run (a deploy never changes a running budget). */
-export function webhookDeliveryInput(settings: WebhookDeliverySettings, endpointId: string): WebhookEndpointDeliveryInput {
+export function webhookDeliveryInput(
+  settings: WebhookDeliverySettings,
+  endpointId: string,
+): WebhookEndpointDeliveryInput {
   return {
     endpointId,
     retry: webhookRetryPolicy(settings),

@@ -74,8 +74,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await migrate(db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });
     },
     listen: async (channel, onNotify) => {
-      const { unlisten } = await client.listen(channel, () => onNotify());
-      return unlisten;
+      const listening = await client.listen(channel, () => onNotify());
+      return () => listening.unlisten();
     },
     close: async () => {
       await client.end({ timeout: 5 });

@@ -41,4 +41,3 @@ export function webhookHeaders(
     'webhook-signature': secrets.map((s) => signWebhook(s, id, timestampSeconds, body)).join(' '),
   };
 }
-

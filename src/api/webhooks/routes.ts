@@ -80,7 +80,11 @@ export function webhooksRouter(deps: ApiDeps): Router {
     const { id } = parseParams(req, WebhookEndpointParam);
     const q = parseQuery(req, WebhookDeliveryListQuery);
     const cursor = decodeCursor(q.cursor, Cursor);
-    const page = await webhookDeliveriesPage(deps, id, { limit: q.limit, beforeId: cursor?.i ?? null, eventId: q.eventId });
+    const page = await webhookDeliveriesPage(deps, id, {
+      limit: q.limit,
+      beforeId: cursor?.i ?? null,
+      eventId: q.eventId,
+    });
     res.json({ data: page.data, nextCursor: next(page) });
   });
 
