@@ -39,6 +39,7 @@ export const NAVIGATION: readonly NavSection[] = [
       { label: 'Stuck purchases', to: '/admin/stuck-purchases', permission: 'admin', testId: 'nav-stuck-purchases' },
       { label: 'Promo codes', to: '/admin/promo-codes', permission: 'admin', testId: 'nav-promo-codes' },
       { label: 'Reconciliation', to: '/admin/reconciliation', permission: 'admin', testId: 'nav-reconciliation' },
+      { label: 'Webhooks', to: '/admin/webhooks', permission: 'admin', testId: 'nav-webhooks' },
       { label: 'API reference', to: '/docs', permission: 'admin', testId: 'nav-api-reference', external: true },
     ],
   },

@@ -119,6 +119,17 @@ export function describeError(error: unknown, currency?: string): ErrorDescripti
       return { ...base, message: 'There is no purchase with this id.' };
     case 'product_not_found':
       return { ...base, message: 'The platform does not know this product.' };
+    case 'webhook_endpoint_not_found':
+      return { ...base, message: 'There is no webhook endpoint with this id (it may have been deleted).' };
+    case 'webhook_endpoint_disabled':
+      return { ...base, message: 'The endpoint is disabled: enable it first, then resend.' };
+    case 'webhook_event_not_found':
+      return {
+        ...base,
+        message: 'There is no such event of a type this endpoint receives, so it cannot be sent again.',
+      };
+    case 'webhook_url_not_allowed':
+      return { ...base, message: `This URL cannot receive webhooks here. ${problem.detail}` };
     case 'validation_failed':
       return { ...base, message: 'The service did not accept the form. Check these fields:' };
     case 'forbidden':

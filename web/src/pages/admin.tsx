@@ -5,6 +5,7 @@ import { useDocumentTitle } from '../lib/use-document-title';
 import { PromoCodePage, PromoCodesPage } from './admin-promo-codes';
 import { ReconciliationRunPage, ReconciliationRunsPage } from './admin-reconciliation';
 import { StuckPurchasesPage } from './admin-stuck';
+import { WebhookEndpointPage, WebhooksPage } from './admin-webhooks';
 import { NotFoundPage } from './not-found';
 
 /** The admin area: its own pages under /admin, so the app's router needs one entry for all of them. */
@@ -17,6 +18,8 @@ export function AdminPage(): ReactElement {
       <Route path="promo-codes/:code" element={<PromoCodePage />} />
       <Route path="reconciliation" element={<ReconciliationRunsPage />} />
       <Route path="reconciliation/:runId" element={<ReconciliationRunPage />} />
+      <Route path="webhooks" element={<WebhooksPage />} />
+      <Route path="webhooks/:endpointId" element={<WebhookEndpointPage />} />
       <Route path="*" element={<NotFoundPage />} />
     </Routes>
   );
@@ -56,6 +59,14 @@ function AdminHome(): ReactElement {
           </Link>
           <Text size="sm" color="muted">
             The checks of the books, their findings and what was done about them; start a run now.
+          </Text>
+        </li>
+        <li>
+          <Link to="/admin/webhooks" data-testid="admin-webhooks">
+            Webhooks
+          </Link>
+          <Text size="sm" color="muted">
+            The URLs that receive the service’s events: add one, send a test event, see its deliveries and resend.
           </Text>
         </li>
         <li>
