@@ -371,7 +371,9 @@ export function WebhookEndpointPage(): ReactElement {
     },
     onSettled: invalidate,
   });
-  const data = endpoint.data;
+  // A 404 on a later read (deleted elsewhere) replaces what was shown; another failure keeps it beside the error.
+  const gone = endpoint.isError && isNotFound(endpoint.error, 'webhook_endpoint_not_found');
+  const data = gone ? undefined : endpoint.data;
   const busy = setStatus.isPending || rotate.isPending || remove.isPending;
   return (
     <section className="page" aria-labelledby="webhook-title" data-testid="webhook-endpoint-page">
@@ -385,12 +387,12 @@ export function WebhookEndpointPage(): ReactElement {
         {data ? <EndpointStatusBadge endpoint={data} /> : null}
       </div>
       {endpoint.isPending ? <Loading what="the webhook endpoint" /> : null}
-      {endpoint.isError && isNotFound(endpoint.error, 'webhook_endpoint_not_found') ? (
+      {gone ? (
         <ResourceNotFound what="webhook endpoint" id={endpointId}>
           It may have been deleted. See <Link to="/admin/webhooks">all webhook endpoints</Link>.
         </ResourceNotFound>
       ) : null}
-      {endpoint.isError && !isNotFound(endpoint.error, 'webhook_endpoint_not_found') ? (
+      {endpoint.isError && !gone ? (
         <ErrorMessage
           error={endpoint.error}
           title="Could not load the webhook endpoint"
