@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreditMovementResponse, WebhookEndpoint, WebhookEndpointList } from '../../src/contracts/index.js';
 import { http, newKey } from '../support/http.js';
 import type { PlatformControl } from '../support/platform.js';
-import { TOKENS, type TestStack } from '../support/stack.js';
+import { startSecondApi } from '../support/second-api.js';
+import { API_TOKENS, TOKENS, type TestStack } from '../support/stack.js';
 import { useStack } from '../support/use-stack.js';
 import { until } from '../support/wait.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -287,7 +288,7 @@ describe('webhooks in the internal app', () => {
     expect(admin.pageErrors, 'uncaught errors in the page').toEqual([]);
   });
 
-  it('a delivery failing and a problem answer: shown as the other screens show them', async () => {
+  it('a refused test event, a URL the deployment refuses, an unknown endpoint, an action on a deleted one: shown as the other screens show them', async () => {
     const receiver = new WebhookReceiver(stack.platformUrl);
     const admin = await appAs(TOKENS.admin);
     const { page } = admin;
@@ -325,13 +326,41 @@ describe('webhooks in the internal app', () => {
     });
     expect(removed.status).toBe(200);
     await page.getByRole('alertdialog').getByRole('button', { name: 'Rotate secret' }).click();
-    const refused = page.getByTestId('webhook-rotate-error');
+    const refused = page.getByRole('alert').filter({ hasText: 'The secret was not rotated' });
     await refused.waitFor();
     expect(await refused.getAttribute('data-error-code')).toBe('webhook_endpoint_not_found');
-    expect(await refused.getAttribute('role')).toBe('alert');
     expect(await refused.textContent()).toContain('There is no webhook endpoint with this id');
-    await screenshot(page, 'webhooks-13-problem');
+    // The page reads the endpoint again and finds it gone.
+    await page.getByTestId('resource-not-found').waitFor();
+    expect(await refused.isVisible()).toBe(true);
+    await screenshot(page, 'webhooks-13-action-refused');
     expect(admin.pageErrors, 'uncaught errors in the page').toEqual([]);
+
+    // A deployment that takes https only: the 422 problem in the form, in words, with its code.
+    const httpsOnly = await startSecondApi(stack, { API_TOKENS, WEBHOOK_ALLOW_HTTP: 'false' });
+    try {
+      const strict = await openApp(browser, httpsOnly.apiUrl);
+      apps.push(strict);
+      await signIn(strict.page, TOKENS.admin);
+      await strict.page.goto('/admin/webhooks');
+      await strict.page.getByRole('button', { name: 'Add endpoint' }).click();
+      const strictForm = strict.page.getByRole('region', { name: 'Add a webhook endpoint' });
+      await strictForm.getByLabel(/^URL/).fill(receiver.url);
+      await strictForm.getByRole('checkbox', { name: /^purchase\.completed/ }).check();
+      await strictForm.getByRole('button', { name: 'Add endpoint' }).click();
+      const problem = strictForm.getByRole('alert');
+      await problem.waitFor();
+      expect(await problem.getAttribute('data-error-code')).toBe('webhook_url_not_allowed');
+      expect(await problem.textContent()).toContain('The endpoint was not added');
+      expect(await problem.textContent()).toContain(
+        'This URL cannot receive webhooks here. Webhook URLs must use https.',
+      );
+      expect(await strict.page.getByRole('region', { name: 'Endpoint added: its signing secret' }).count()).toBe(0);
+      await screenshot(strict.page, 'webhooks-14-url-refused');
+      expect(strict.pageErrors, 'uncaught errors in the page').toEqual([]);
+    } finally {
+      await httpsOnly.close();
+    }
   });
 
   it('a support user does not see the page', async () => {
@@ -343,7 +372,7 @@ describe('webhooks in the internal app', () => {
     await page.goto('/admin/webhooks');
     await page.getByTestId('forbidden').waitFor();
     expect(await page.getByTestId('webhooks-page').count()).toBe(0);
-    await screenshot(page, 'webhooks-14-support-forbidden');
+    await screenshot(page, 'webhooks-15-support-forbidden');
     // The API refuses it too.
     const res = await http('GET', `${stack.apiUrl}/v1/webhook-endpoints`, { token: TOKENS.support });
     expect(res.status).toBe(403);

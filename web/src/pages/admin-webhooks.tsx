@@ -375,6 +375,23 @@ export function WebhookEndpointPage(): ReactElement {
   const gone = endpoint.isError && isNotFound(endpoint.error, 'webhook_endpoint_not_found');
   const data = gone ? undefined : endpoint.data;
   const busy = setStatus.isPending || rotate.isPending || remove.isPending;
+  // Refusals of an action, beside the actions; still shown when the endpoint turned out to be gone (deleted elsewhere).
+  const refusals = (
+    <>
+      {setStatus.error ? (
+        <ErrorMessage error={setStatus.error} title="The change was refused" testId="webhook-status-error" />
+      ) : null}
+      {rotate.error ? (
+        <ErrorMessage error={rotate.error} title="The secret was not rotated" testId="webhook-rotate-error" />
+      ) : null}
+      {remove.error ? (
+        <ErrorMessage error={remove.error} title="The endpoint was not deleted" testId="webhook-delete-error" />
+      ) : null}
+      {test.error ? (
+        <ErrorMessage error={test.error} title="The test event was not sent" testId="webhook-test-error" />
+      ) : null}
+    </>
+  );
   return (
     <section className="page" aria-labelledby="webhook-title" data-testid="webhook-endpoint-page">
       <Text size="sm">
@@ -392,6 +409,7 @@ export function WebhookEndpointPage(): ReactElement {
           It may have been deleted. See <Link to="/admin/webhooks">all webhook endpoints</Link>.
         </ResourceNotFound>
       ) : null}
+      {gone ? refusals : null}
       {endpoint.isError && !gone ? (
         <ErrorMessage
           error={endpoint.error}
@@ -519,18 +537,7 @@ export function WebhookEndpointPage(): ReactElement {
               onNo={() => setConfirming(null)}
             />
           ) : null}
-          {setStatus.error ? (
-            <ErrorMessage error={setStatus.error} title="The change was refused" testId="webhook-status-error" />
-          ) : null}
-          {rotate.error ? (
-            <ErrorMessage error={rotate.error} title="The secret was not rotated" testId="webhook-rotate-error" />
-          ) : null}
-          {remove.error ? (
-            <ErrorMessage error={remove.error} title="The endpoint was not deleted" testId="webhook-delete-error" />
-          ) : null}
-          {test.error ? (
-            <ErrorMessage error={test.error} title="The test event was not sent" testId="webhook-test-error" />
-          ) : null}
+          {refusals}
           {test.data ? <TestOutcome result={test.data} onDismiss={() => test.reset()} /> : null}
           {rotated ? (
             <SecretReveal
