@@ -225,7 +225,7 @@ describe('webhooks in the internal app', () => {
     await expectText(page, 'webhook-disabled-reason', /receiver maintenance$/);
     await screenshot(page, 'webhooks-09-list-disabled');
     const heldEvent = (
-      await http<{ data: { id: string; data: { id?: string } }[] }>(
+      await http<{ data: { id: string; sequence: number; data: { id?: string } }[] }>(
         'GET',
         `${stack.apiUrl}/v1/events?type=credit.granted&limit=100`,
         { token: TOKENS.support },
@@ -250,6 +250,8 @@ describe('webhooks in the internal app', () => {
       async () => ((await receiver.accepted()).some((r) => r.webhookId === heldEvent?.id) ? true : null),
       10_000,
     );
+    // The endpoint is read again after a new attempt: its cursor shows the held event acknowledged.
+    await expectText(page, 'webhook-cursor', `#${heldEvent?.sequence ?? 0}`);
     await screenshot(page, 'webhooks-10-enabled');
 
     // Rotate: the new secret once, and until when the old one still signs.

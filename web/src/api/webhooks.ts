@@ -32,8 +32,7 @@ export function useWebhookEndpoint(id: string): UseQueryResult<WebhookEndpoint> 
   return useQuery({
     queryKey: webhookKeys.one(id),
     queryFn: ({ signal }) => apiRequest(WebhookEndpoint, `/v1/webhook-endpoints/${encodeURIComponent(id)}`, { signal }),
-    // The delivery workflow can disable an endpoint by itself (its retry budget ran out).
-    refetchInterval: DELIVERY_REFRESH_MS * 5,
+    // Read again when its delivery log shows a new attempt (features/webhook-deliveries.tsx) and after a change.
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { Badge, Button, Table, Text, Title } from '@clickhouse/click-ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactElement } from 'react';
+import { useEffect, useRef, useState, type ReactElement } from 'react';
 import { WebhookResendAccepted, type WebhookDelivery, type WebhookEndpoint } from '../../../src/contracts/index.js';
 import { apiRequest } from '../api/client';
 import { useWebhookDeliveries, webhookKeys } from '../api/webhooks';
@@ -69,6 +69,15 @@ export function WebhookDeliveries({ endpoint }: { readonly endpoint: WebhookEndp
   });
   const enabled = endpoint.status === 'enabled';
   const rows = deliveries.data?.data ?? [];
+  // A new attempt may have moved the endpoint (its cursor, or disabled by the service when retries ran out): read it again.
+  const newest = pages.cursor === null ? rows[0]?.id : undefined;
+  const seen = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (newest === undefined) return;
+    if (seen.current !== undefined && seen.current !== newest)
+      void queryClient.invalidateQueries({ queryKey: webhookKeys.one(endpoint.id), exact: true });
+    seen.current = newest;
+  }, [newest, endpoint.id, queryClient]);
   return (
     <section className="section" aria-labelledby="deliveries-title" data-testid="webhook-deliveries">
       <div className="section-header">
@@ -121,12 +130,12 @@ export function WebhookDeliveries({ endpoint }: { readonly endpoint: WebhookEndp
       {rows.length > 0 ? (
         <Table
           headers={[
-            { label: 'Time', width: '200px' },
+            { label: 'Time', width: '225px' },
             { label: 'Event' },
-            { label: 'Attempt', width: '80px' },
-            { label: 'Result', width: '230px' },
-            { label: 'Duration', width: '90px' },
-            { label: 'Next retry', width: '200px' },
+            { label: 'Attempt', width: '75px' },
+            { label: 'Result', width: '190px' },
+            { label: 'Duration', width: '85px' },
+            { label: 'Next retry', width: '225px' },
             { label: <span className="visually-hidden">Actions</span>, width: '100px' },
           ]}
           rows={rows.map((delivery) => ({

@@ -148,9 +148,9 @@ export function WebhooksPage(): ReactElement {
         <Table
           headers={[
             { label: 'URL' },
-            { label: 'Event types', width: '260px' },
-            { label: 'Status', width: '260px' },
-            { label: 'Created', width: '200px' },
+            { label: 'Event types', width: '240px' },
+            { label: 'Status', width: '240px' },
+            { label: 'Created', width: '225px' },
           ]}
           rows={rows.map((endpoint) => ({
             id: endpoint.id,
@@ -231,12 +231,14 @@ function WebhookEndpointForm({
       void queryClient.invalidateQueries({ queryKey: webhookKeys.all() });
     },
   });
-  const toggle = (type: WebhookEventType, on: boolean): void =>
+  const toggle = (type: WebhookEventType, on: boolean): void => {
+    setErrors((e) => ({ ...e, types: undefined }));
     setDraft((d) => ({
       ...d,
       // Kept in the contract's order, whatever order they were ticked in.
       types: WEBHOOK_EVENT_TYPES.filter((t) => (t === type ? on : d.types.includes(t))),
     }));
+  };
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     const description = draft.description.trim();
