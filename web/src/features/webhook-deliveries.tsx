@@ -136,7 +136,7 @@ export function WebhookDeliveries({ endpoint }: { readonly endpoint: WebhookEndp
             { label: 'Result', width: '190px' },
             { label: 'Duration', width: '85px' },
             { label: 'Next retry', width: '225px' },
-            { label: <span className="visually-hidden">Actions</span>, width: '100px' },
+            { label: <span className="visually-hidden">Actions</span>, width: '115px' },
           ]}
           rows={rows.map((delivery) => ({
             id: delivery.id,
