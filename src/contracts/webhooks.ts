@@ -56,7 +56,7 @@ export type WebhookEndpointCreate = z.infer<typeof WebhookEndpointCreate>;
 /** `reason` says why an endpoint is disabled: only with `status: disabled`. */
 const reasonOnlyWhenDisabling: CrossFieldRule = {
   jsonSchema: {
-    if: { required: ['reason'] },
+    if: { properties: { reason: { type: 'string' } }, required: ['reason'] },
     then: { required: ['status'], properties: { status: { const: 'disabled' } } },
   },
   check: (value) =>
