@@ -44,7 +44,7 @@ const Types = z
   .min(1)
   .max(WEBHOOK_EVENT_TYPES.length)
   .refine((t) => new Set(t).size === t.length, 'each type once')
-  .meta({ description: 'The event types to deliver (at least one, each once)' });
+  .meta({ description: 'The event types to deliver (at least one, each once)', uniqueItems: true });
 
 const Description = z.string().trim().max(500).meta({ description: 'Free text for operators, up to 500 characters' });
 
