@@ -1,6 +1,6 @@
 /** Webhook endpoints (admin) and their delivery log. */
 import { z } from 'zod';
-import { ListQuery, Timestamp, listOf } from './common.js';
+import { ListQuery, Timestamp, freeText, listOf } from './common.js';
 import { EVENT_TYPES, Event, EventType } from './events.js';
 import { notEmpty, withRules, type CrossFieldRule } from './rules.js';
 
@@ -46,7 +46,12 @@ const Types = z
   .refine((t) => new Set(t).size === t.length, 'each type once')
   .meta({ description: 'The event types to deliver (at least one, each once)', uniqueItems: true });
 
-const Description = z.string().trim().max(500).meta({ description: 'Free text for operators, up to 500 characters' });
+const Description = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(new RegExp(`^[^\\x00]*$`), 'must not hold a NUL character')
+  .meta({ description: 'Free text for operators, up to 500 characters, no NUL character (U+0000)' });
 
 export const WebhookEndpointCreate = z
   .strictObject({ url: WebhookUrl, types: Types, description: Description.nullable().optional() })
@@ -74,13 +79,10 @@ export const WebhookEndpointPatch = withRules(
       description:
         '`disabled` stops delivery (who and `reason` are recorded); `enabled` resumes it from the first event not yet acknowledged — nothing is skipped.',
     }),
-    reason: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .optional()
-      .meta({ description: 'Why the endpoint is disabled (with `status: disabled` only)' }),
+    reason: freeText(1, 500).optional().meta({
+      description:
+        'Why the endpoint is disabled (with `status: disabled` only): not only whitespace, no NUL character (U+0000)',
+    }),
   }),
   [notEmpty('send at least one field'), reasonOnlyWhenDisabling],
   {
