@@ -1,7 +1,12 @@
 /**
- * The purchase saga's steps that call activities, in the two shapes recorded histories have
- * (the saga itself, workflows/purchase.ts, is the same for both):
+ * The purchase saga's steps that call activities, in the three shapes recorded histories have
+ * (the saga itself, workflows/purchase.ts, is the same for all):
  *
+ * - `mergedSteps` (patch `purchase-merged-steps-v3`, what new executions run): v2's local steps
+ *   merged where nothing waits in between — load + price check + reserve is one local activity,
+ *   CreateShipment's first attempt + commit another — so the happy path is three activations
+ *   instead of five. Where a merged step's first half does not pass, it stops and the saga
+ *   continues with v2's steps (below) from there.
  * - `currentSteps` (patch `purchase-local-steps-v2`): the platform reads and the database
  *   steps are *local* activities, which run inside the workflow task instead of a round trip
  *   through the server's task queues each. CreateShipment's first attempt is local too,
@@ -19,16 +24,42 @@
  */
 import { isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { CreateShipmentInput, PurchaseContext, ShipmentRef } from '../activities/purchase.js';
+import type {
+  CreateShipmentInput,
+  LoadAndReserveInput,
+  LoadedAndReserved,
+  PurchaseContext,
+  ShipAndCommitInput,
+  ShipmentRef,
+} from '../activities/purchase.js';
 import type { PurchaseStage } from '../src/contracts/purchases.js';
 import { applicationFailureOf, describe, refusalOf } from './failures.js';
 
+/** What the commit records besides the shipment: the purchase's terms, known before shipping. */
+export type CommitTerms = ShipAndCommitInput['commit'];
+
+/** What shipping gave: the shipment, and whether the same step also committed the purchase (v3). */
+export interface Shipped {
+  readonly shipment: ShipmentRef;
+  readonly committed: boolean;
+}
+
 /** What the saga asks of the outside world, by intent. */
 export interface PurchaseSteps {
+  /**
+   * v3 only: load, price-check and reserve as one step (one activation instead of two). It
+   * stops without a reservation when the price check or the reservation does not pass, and the
+   * saga then runs its own price check and `reserve` step, which refuse or retry as before.
+   */
+  readonly loadAndReserve?: (request: LoadAndReserveInput) => Promise<LoadedAndReserved>;
   load(request: { customerId: string; productId: string; requestId: string | null }): Promise<PurchaseContext>;
   reserve(request: ReserveInput): Promise<Reservation>;
-  /** Creates the shipment, retrying transient failures within `budgetMs`; a 4xx is final (`shipment_rejected`). */
-  ship(request: CreateShipmentInput, budgetMs: number): Promise<ShipmentRef>;
+  /**
+   * Creates the shipment, retrying transient failures within `budgetMs`; a 4xx is final
+   * (`shipment_rejected`). v3 commits with `terms` in the same step when the platform answers at
+   * once (`committed: true`); otherwise the saga runs its `commit` step.
+   */
+  ship(request: CreateShipmentInput, budgetMs: number, terms: CommitTerms): Promise<Shipped>;
   /** Looks the shipment up by its idempotency key until the platform answers. */
   findShipment(request: { purchaseId: string; requestId: string | null }): Promise<ShipmentRef | null>;
   commit(request: CommitInput): Promise<void>;
@@ -40,7 +71,8 @@ export interface PurchaseSteps {
 export type ShowStage = (stage: PurchaseStage, lastError: string) => void;
 
 type ReserveInput = Parameters<Activities['reserveCredit']>[0];
-type Reservation = Awaited<ReturnType<Activities['reserveCredit']>>;
+/** What a reservation holds: the hold and the terms it was taken on. */
+export type Reservation = Awaited<ReturnType<Activities['reserveCredit']>>;
 type CommitInput = Parameters<Activities['commitPurchase']>[0];
 type PlatformReads = Pick<Activities, 'loadPurchaseContext'>;
 type LedgerWrites = Pick<Activities, 'reserveCredit' | 'commitPurchase' | 'releaseCredit' | 'recordAttemptFailure'>;
@@ -106,6 +138,17 @@ const shippingFirstAttempt: Shipping = proxyLocalActivities<Activities>({
 });
 
 export function currentSteps(showStage: ShowStage): PurchaseSteps {
+  return localSteps(showStage, (request) => shippingFirstAttempt.createShipment(request).then(uncommitted));
+}
+
+function uncommitted(shipment: ShipmentRef): Shipped {
+  return { shipment, committed: false };
+}
+
+/** A first local attempt of shipping (v2: CreateShipment; v3: CreateShipment and the commit). */
+type FirstShippingAttempt = (request: CreateShipmentInput, terms: CommitTerms) => Promise<Shipped>;
+
+function localSteps(showStage: ShowStage, firstAttempt: FirstShippingAttempt): PurchaseSteps {
   /** Quick local tries; on an infrastructure failure show the stage, then retry until done. A refusal is thrown at once. */
   async function ledger<T>(stage: PurchaseStage, write: (ledger: LedgerWrites) => Promise<T>): Promise<T> {
     try {
@@ -119,14 +162,15 @@ export function currentSteps(showStage: ShowStage): PurchaseSteps {
   return {
     load: (request) => platformReads.loadPurchaseContext(request),
     reserve: (request) => ledger('reserving', (l) => l.reserveCredit(request)),
-    async ship(request, budgetMs) {
+    async ship(request, budgetMs, terms) {
       const startedAt = Date.now();
       try {
-        return await shippingFirstAttempt.createShipment(request);
+        return await firstAttempt(request, terms);
       } catch (error) {
         if (isCancellation(error) || applicationFailureOf(error)?.type === 'shipment_rejected') throw error;
         showStage('shipping', describe(error));
-        return shippingWithin(Math.max(1_000, budgetMs - (Date.now() - startedAt))).createShipment(request);
+        const rest = Math.max(1_000, budgetMs - (Date.now() - startedAt));
+        return uncommitted(await shippingWithin(rest).createShipment(request));
       }
     },
     findShipment: (request) => shipmentLookup.findShipment(request),
@@ -137,6 +181,36 @@ export function currentSteps(showStage: ShowStage): PurchaseSteps {
       await ledger(stage, (l) => l.releaseCredit(request));
     },
     recordFailure: (request, stage) => ledger(stage, (l) => l.recordAttemptFailure(request)),
+  };
+}
+
+// ---- v3: the same steps, merged into two local activities where nothing waits ---------
+
+const loadingAndReserving: Pick<Activities, 'loadAndReserve'> = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: LOAD_RETRY,
+});
+/** CreateShipment's first attempt and the commit after it; past its timeout `shippingWithin` takes over. */
+const shippingAndCommitting: Pick<Activities, 'shipAndCommit'> = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+/**
+ * v3 (patch `purchase-merged-steps-v3`): v2's steps, with load + price check + reserve as one
+ * local activity and CreateShipment's first attempt + commit as another, so a purchase whose
+ * platform answers at once is three activations of one workflow task instead of five. Each
+ * merged step stops where its first half did not pass and the saga goes on with v2's steps from
+ * there (same refusals, same retries, same stages shown); the `status` query still shows
+ * `loading` and then `shipping`, the stage in which operators can cancel.
+ */
+export function mergedSteps(showStage: ShowStage): PurchaseSteps {
+  return {
+    ...localSteps(showStage, async (request, terms) => {
+      const result = await shippingAndCommitting.shipAndCommit({ ...request, commit: terms });
+      return { shipment: result.shipment, committed: result.committed };
+    }),
+    loadAndReserve: (request) => loadingAndReserving.loadAndReserve(request),
   };
 }
 
@@ -152,7 +226,7 @@ export function stepsBeforeLocalActivities(): PurchaseSteps {
   return {
     load: (request) => platformReadsV1.loadPurchaseContext(request),
     reserve: (request) => ledgerV1.reserveCredit(request),
-    ship: (request, budgetMs) => shippingWithin(budgetMs).createShipment(request),
+    ship: async (request, budgetMs) => uncommitted(await shippingWithin(budgetMs).createShipment(request)),
     findShipment: (request) => shipmentLookup.findShipment(request),
     async commit(request) {
       await ledgerV1.commitPurchase(request);

@@ -9,6 +9,8 @@
  * worker routes every call to the script of the workflow that made it. Every run also checks
  * that no workflow task failed: no input and no answer of a step may wedge a saga.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import {
   WithStartWorkflowOperation,
@@ -22,13 +24,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../activities/index.js';
-import type { PurchaseContext } from '../activities/purchase.js';
+import { mergedPurchaseSteps, type PurchaseContext } from '../activities/purchase.js';
 import { holdIdFor } from '../src/domain/purchase.js';
 import { bundleWorkflows, startTimeSkippingEnvironment } from '../test/support/time-skipping.js';
 import { until } from '../test/support/wait.js';
 import {
   cancelPurchaseUpdate,
-  LOCAL_STEPS_PATCH,
+  MERGED_STEPS_PATCH,
   purchaseProduct,
   statusQuery,
   type PurchaseInput,
@@ -62,7 +64,7 @@ const DEFAULTS: Stubbed = {
     Promise.resolve({ holdId: holdIdFor(i.purchaseId), discount: 0, total: i.subtotal, promoCode: i.promoCode }),
   createShipment: (i) => Promise.resolve({ id: `shp_${i.purchaseId}`, status: 'created', address: i.address }),
   findShipment: () => Promise.resolve(null),
-  commitPurchase: (i) => Promise.resolve({ purchaseId: i.purchaseId }),
+  commitPurchase: (i) => Promise.resolve({ purchaseId: i.purchaseId, sagaSeconds: 0.01 }),
   releaseCredit: () => Promise.resolve({ released: true }),
   recordAttemptFailure: () => Promise.resolve(),
 };
@@ -98,6 +100,8 @@ interface SagaRun {
   readonly input: PurchaseInput;
   readonly stubs: Partial<Stubbed>;
   readonly calls: { readonly name: StubName; readonly input: unknown }[];
+  /** The merged steps (v3) the saga ran, in order; their single steps are in `calls`. */
+  readonly merged: string[];
   handle: WorkflowHandle<typeof purchaseProduct> | null;
 }
 
@@ -107,8 +111,12 @@ let worker: Worker;
 let running: Promise<void>;
 let sequence = 0;
 
-/** Every activity of the worker: the calling workflow's script, else the default. */
-function routedActivities(): Stubbed {
+/**
+ * Every activity of the worker: the calling workflow's script, else the default. The merged
+ * steps of saga v3 are the production composition (`mergedPurchaseSteps`) of the scripted
+ * single steps, so every script below drives v3 as it drives the single steps.
+ */
+function routedActivities(): Stubbed & Pick<Activities, 'loadAndReserve' | 'shipAndCommit'> {
   const route =
     (name: StubName) =>
     (input: unknown): Promise<unknown> => {
@@ -119,9 +127,23 @@ function routedActivities(): Stubbed {
       const stub = (run.stubs[name] ?? DEFAULTS[name]) as (input: unknown) => Promise<unknown>;
       return stub(input);
     };
-  return Object.fromEntries(
+  const single = Object.fromEntries(
     (Object.keys(DEFAULTS) as StubName[]).map((name) => [name, route(name)]),
   ) as unknown as Stubbed;
+  const merged = mergedPurchaseSteps({
+    loadContext: single.loadPurchaseContext,
+    reserve: single.reserveCredit,
+    createShipment: single.createShipment,
+    commit: single.commitPurchase,
+  });
+  const mergedCalls =
+    <K extends keyof typeof merged>(name: K) =>
+    (input: Parameters<(typeof merged)[K]>[0]): ReturnType<(typeof merged)[K]> => {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '(none)';
+      runs.get(workflowId)?.merged.push(name);
+      return (merged[name] as (i: typeof input) => ReturnType<(typeof merged)[K]>)(input);
+    };
+  return { ...single, loadAndReserve: mergedCalls('loadAndReserve'), shipAndCommit: mergedCalls('shipAndCommit') };
 }
 
 beforeAll(async () => {
@@ -167,6 +189,7 @@ function script(stubs: Partial<Stubbed>, input: Partial<PurchaseInput>): SagaRun
     },
     stubs,
     calls: [],
+    merged: [],
     handle: null,
   };
   runs.set(run.workflowId, run);
@@ -201,11 +224,23 @@ interface Finished {
   readonly patches: unknown[];
 }
 
+/**
+ * `RECORD_HISTORIES=<dir>`: each finished run's history is also written there, named after its
+ * test, the way test/fixtures/histories/ is recorded (see its README).
+ */
+const RECORD_DIR = process.env.RECORD_HISTORIES;
+
 /** Awaits the saga's result (time skips meanwhile) and reads its history. */
 async function finish(run: SagaRun): Promise<Finished> {
   const handle = handleOf(run);
   const outcome = await handle.result();
-  const events = (await handle.fetchHistory()).events ?? [];
+  const history = await handle.fetchHistory();
+  if (RECORD_DIR) {
+    const name = (expect.getState().currentTestName ?? run.workflowId).replace(/[^a-z0-9]+/gi, '-').slice(0, 120);
+    mkdirSync(RECORD_DIR, { recursive: true });
+    writeFileSync(path.join(RECORD_DIR, `${name}.json`), JSON.stringify(history));
+  }
+  const events = history.events ?? [];
   expect(ofType(events, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'workflow tasks failed').toBe(0);
   const written = events
     .filter((e) => e.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
@@ -387,12 +422,19 @@ describe('shipping', () => {
     const run = await startSaga({}, { quantity: 3 });
     const { outcome, events, stages, patches } = await finish(run);
     expect(outcome).toEqual({ status: 'completed', purchaseId: run.purchaseId });
-    expect(patches).toEqual([[LOCAL_STEPS_PATCH]]);
+    expect(patches).toEqual([[MERGED_STEPS_PATCH]]);
     expect(stages).toEqual(['completed']);
     expect(ofType(events, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(1);
     expect(ofType(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(0);
-    // The patch marker, and one marker per local activity: load, reserve, ship, commit.
-    expect(ofType(events, EventType.EVENT_TYPE_MARKER_RECORDED)).toBe(5);
+    // The patch marker, and one marker per local activity: load + reserve, ship + commit.
+    expect(ofType(events, EventType.EVENT_TYPE_MARKER_RECORDED)).toBe(3);
+    expect(run.merged).toEqual(['loadAndReserve', 'shipAndCommit']);
+    expect(run.calls.map((c) => c.name)).toEqual([
+      'loadPurchaseContext',
+      'reserveCredit',
+      'createShipment',
+      'commitPurchase',
+    ]);
     expect(callsOf(run, 'commitPurchase')).toEqual([
       expect.objectContaining({
         purchaseId: run.purchaseId,

@@ -43,7 +43,15 @@ import { problemBody, type ProblemBody } from '../src/domain/errors.js';
 import type { Pricing, ProductFacts } from '../src/domain/purchase.js';
 import { applicationFailureOf, describe, extensionsOf, refusalOf } from './failures.js';
 import { cancelRefusal, chargedPricing, priceOrRefuse, PurchaseRefused } from './purchase-rules.js';
-import { currentSteps, stepsBeforeLocalActivities, type PurchaseSteps } from './purchase-steps.js';
+import {
+  currentSteps,
+  mergedSteps,
+  stepsBeforeLocalActivities,
+  type CommitTerms,
+  type PurchaseSteps,
+  type Reservation,
+  type Shipped,
+} from './purchase-steps.js';
 import { PurchaseOutcomeKey, PurchaseStageKey } from './search-attributes.js';
 
 export interface PurchaseInput {
@@ -99,19 +107,38 @@ export const cancelPurchaseUpdate = defineUpdate<PurchaseStatus, [CancelPurchase
 
 /** The patch that introduced the v2 shape (see the module comment and workflows/purchase-steps.ts). */
 export const LOCAL_STEPS_PATCH = 'purchase-local-steps-v2';
+/** The patch that introduced the v3 shape: v2's local steps merged into two (workflows/purchase-steps.ts). */
+export const MERGED_STEPS_PATCH = 'purchase-merged-steps-v3';
 
 export async function purchaseProduct(input: PurchaseInput): Promise<PurchaseOutcome> {
-  const v2 = patched(LOCAL_STEPS_PATCH);
-  const progress = new PurchaseProgress(input, v2 ? 'where_operators_search' : 'every_stage');
-  const steps = v2 ? currentSteps((stage, lastError) => progress.show(stage, lastError)) : stepsBeforeLocalActivities();
+  // Newest first: an execution recorded as v2 has no v3 marker, and patched() is false for it.
+  const shape = patched(MERGED_STEPS_PATCH) ? 'v3' : patched(LOCAL_STEPS_PATCH) ? 'v2' : 'v1';
+  return runPurchaseSaga(input, shape);
+}
+
+/** The shapes of the saga's steps, oldest first (see the module comment). */
+export type SagaShape = 'v1' | 'v2' | 'v3';
+
+/**
+ * The saga with the steps of `shape`. `purchaseProduct` chooses the shape by patch; this is
+ * exported (not registered as a workflow) so bench/experiments can run an older shape beside
+ * the current one.
+ */
+export async function runPurchaseSaga(input: PurchaseInput, shape: SagaShape): Promise<PurchaseOutcome> {
+  const progress = new PurchaseProgress(input, shape === 'v1' ? 'every_stage' : 'where_operators_search');
+  const show = (stage: PurchaseStage, lastError: string): void => progress.show(stage, lastError);
+  const steps = shape === 'v3' ? mergedSteps(show) : shape === 'v2' ? currentSteps(show) : stepsBeforeLocalActivities();
   const saga: Saga = { input, steps, progress, compensations: [], shipmentRequested: false };
 
   try {
-    const context = await load(saga);
+    const { context, reserved } = await load(saga);
     const quoted = priceOrRefuse(context.product, input);
-    const { pricing, promoCode } = await reserve(saga, context.product, quoted);
-    const shipment = await shipOrVerify(saga, context);
-    await commit(saga, context, pricing, promoCode, shipment);
+    const { pricing, promoCode } = reserved
+      ? termsOf(saga, context.product, reserved)
+      : await reserve(saga, context.product, quoted);
+    const terms = commitTerms(saga, context, pricing, promoCode);
+    const { shipment, committed } = await shipOrVerify(saga, context, terms);
+    if (!committed) await commit(saga, context, terms, shipment);
     progress.set({ stage: 'completed', outcome: 'completed' }, 'completed');
     return { status: 'completed', purchaseId: input.purchaseId };
   } catch (error) {
@@ -132,12 +159,40 @@ interface Saga {
   shipmentRequested: boolean;
 }
 
-/** 1. Load customer and product, fresh from the platform. */
-async function load({ input, steps, progress }: Saga): Promise<PurchaseContext> {
+/**
+ * 1. Load customer and product, fresh from the platform. v3 also price-checks and reserves in
+ * the same step (`reserved`, its release pushed at once); null: the saga reserves next.
+ */
+async function load(saga: Saga): Promise<{ context: PurchaseContext; reserved: Reservation | null }> {
+  const { input, steps, progress } = saga;
   progress.set({ stage: 'loading' });
   try {
-    return await steps.load({ customerId: input.customerId, productId: input.productId, requestId: input.requestId });
+    if (!steps.loadAndReserve) {
+      const context = await steps.load({
+        customerId: input.customerId,
+        productId: input.productId,
+        requestId: input.requestId,
+      });
+      return { context, reserved: null };
+    }
+    const { context, reservation } = await steps.loadAndReserve({
+      purchaseId: input.purchaseId,
+      customerId: input.customerId,
+      productId: input.productId,
+      quantity: input.quantity,
+      expectedUnitPrice: input.expectedUnitPrice ?? null,
+      promoCode: input.promoCode ?? null,
+      workflowId: workflowInfo().workflowId,
+      requestId: input.requestId,
+    });
+    if (reservation) pushRelease(saga);
+    return { context, reserved: reservation };
   } catch (error) {
+    // v3: a refusal (of loading or of the reservation) and a platform failure of loading leave
+    // no hold; anything else (the step timed out) may have reserved before it ended, so its
+    // release is pushed — idempotent, and it releases nothing when there is no hold.
+    const type = applicationFailureOf(error)?.type ?? '';
+    if (steps.loadAndReserve && !refusalOf(error) && !type.startsWith('platform_')) pushRelease(saga);
     const refusal = refusalOf(error) ?? {
       code: 'platform_unavailable' as const,
       detail: `The platform did not answer while loading the customer and product: ${describe(error)}`,
@@ -174,16 +229,31 @@ async function reserve(
     if (refusal) throw new PurchaseRefused(refusal, 'reserve_refused');
     throw error;
   }
-  saga.compensations.push((reason) =>
-    steps.releaseReservation({ purchaseId: input.purchaseId, reason }, 'compensating'),
-  );
+  pushRelease(saga);
+  return termsOf(saga, product, reservation);
+}
+
+/** The release of the purchase's reservation, run if the saga fails from here on. */
+function pushRelease({ input, steps, compensations }: Saga): void {
+  compensations.push((reason) => steps.releaseReservation({ purchaseId: input.purchaseId, reason }, 'compensating'));
+}
+
+/** What the purchase charges: the reservation's terms (see `chargedPricing`). */
+function termsOf(
+  { input, progress }: Saga,
+  product: ProductFacts,
+  reservation: Reservation,
+): { pricing: Pricing; promoCode: string | null } {
   const pricing = chargedPricing(product, input.quantity, reservation);
   progress.set({ holdId: reservation.holdId, total: pricing.total, currency: pricing.currency });
   return { pricing, promoCode: reservation.promoCode };
 }
 
-/** 4. Ship: CreateShipment within the budget; if it did not answer "created" or "rejected", verify. */
-async function shipOrVerify(saga: Saga, context: PurchaseContext): Promise<ShipmentRef> {
+/**
+ * 4. Ship: CreateShipment within the budget; if it did not answer "created" or "rejected",
+ * verify. v3's first attempt also commits with `terms` (`committed`).
+ */
+async function shipOrVerify(saga: Saga, context: PurchaseContext, terms: CommitTerms): Promise<Shipped> {
   const { input, steps, progress } = saga;
   progress.set({ stage: 'shipping' });
   saga.shipmentRequested = true;
@@ -195,9 +265,9 @@ async function shipOrVerify(saga: Saga, context: PurchaseContext): Promise<Shipm
     address: context.customer.address,
     requestId: input.requestId,
   };
-  let shipment: ShipmentRef;
+  let shipped: Shipped;
   try {
-    shipment = await progress.shippingScope.run(() => steps.ship(request, input.shipmentBudgetMs));
+    shipped = await progress.shippingScope.run(() => steps.ship(request, input.shipmentBudgetMs, terms));
   } catch (error) {
     progress.set({ lastError: describe(error) });
     const failure = applicationFailureOf(error);
@@ -211,10 +281,10 @@ async function shipOrVerify(saga: Saga, context: PurchaseContext): Promise<Shipm
         'shipment_rejected',
       );
     }
-    shipment = await verifyShipment(saga, error);
+    shipped = { shipment: await verifyShipment(saga, error), committed: false };
   }
-  progress.set({ shipmentId: shipment.id });
-  return shipment;
+  progress.set({ shipmentId: shipped.shipment.id });
+  return shipped;
 }
 
 /** 4b. Retries exhausted, timed out or cancelled: the platform may have created it anyway. Ask. */
@@ -254,36 +324,47 @@ async function verifyShipment({ input, steps, progress }: Saga, shipError: unkno
   );
 }
 
-/** 5. Commit: capture the hold, append the purchase entry, insert the purchase. Retried until done. */
-async function commit(
-  { input, steps, progress }: Saga,
+/** What the commit records besides the shipment; known once the reservation is. */
+function commitTerms(
+  { input }: Saga,
   context: PurchaseContext,
   pricing: Pricing,
   promoCode: string | null,
+): CommitTerms {
+  return {
+    purchaseId: input.purchaseId,
+    customerId: input.customerId,
+    productId: context.product.id,
+    productName: context.product.name,
+    quantity: pricing.quantity,
+    unitPrice: pricing.unitPrice,
+    subtotal: pricing.subtotal,
+    discount: pricing.discount,
+    total: pricing.total,
+    currency: pricing.currency,
+    promoCode,
+    workflowId: workflowInfo().workflowId,
+    actor: input.actor,
+    requestId: input.requestId,
+  };
+}
+
+/** 5. Commit: capture the hold, append the purchase entry, insert the purchase. Retried until done. */
+async function commit(
+  { steps, progress }: Saga,
+  context: PurchaseContext,
+  terms: CommitTerms,
   shipment: ShipmentRef,
 ): Promise<void> {
   progress.set({ stage: 'committing' });
   await CancellationScope.nonCancellable(() =>
     steps.commit({
-      purchaseId: input.purchaseId,
-      customerId: input.customerId,
-      productId: context.product.id,
-      productName: context.product.name,
-      quantity: pricing.quantity,
-      unitPrice: pricing.unitPrice,
-      subtotal: pricing.subtotal,
-      discount: pricing.discount,
-      total: pricing.total,
-      currency: pricing.currency,
-      promoCode,
+      ...terms,
       shipmentId: shipment.id,
       shipmentStatus: shipment.status,
       // Where the platform ships it: the same as the address read, unless a re-executed step
       // read a newer one after the shipment was created (histories before v2 have no address).
       address: shipment.address ?? context.customer.address,
-      workflowId: workflowInfo().workflowId,
-      actor: input.actor,
-      requestId: input.requestId,
     }),
   );
 }

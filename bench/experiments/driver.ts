@@ -18,6 +18,7 @@ import { createPlatformClient } from '../../src/platform/client.js';
 import { REPO_ROOT } from '../../src/dev/temporal-server.js';
 import type { PurchaseInput } from '../../workflows/purchase.js';
 import { cpuBetween, snapshot } from '../lib/cpu.js';
+import { sampleTimelines } from '../lib/history.js';
 import { summarize } from '../lib/stats.js';
 import type { Latency } from '../lib/types.js';
 import type { VariantInput } from './variants.js';
@@ -25,7 +26,12 @@ import type { VariantInput } from './variants.js';
 export interface Case {
   readonly label: string;
   readonly workflow:
-    'purchaseProduct' | 'variantActivities' | 'variantNoUpserts' | 'variantLocalDb' | 'variantAllLocal';
+    | 'purchaseProduct'
+    | 'purchaseProductV2'
+    | 'variantActivities'
+    | 'variantNoUpserts'
+    | 'variantLocalDb'
+    | 'variantAllLocal';
   readonly count: number;
   readonly concurrency: number;
   readonly eager: boolean;
@@ -41,6 +47,9 @@ export interface CaseResult {
   /** CPU milliseconds per workflow. */
   readonly cpuMs: { readonly workerAndClient: number; readonly temporal: number; readonly postgres: number };
   readonly eagerlyStarted: number;
+  /** Medians over up to 20 of the case's histories: workflow tasks per workflow, ms running on the worker. */
+  readonly workflowTasks: number | null;
+  readonly wftRunMs: number | null;
 }
 
 const cases = JSON.parse(process.env.BENCH_CASES ?? '[]') as Case[];
@@ -89,13 +98,14 @@ function selfMs(): number {
 
 async function runCase(c: Case, seq: number): Promise<CaseResult> {
   const samples: number[] = [];
+  const ids: string[] = [];
   let failed = 0;
   let eagerlyStarted = 0;
   const one = async (i: number): Promise<void> => {
     const purchaseId = `pur_x${stamp}${seq}x${i}`;
     const workflowId = `purchase-${purchaseId}`;
     const args: [PurchaseInput] | [VariantInput] =
-      c.workflow === 'purchaseProduct'
+      c.workflow === 'purchaseProduct' || c.workflow === 'purchaseProductV2'
         ? [
             {
               purchaseId,
@@ -119,6 +129,7 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
       if (handle.eagerlyStarted) eagerlyStarted++;
       await handle.result();
       samples.push(performance.now() - started);
+      ids.push(workflowId);
     } catch (error) {
       failed++;
       if (failed <= 3) logger.error({ err: error, workflow: c.workflow }, 'case workflow failed');
@@ -140,6 +151,7 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
     pg: snapshot([...new Set([...pids, ...(await pgPids())])]),
   };
   const n = Math.max(1, c.count);
+  const timelines = await sampleTimelines(client, ids.slice(-20));
   return {
     label: c.label,
     count: c.count,
@@ -153,6 +165,8 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
       postgres: cpuBetween(before.pg, after.pg) / n,
     },
     eagerlyStarted,
+    workflowTasks: timelines?.workflowTasks ?? null,
+    wftRunMs: timelines?.wftRunMs ?? null,
   };
 }
 
@@ -166,7 +180,7 @@ await worker.runUntil(async () => {
     const r = await runCase(c, i + 1);
     results.push(r);
     process.stdout.write(
-      `${r.label}: ${r.latencyMs.p50.toFixed(1)} ms p50, ${r.perSec.toFixed(1)}/s, CPU/wf worker ${r.cpuMs.workerAndClient.toFixed(1)} temporal ${r.cpuMs.temporal.toFixed(1)} pg ${r.cpuMs.postgres.toFixed(1)} ms${r.failed ? `, ${r.failed} failed` : ''}\n`,
+      `${r.label}: ${r.latencyMs.p50.toFixed(1)} ms p50, ${r.perSec.toFixed(1)}/s, CPU/wf worker ${r.cpuMs.workerAndClient.toFixed(1)} temporal ${r.cpuMs.temporal.toFixed(1)} pg ${r.cpuMs.postgres.toFixed(1)} ms, workflow task ${r.wftRunMs?.toFixed(1) ?? '–'} ms${r.failed ? `, ${r.failed} failed` : ''}\n`,
     );
   }
 });

@@ -10,7 +10,14 @@ import type { Activities } from '../../activities/index.js';
 import { priceOf } from '../../src/domain/purchase.js';
 import { PurchaseStageKey } from '../../workflows/search-attributes.js';
 
+import { runPurchaseSaga, type PurchaseInput, type PurchaseOutcome } from '../../workflows/purchase.js';
+
 export { ping, purchaseProduct } from '../../workflows/index.js';
+
+/** The real saga in its v2 shape (four local activities), to measure beside `purchaseProduct` (v3). */
+export async function purchaseProductV2(input: PurchaseInput): Promise<PurchaseOutcome> {
+  return runPurchaseSaga(input, 'v2');
+}
 
 export interface VariantInput {
   readonly purchaseId: string;

@@ -159,14 +159,20 @@ export interface CommitInput {
 }
 
 /**
+ * The committed purchase, and how long its attempt took (null when it was committed before: a
+ * retried step), read by the same UPDATE that completes the attempt.
+ */
+export type CommittedPurchase = PurchaseRow & { readonly attemptSeconds: number | null };
+
+/**
  * Commits a purchase in one transaction: captures the hold, appends the `purchase` entry
  * (debiting the balance and releasing the held amount in the same UPDATE), inserts the
  * purchase with its snapshot, and marks the attempt completed. Idempotent on the purchase id.
  */
-export async function commitPurchase(db: Db, input: CommitInput): Promise<PurchaseRow> {
+export async function commitPurchase(db: Db, input: CommitInput): Promise<CommittedPurchase> {
   return db.transaction(async (tx) => {
     const existing = await tx.select().from(purchases).where(eq(purchases.id, input.purchaseId)).limit(1);
-    if (existing[0]) return existing[0];
+    if (existing[0]) return { ...existing[0], attemptSeconds: null };
     if (input.total > 0) {
       const captured = await tx
         .update(creditHolds)
@@ -219,10 +225,11 @@ export async function commitPurchase(db: Db, input: CommitInput): Promise<Purcha
       })
       .returning();
     await commitPromo(tx, input.purchaseId);
-    await tx
+    const attempt = await tx
       .update(purchaseAttempts)
       .set({ status: 'completed', finishedAt: sql`clock_timestamp()` })
-      .where(eq(purchaseAttempts.id, input.purchaseId));
+      .where(eq(purchaseAttempts.id, input.purchaseId))
+      .returning({ createdAt: purchaseAttempts.createdAt, finishedAt: purchaseAttempts.finishedAt });
     const purchase = inserted[0];
     if (!purchase) throw new Error('purchase insert returned no row');
     // Outbox, last before commit (holds the events' counter row until then).
@@ -231,7 +238,9 @@ export async function commitPurchase(db: Db, input: CommitInput): Promise<Purcha
       customerId: purchase.customerId,
       data: toPurchaseWithRefunds(purchase, []),
     });
-    return purchase;
+    const { createdAt, finishedAt } = attempt[0] ?? {};
+    const attemptSeconds = createdAt && finishedAt ? (finishedAt.getTime() - createdAt.getTime()) / 1000 : null;
+    return { ...purchase, attemptSeconds };
   });
 }
 

@@ -37,6 +37,33 @@ async function sagaSeconds(deps: ActivityDeps, purchaseId: string | undefined): 
   return ((attempt.finishedAt ?? new Date()).getTime() - attempt.createdAt.getTime()) / 1000;
 }
 
+function shipmentAttempt(metrics: Metrics, error: unknown): void {
+  metrics.shipmentAttempts.inc({
+    result: error === null ? 'created' : failureType(error) === 'shipment_rejected' ? 'rejected' : 'retryable_error',
+  });
+}
+
+/**
+ * A purchase committed: the commit step's input and the attempt's duration, which the commit
+ * returns from the UPDATE that completed the attempt (null on a retried commit, already counted),
+ * so no read is added to the saga's path.
+ */
+function purchaseCompleted(metrics: Metrics, commit: Input, seconds: number | null): void {
+  const total = field(commit, 'total', isNumber) ?? 0;
+  const currency = field(commit, 'currency', isString) ?? 'unknown';
+  metrics.purchases.inc({ outcome: 'completed', code: 'none' });
+  if (total > 0) {
+    metrics.creditMovements.inc({ type: 'purchase', currency });
+    metrics.creditMovementAmount.inc({ type: 'purchase', currency }, total);
+  }
+  if (seconds !== null) metrics.sagaDuration.observe({ outcome: 'completed' }, seconds);
+}
+
+function sagaSecondsOf(result: unknown): number | null {
+  const seconds = (result as { sagaSeconds?: unknown } | undefined)?.sagaSeconds;
+  return typeof seconds === 'number' ? seconds : null;
+}
+
 async function record(
   deps: ActivityDeps,
   metrics: Metrics,
@@ -48,23 +75,17 @@ async function record(
   const ok = error === null;
   switch (activityType) {
     case 'createShipment':
-      metrics.shipmentAttempts.inc({
-        result: ok ? 'created' : failureType(error) === 'shipment_rejected' ? 'rejected' : 'retryable_error',
-      });
+      shipmentAttempt(metrics, error);
       return;
-    case 'commitPurchase': {
-      if (!ok) return;
-      const total = field(input, 'total', isNumber) ?? 0;
-      const currency = field(input, 'currency', isString) ?? 'unknown';
-      metrics.purchases.inc({ outcome: 'completed', code: 'none' });
-      if (total > 0) {
-        metrics.creditMovements.inc({ type: 'purchase', currency });
-        metrics.creditMovementAmount.inc({ type: 'purchase', currency }, total);
-      }
-      const seconds = await sagaSeconds(deps, field(input, 'purchaseId', isString));
-      if (seconds !== null) metrics.sagaDuration.observe({ outcome: 'completed' }, seconds);
+    case 'shipAndCommit': {
+      shipmentAttempt(metrics, error);
+      if (ok && (result as { committed?: unknown } | undefined)?.committed === true)
+        purchaseCompleted(metrics, input?.commit as Input, sagaSecondsOf(result));
       return;
     }
+    case 'commitPurchase':
+      if (ok) purchaseCompleted(metrics, input, sagaSecondsOf(result));
+      return;
     case 'recordAttemptFailure': {
       if (!ok) return;
       const problem = input?.problem as Record<string, unknown> | undefined;
