@@ -1226,6 +1226,69 @@ async function auditScenarios(ctx: Ctx): Promise<{ scenarios: ScenarioSummary[];
   return { scenarios, figures: { dbMs, streams } };
 }
 
+/** CPU ms per successful request of one phase, every process of the service (the load generator left out). */
+function serviceCpuPerRequest(phase: PhaseResult): number {
+  const total = Object.entries(phase.cpuMs)
+    .filter(([group]) => group !== 'load')
+    .reduce((sum, [, ms]) => sum + (ms ?? 0), 0);
+  return total / Math.max(1, phase.load.ok);
+}
+
+/** The median of `values`, and the values themselves when there is more than one. */
+function withSpread(values: readonly number[], digits = 2): { median: number; text: string } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted.length === 0 ? NaN : (sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN);
+  const runs = values.length > 1 ? ` (runs: ${values.map((v) => v.toFixed(digits)).join(', ')})` : '';
+  return { median, text: `${median.toFixed(digits)}${runs}` };
+}
+
+/**
+ * The goals of the second performance round, each a ratio taken within one run of the stack
+ * (run i of the saga against run i of the baseline, both at 10/s), reported as the median of
+ * the runs with each run's value.
+ */
+function roundTwoGoals(
+  saga10: ScenarioSummary | undefined,
+  base10: ScenarioSummary | undefined,
+  sagaMax: MaxRateResult | undefined,
+  baseMax: MaxRateResult | undefined,
+  sagaTimeline: TimelineSummary | null,
+): Goal[] {
+  const goals: Goal[] = [];
+  if (saga10 && base10) {
+    const pairs = saga10.runs.map((run, i) => [run, base10.runs[i]] as const).filter(([, b]) => b !== undefined);
+    const p50 = withSpread(pairs.map(([a, b]) => a.load.latencyMs.p50 / (b?.load.latencyMs.p50 ?? NaN)));
+    goals.push({
+      goal: 'saga p50 / baseline p50 at 10/s ≤ 2×',
+      measured: `${p50.text}× (p50 ${round(saga10.latencyMs.p50)} vs ${round(base10.latencyMs.p50)} ms, medians)`,
+      met: p50.median <= 2,
+    });
+    const perSaga = pairs.map(([a]) => serviceCpuPerRequest(a));
+    const perBase = pairs.map(([, b]) => (b ? serviceCpuPerRequest(b) : NaN));
+    const cpu = withSpread(perSaga.map((a, i) => a / (perBase[i] ?? NaN)));
+    goals.push({
+      goal: 'CPU per saga purchase / CPU per baseline purchase (every service process) ≤ 2×',
+      measured: `${cpu.text}× (${withSpread(perSaga, 1).median.toFixed(1)} vs ${withSpread(perBase, 1).median.toFixed(1)} ms)`,
+      met: cpu.median <= 2,
+    });
+  }
+  if (sagaMax && baseMax && baseMax.maxRate > 0) {
+    const ratio = sagaMax.maxRate / baseMax.maxRate;
+    goals.push({
+      goal: 'saga max rate / baseline max rate (p99 < 1 s, no errors) ≥ 0.35× — one search each',
+      measured: `${ratio.toFixed(2)}× (${sagaMax.maxRate}/s vs ${baseMax.maxRate}/s)`,
+      met: ratio >= 0.35,
+    });
+  }
+  if (sagaTimeline)
+    goals.push({
+      goal: "time in the saga's workflow tasks at 10/s (median of sampled histories) ≤ 30 ms",
+      measured: `${round(sagaTimeline.wftRunMs)} ms over ${sagaTimeline.workflowTasks} workflow task(s), ${sagaTimeline.samples} histories`,
+      met: sagaTimeline.wftRunMs <= 30,
+    });
+  return goals;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const durations = profile(options.quick);
@@ -1390,7 +1453,7 @@ async function main(): Promise<void> {
     p50SagaOverBaseline: saga10 && base10 ? saga10.latencyMs.p50 / base10.latencyMs.p50 : null,
     throughputSagaOverBaseline: sagaMax && baseMax && baseMax.maxRate > 0 ? sagaMax.maxRate / baseMax.maxRate : null,
   };
-  const goals: Goal[] = [];
+  const goals: Goal[] = [...roundTwoGoals(saga10, base10, sagaMax, baseMax, timelines['saga at 10/s'] ?? null)];
   const fmt = (v: number): string => String(round(v));
   if (ratios.p50SagaOverBaseline !== null && saga10 && base10) {
     goals.push({

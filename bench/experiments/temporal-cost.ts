@@ -1,7 +1,7 @@
 /**
  * What the saga's shape costs in Temporal, measured before changing workflows/:
  *   npx tsx bench/experiments/temporal-cost.ts [--memory] [--worker-options '{"maxCachedWorkflows":500}']
- *                                              [--only <label text>] [--profile <dir>]
+ *                                              [--only <label text>] [--repeat N] [--profile <dir>]
  *
  * Boots a Temporal dev server (SQLite file, or in memory with --memory), a fresh migrated
  * database with one funded customer, platform-mock, and bench/experiments/driver.ts (worker
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     'worker-options': { type: 'string', default: '{}' },
     /** Only the cases whose label contains this text. */
     only: { type: 'string' },
+    /** Run the selected cases this many times, interleaved (a, b, a, b …), to compare them under the same load. */
+    repeat: { type: 'string', default: '1' },
     /** Write a V8 CPU profile of the driver (main thread) into this folder. */
     profile: { type: 'string' },
   },
@@ -68,7 +70,8 @@ const CASES: Case[] = [
   },
 ];
 
-const selected = CASES.filter((c) => !values.only || c.label.includes(values.only));
+const chosen = CASES.filter((c) => !values.only || c.label.includes(values.only));
+const selected = Array.from({ length: Math.max(1, Number(values.repeat) || 1) }, () => chosen).flat();
 
 const stops: (() => Promise<void>)[] = [];
 async function teardown(): Promise<void> {
