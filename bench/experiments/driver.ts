@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import postgres from 'postgres';
 import { createActivities } from '../../activities/index.js';
@@ -16,12 +16,12 @@ import { openDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createPlatformClient } from '../../src/platform/client.js';
 import { REPO_ROOT } from '../../src/dev/temporal-server.js';
-import type { PurchaseInput } from '../../workflows/purchase.js';
+import { statusQuery, type PurchaseInput } from '../../workflows/purchase.js';
 import { cpuBetween, snapshot } from '../lib/cpu.js';
 import { sampleTimelines } from '../lib/history.js';
 import { summarize } from '../lib/stats.js';
 import type { Latency } from '../lib/types.js';
-import type { VariantInput } from './variants.js';
+import { outcomeUpdate, type VariantInput } from './variants.js';
 
 export interface Case {
   readonly label: string;
@@ -31,7 +31,14 @@ export interface Case {
     | 'variantActivities'
     | 'variantNoUpserts'
     | 'variantLocalDb'
-    | 'variantAllLocal';
+    | 'variantAllLocal'
+    | 'purchaseProductWithOutcomeUpdate';
+  /**
+   * How the client learns the result: `result` (default) start + the history long poll, as the
+   * API does; `update` Update-with-Start on the `outcome` update (one call); `query` start, then
+   * the `status` query every 10 ms until the saga has an outcome.
+   */
+  readonly wait?: 'result' | 'update' | 'query';
   readonly count: number;
   readonly concurrency: number;
   readonly eager: boolean;
@@ -105,7 +112,9 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
     const purchaseId = `pur_x${stamp}${seq}x${i}`;
     const workflowId = `purchase-${purchaseId}`;
     const args: [PurchaseInput] | [VariantInput] =
-      c.workflow === 'purchaseProduct' || c.workflow === 'purchaseProductV2'
+      c.workflow === 'purchaseProduct' ||
+      c.workflow === 'purchaseProductV2' ||
+      c.workflow === 'purchaseProductWithOutcomeUpdate'
         ? [
             {
               purchaseId,
@@ -120,14 +129,21 @@ async function runCase(c: Case, seq: number): Promise<CaseResult> {
         : [{ purchaseId, customerId: customer, productId: 'prod_cable', quantity: 1, actor: 'bench' }];
     const started = performance.now();
     try {
-      const handle = await client.workflow.start(c.workflow, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        args,
-        requestEagerStart: c.eager,
-      });
-      if (handle.eagerlyStarted) eagerlyStarted++;
-      await handle.result();
+      const options = { taskQueue: config.temporal.taskQueue, workflowId, args, requestEagerStart: c.eager };
+      if (c.wait === 'update') {
+        await client.workflow.executeUpdateWithStart(outcomeUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(c.workflow, {
+            ...options,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        });
+      } else {
+        const handle = await client.workflow.start(c.workflow, options);
+        if (handle.eagerlyStarted) eagerlyStarted++;
+        if (c.wait === 'query') {
+          while ((await handle.query(statusQuery)).outcome === 'pending') await new Promise((r) => setTimeout(r, 10));
+        } else await handle.result();
+      }
       samples.push(performance.now() - started);
       ids.push(workflowId);
     } catch (error) {

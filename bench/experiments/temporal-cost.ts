@@ -54,6 +54,25 @@ const CASES: Case[] = [
     { label: `${workflow}, sequential`, workflow, count: SEQ, concurrency: 1, eager: false },
     { label: `${workflow}, 8 concurrent`, workflow, count: CONC, concurrency: 8, eager: false },
   ]),
+  ...([1, 8] as const).flatMap((concurrency) =>
+    [
+      {
+        label: `how the caller learns the result, c=${concurrency}: start + history long poll`,
+        workflow: 'purchaseProduct' as const,
+        wait: 'result' as const,
+      },
+      {
+        label: `how the caller learns the result, c=${concurrency}: Update-with-Start`,
+        workflow: 'purchaseProductWithOutcomeUpdate' as const,
+        wait: 'update' as const,
+      },
+      {
+        label: `how the caller learns the result, c=${concurrency}: start + status query every 10 ms`,
+        workflow: 'purchaseProduct' as const,
+        wait: 'query' as const,
+      },
+    ].map((c) => ({ ...c, count: concurrency === 1 ? SEQ : CONC, concurrency, eager: false })),
+  ),
   {
     label: 'purchaseProduct, sequential, eager start',
     workflow: 'purchaseProduct',

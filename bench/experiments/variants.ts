@@ -5,7 +5,15 @@
  * before anyone changes workflows/. Not a second saga: no validation, compensation or
  * status query — a failure simply fails the workflow. Deterministic code only.
  */
-import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { priceOf } from '../../src/domain/purchase.js';
 import { PurchaseStageKey } from '../../workflows/search-attributes.js';
@@ -13,6 +21,21 @@ import { PurchaseStageKey } from '../../workflows/search-attributes.js';
 import { runPurchaseSaga, type PurchaseInput, type PurchaseOutcome } from '../../workflows/purchase.js';
 
 export { ping, purchaseProduct } from '../../workflows/index.js';
+
+/** Answers with the saga's outcome once it has one: how a caller could learn the result with Update-with-Start. */
+export const outcomeUpdate = defineUpdate<PurchaseOutcome>('outcome');
+
+/** The real saga (v3) with `outcomeUpdate`, to compare Update-with-Start with start + the history long poll. */
+export async function purchaseProductWithOutcomeUpdate(input: PurchaseInput): Promise<PurchaseOutcome> {
+  let outcome: PurchaseOutcome | null = null;
+  setHandler(outcomeUpdate, async () => {
+    await condition(() => outcome !== null);
+    return outcome as PurchaseOutcome;
+  });
+  outcome = await runPurchaseSaga(input, 'v3');
+  await condition(allHandlersFinished); // the waiting update answers before the workflow completes
+  return outcome;
+}
 
 /** The real saga in its v2 shape (four local activities), to measure beside `purchaseProduct` (v3). */
 export async function purchaseProductV2(input: PurchaseInput): Promise<PurchaseOutcome> {
