@@ -1,4 +1,4 @@
-/** The whole fault suite (`npm run test:faults`): every scenario of test/faults/suite.ts. */
+/** The whole fault suite (`npm run test:faults`): every scenario of test/faults/suite.ts, on one API and one worker. */
 import { defineFaultSuite } from './suite.js';
 
-defineFaultSuite('all');
+defineFaultSuite({ subset: 'all' });

@@ -18,9 +18,13 @@
  * has a deadline, the processes are killed in afterAll). Figures: test-results/faults.json
  * and test-results/faults.md (copied into RELIABILITY.md).
  *
- * Two entry files register it: `all.test.ts` (`npm run test:faults`, every scenario) and
- * `ci.test.ts` (`npm run test:faults:ci`, the two fast scenarios the CI step runs), so neither
- * run reports scenarios it leaves out as skipped.
+ * Three entry files register it: `all.test.ts` (`npm run test:faults`, every scenario) and
+ * `ci.test.ts` (`npm run test:faults:ci`, the two fast scenarios the CI step runs) on one API
+ * and one worker, and `scaled.test.ts` (`npm run test:faults:scaled`) on two APIs and two
+ * workers, requests spread round robin over the APIs, with the scenarios that matter for
+ * scale-out: one of the two workers SIGKILLed mid-load (the other carries on), one of the two
+ * APIs SIGKILLed while requests wait on it, every Postgres connection of all four terminated.
+ * No run reports scenarios it leaves out as skipped.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +34,7 @@ import { TOKENS } from '../support/stack.js';
 import { checkHistory, type CheckReport } from '../reliability/checker.js';
 import { execute, History, type Operation } from '../reliability/history.js';
 import { opKey, runWorkload, type WorkloadOptions } from '../reliability/workload.js';
-import { Cluster } from './cluster.js';
+import { Cluster, SINGLE, topologyName, type Topology } from './cluster.js';
 
 /**
  * How long after an injection a new purchase may take to get through before the scenario
@@ -40,11 +44,54 @@ import { Cluster } from './cluster.js';
  */
 const RECOVERY_DEADLINE_MS = Number(process.env.FAULTS_RECOVERY_DEADLINE_MS ?? '') || 60_000;
 
-/** Which scenarios a run registers: `ci` the fast pair, `all` every one. */
-export type FaultSubset = 'ci' | 'all';
+/** The scenarios of the suite. */
+export const FAULT_SCENARIOS = [
+  'worker-sigkill-steps',
+  'worker-sigkill-load',
+  'api-sigkill',
+  'temporal-restart',
+  'postgres-terminate',
+  'shipment-faults',
+  'client-retries',
+  'ambiguous-4xx',
+] as const;
+export type FaultScenario = (typeof FAULT_SCENARIOS)[number];
 
-/** Registers the fault suite's cluster and its scenarios (all, or the CI pair) in the calling test file. */
-export function defineFaultSuite(subset: FaultSubset): void {
+/** Which scenarios a run registers: `ci` the fast pair, `all` every one of 1+1, `scaled` those that matter for scale-out. */
+export type FaultSubset = 'ci' | 'all' | 'scaled';
+
+const SUBSETS: Record<FaultSubset, readonly FaultScenario[]> = {
+  all: [
+    'worker-sigkill-steps',
+    'api-sigkill',
+    'temporal-restart',
+    'postgres-terminate',
+    'shipment-faults',
+    'client-retries',
+    'ambiguous-4xx',
+  ],
+  ci: ['api-sigkill', 'postgres-terminate'],
+  scaled: ['worker-sigkill-load', 'api-sigkill', 'postgres-terminate'],
+};
+
+export interface FaultSuiteOptions {
+  readonly subset: FaultSubset;
+  /** API and worker processes (default 1+1). */
+  readonly topology?: Topology;
+}
+
+/**
+ * Registers the fault suite's cluster and the scenarios of `subset` on `topology` in the
+ * calling test file. Its figures go to test-results/faults.{json,md} on 1+1 and to
+ * test-results/faults-<apis>+<workers>.{json,md} on any other topology.
+ */
+export function defineFaultSuite({ subset, topology = SINGLE }: FaultSuiteOptions): void {
+  const selected = new Set<FaultScenario>(SUBSETS[subset]);
+  const runs = (scenario: FaultScenario): boolean => selected.has(scenario);
+  const single = topology.apis === 1 && topology.workers === 1;
+  /** Scenario names carry the topology when it is not 1+1. */
+  const named = (name: string): string => (single ? name : `${name} (${topologyName(topology)})`);
+  const results = single ? 'test-results/faults' : `test-results/faults-${topologyName(topology)}`;
   let cluster: Cluster;
   let platform: PlatformControl;
 
@@ -63,6 +110,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
 
   beforeAll(async () => {
     cluster = new Cluster({
+      topology,
       env: {
         PURCHASE_SYNC_TIMEOUT_MS: '4000',
         SHIPMENT_RETRY_BUDGET_MS: '6000',
@@ -76,7 +124,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
   afterAll(async () => {
     mkdirSync('test-results', { recursive: true });
     writeFileSync(
-      'test-results/faults.json',
+      `${results}.json`,
       `${JSON.stringify(
         rows.map((r) => ({ ...r, report: { ...r.report, violations: r.report.violations } })),
         null,
@@ -91,7 +139,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
           `| ${r.fault} | ${r.injected} ${r.detail} | ${r.report.attempted} / ${r.report.acknowledged} / ${r.report.failed} | ${r.report.requests} | ${r.report.violations.length} | ${r.crashes.length ? r.crashes.map((c) => `${c.process} (${c.exit})`).join(', ') : '0'} | ${r.recoverMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '—'} |`,
       ),
     ];
-    writeFileSync('test-results/faults.md', `${table.join('\n')}\n`);
+    writeFileSync(`${results}.md`, `${table.join('\n')}\n`);
     await cluster?.close();
   });
 
@@ -99,7 +147,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
 
   function baseWorkload(customers: string[], overrides: Partial<WorkloadOptions>): WorkloadOptions {
     return {
-      apiUrl: cluster.apiUrl,
+      apiUrl: cluster.apiTarget,
       storefront: { name: 'web', token: TOKENS.storefront },
       support: { name: 'alice', token: TOKENS.support },
       hot: customers.slice(0, 2),
@@ -167,7 +215,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
         body: { amount: 100_000, currency: 'USD', reason: 'goodwill' },
         customerId,
       });
-      await execute(cluster.apiUrl, grant);
+      await execute(cluster.apiTarget, grant);
       if (grant.outcome !== 'acknowledged') throw new Error(`probe grant: ${JSON.stringify(grant.final)}`);
       return new Probe(history, customerId);
     }
@@ -189,7 +237,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
           body: { customerId: this.customerId, productId: 'prod_cable' },
           customerId: this.customerId,
         });
-        await execute(cluster.apiUrl, op, {
+        await execute(cluster.apiTarget, op, {
           maxRequests: 10_000,
           baseDelayMs: 100,
           capDelayMs: 1000,
@@ -231,7 +279,15 @@ export function defineFaultSuite(subset: FaultSubset): void {
     const crashes = cluster.crashes
       .filter((c) => c.at >= started)
       .map(({ process, exit, tail }) => ({ process, exit, tail }));
-    const row: FaultRow = { fault, injected, detail, report, recoverMs, crashes, durationMs: Date.now() - started };
+    const row: FaultRow = {
+      fault: named(fault),
+      injected,
+      detail,
+      report,
+      recoverMs,
+      crashes,
+      durationMs: Date.now() - started,
+    };
     rows.push(row);
     return row;
   }
@@ -278,7 +334,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
     throw new Error(`no purchase reached stage ${stage} within ${timeoutMs} ms`);
   }
 
-  if (subset === 'all')
+  if (runs('worker-sigkill-steps'))
     describe('worker SIGKILL at each saga step', () => {
       it('a new worker finishes every saga that was running: one shipment, one debit each', async () => {
         const started = Date.now();
@@ -296,7 +352,10 @@ export function defineFaultSuite(subset: FaultSubset): void {
             body: { amount: 500_000, currency: 'USD', reason: 'goodwill' },
             customerId,
           });
-        await Promise.all([execute(cluster.apiUrl, grantOp(customerA)), execute(cluster.apiUrl, grantOp(customerB))]);
+        await Promise.all([
+          execute(cluster.apiTarget, grantOp(customerA)),
+          execute(cluster.apiTarget, grantOp(customerB)),
+        ]);
         const buy = (customerId: string): Operation =>
           history.add({
             kind: 'purchase',
@@ -333,7 +392,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
               await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1500, times: 3 });
             const callsBefore = await platform.calls();
             const victims = [buy(customerA), buy(customerA), buy(customerB)];
-            const running = victims.map((op) => execute(cluster.apiUrl, op));
+            const running = victims.map((op) => execute(cluster.apiTarget, op));
             if (stage === 'committing') {
               await waitForStage('shipping', callsBefore, admin);
               await lockAccount(customerA);
@@ -371,45 +430,105 @@ export function defineFaultSuite(subset: FaultSubset): void {
       }, 240_000);
     });
 
-  describe('API SIGKILL while requests wait (CI subset)', () => {
-    it('clients retry with the same key against the restarted API: each purchase once', async () => {
-      const started = Date.now();
-      // Slow shipments keep purchase requests waiting on the API when it dies.
-      await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1200, times: 60 });
-      const injections: number[] = [];
-      let waiting = 0;
-      const history = new History();
-      const probe = await Probe.open(history);
-      const run = runWorkload(
-        baseWorkload(await customers(10), { seed: 21, operations: 200, maxDurationMs: 30_000 }),
-        history,
-      );
-      // Ten seconds apart, so each restart is measured on its own.
-      for (const at of [3000, 13_000, 23_000]) {
-        await sleep(at - (Date.now() - started));
-        waiting += history.operations.filter((op) => op.outcome === 'unknown' && op.kind === 'purchase').length;
-        injections.push(Date.now());
-        await cluster.killApi();
-        probe.after(injections[injections.length - 1] ?? 0);
-        await cluster.startApi();
-      }
-      const workload = await run;
-      const missed = await probe.missed();
-      const row = await finish(
-        'API SIGKILL while requests wait',
-        injections.length,
-        `(${waiting} purchases in flight at the kills)`,
-        workload.history,
-        injections.map((t) => recovery(workload.history, t)),
-        started,
-      );
-      expect(row.report.statuses.net ?? 0, 'some requests died with the API').toBeGreaterThan(0);
-      expectProbes(row.fault, missed);
-      expectClean(row);
-    }, 180_000);
-  });
+  if (runs('worker-sigkill-load'))
+    describe(named('worker SIGKILL mid-load'), () => {
+      it('the other workers carry on, the killed one’s sagas finish elsewhere or after its restart: each purchase once', async () => {
+        const started = Date.now();
+        // Slow shipments keep sagas in flight on every worker when one dies.
+        await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1200, times: 60 });
+        const injections: number[] = [];
+        /** Per kill: purchases answered (final) while the killed worker was down. */
+        const whileDown: number[] = [];
+        let inFlight = 0;
+        const history = new History();
+        const probe = await Probe.open(history);
+        const run = runWorkload(
+          baseWorkload(await customers(10), { seed: 71, operations: 300, maxDurationMs: 32_000 }),
+          history,
+        );
+        // One worker each time, in turn, left down long enough that the others must take over
+        // its sagas (after the workflow task timeout) and run the new ones meanwhile.
+        const DOWN_MS = 8000;
+        for (const [i, at] of [3000, 14_000, 25_000].entries()) {
+          await sleep(at - (Date.now() - started));
+          inFlight += history.operations.filter((op) => op.outcome === 'unknown' && op.kind === 'purchase').length;
+          const killedAt = Date.now();
+          injections.push(killedAt);
+          const victim = i % topology.workers;
+          await cluster.killWorker(victim);
+          probe.after(killedAt);
+          await sleep(DOWN_MS);
+          const restartedAt = Date.now();
+          whileDown.push(
+            history.operations.filter((op) => {
+              const last = op.requests[op.requests.length - 1];
+              if (op.kind !== 'purchase' || op.outcome !== 'acknowledged' || !last) return false;
+              const answered = last.at + last.durationMs;
+              return answered > killedAt && answered < restartedAt;
+            }).length,
+          );
+          await cluster.startWorker(victim);
+        }
+        const workload = await run;
+        const missed = await probe.missed();
+        const row = await finish(
+          'worker SIGKILL mid-load',
+          injections.length,
+          `(one of ${topology.workers} worker${topology.workers > 1 ? 's' : ''} each time, down ${DOWN_MS / 1000} s; ${inFlight} purchases in flight at the kills; purchases completed while it was down: ${whileDown.join(', ')})`,
+          workload.history,
+          injections.map((t) => recovery(workload.history, t)),
+          started,
+        );
+        // With another worker up, purchases complete while the killed one is down.
+        if (topology.workers > 1)
+          for (const n of whileDown) expect(n, `no purchase completed while a worker was down`).toBeGreaterThan(0);
+        expectProbes(row.fault, missed);
+        expectClean(row);
+      }, 240_000);
+    });
 
-  if (subset === 'all')
+  if (runs('api-sigkill'))
+    describe(named('API SIGKILL while requests wait (CI subset)'), () => {
+      it('clients retry with the same key against the restarted API: each purchase once', async () => {
+        const started = Date.now();
+        // Slow shipments keep purchase requests waiting on the API when it dies.
+        await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 1200, times: 60 });
+        const injections: number[] = [];
+        let waiting = 0;
+        const history = new History();
+        const probe = await Probe.open(history);
+        const run = runWorkload(
+          baseWorkload(await customers(10), { seed: 21, operations: 200, maxDurationMs: 30_000 }),
+          history,
+        );
+        // Ten seconds apart, so each restart is measured on its own. With several APIs, one of
+        // them each time (in turn): the requests waiting on it die, their retries reach the others.
+        for (const [i, at] of [3000, 13_000, 23_000].entries()) {
+          await sleep(at - (Date.now() - started));
+          waiting += history.operations.filter((op) => op.outcome === 'unknown' && op.kind === 'purchase').length;
+          injections.push(Date.now());
+          const victim = i % topology.apis;
+          await cluster.killApi(victim);
+          probe.after(injections[injections.length - 1] ?? 0);
+          await cluster.startApi(victim);
+        }
+        const workload = await run;
+        const missed = await probe.missed();
+        const row = await finish(
+          'API SIGKILL while requests wait',
+          injections.length,
+          `(${single ? '' : `one of ${topology.apis} APIs each time, `}${waiting} purchases in flight at the kills)`,
+          workload.history,
+          injections.map((t) => recovery(workload.history, t)),
+          started,
+        );
+        expect(row.report.statuses.net ?? 0, 'some requests died with the API').toBeGreaterThan(0);
+        expectProbes(row.fault, missed);
+        expectClean(row);
+      }, 180_000);
+    });
+
+  if (runs('temporal-restart'))
     describe('Temporal dev server restart mid-load', () => {
       it('requests wait or are retried while it is down; sagas resume from their histories after', async () => {
         const started = Date.now();
@@ -445,54 +564,55 @@ export function defineFaultSuite(subset: FaultSubset): void {
       }, 180_000);
     });
 
-  describe('Postgres connections killed mid-transaction (CI subset)', () => {
-    it('pg_terminate_backend of every service connection: retried, nothing half-written', async () => {
-      const started = Date.now();
-      const injections: number[] = [];
-      let killed = 0;
-      let inTransaction = 0;
-      const history = new History();
-      const probe = await Probe.open(history);
-      const run = runWorkload(
-        baseWorkload(await customers(8), {
-          seed: 41,
-          operations: 800,
-          concurrency: 10,
-          hotShare: 0.8,
-          maxDurationMs: 22_000,
-        }),
-        history,
-      );
-      for (let i = 0; i < 8; i += 1) {
-        await sleep(2000);
-        injections.push(Date.now());
-        const result = await cluster.terminateServiceConnections();
-        probe.after(injections[injections.length - 1] ?? 0);
-        killed += result.killed;
-        inTransaction += result.inTransaction;
-      }
-      const workload = await run;
-      const missed = await probe.missed();
-      const row = await finish(
-        'Postgres connections killed (`pg_terminate_backend`)',
-        injections.length,
-        `(${killed} backends killed, ${inTransaction} of them in a transaction)`,
-        workload.history,
-        injections.map((t) => recovery(workload.history, t)),
-        started,
-      );
-      expect(killed).toBeGreaterThan(0);
-      // The driver survives killed connections (scripts/patch-postgres.mjs): no process restarts.
-      expect(
-        row.crashes,
-        `processes died:\n${row.crashes.map((c) => `${c.process} (${c.exit}):\n${c.tail}`).join('\n')}`,
-      ).toEqual([]);
-      expectProbes(row.fault, missed);
-      expectClean(row);
-    }, 180_000);
-  });
+  if (runs('postgres-terminate'))
+    describe(named('Postgres connections killed mid-transaction (CI subset)'), () => {
+      it('pg_terminate_backend of every service connection: retried, nothing half-written', async () => {
+        const started = Date.now();
+        const injections: number[] = [];
+        let killed = 0;
+        let inTransaction = 0;
+        const history = new History();
+        const probe = await Probe.open(history);
+        const run = runWorkload(
+          baseWorkload(await customers(8), {
+            seed: 41,
+            operations: 800,
+            concurrency: 10,
+            hotShare: 0.8,
+            maxDurationMs: 22_000,
+          }),
+          history,
+        );
+        for (let i = 0; i < 8; i += 1) {
+          await sleep(2000);
+          injections.push(Date.now());
+          const result = await cluster.terminateServiceConnections();
+          probe.after(injections[injections.length - 1] ?? 0);
+          killed += result.killed;
+          inTransaction += result.inTransaction;
+        }
+        const workload = await run;
+        const missed = await probe.missed();
+        const row = await finish(
+          'Postgres connections killed (`pg_terminate_backend`)',
+          injections.length,
+          `(${killed} backends killed, ${inTransaction} of them in a transaction)`,
+          workload.history,
+          injections.map((t) => recovery(workload.history, t)),
+          started,
+        );
+        expect(killed).toBeGreaterThan(0);
+        // The driver survives killed connections (scripts/patch-postgres.mjs): no process restarts.
+        expect(
+          row.crashes,
+          `processes died:\n${row.crashes.map((c) => `${c.process} (${c.exit}):\n${c.tail}`).join('\n')}`,
+        ).toEqual([]);
+        expectProbes(row.fault, missed);
+        expectClean(row);
+      }, 180_000);
+    });
 
-  if (subset === 'all')
+  if (runs('shipment-faults'))
     describe('CreateShipment errors, slowness and ambiguous timeouts', () => {
       it('retried within the budget, resolved by look-up when ambiguous, compensated when the outage outlasts it', async () => {
         const started = Date.now();
@@ -541,7 +661,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
       }, 180_000);
     });
 
-  if (subset === 'all')
+  if (runs('client-retries'))
     describe('clients retrying with the same Idempotency-Key', () => {
       it('clients that give up after 1 s and send every request twice: one movement per key', async () => {
         const started = Date.now();
@@ -573,7 +693,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
       }, 180_000);
     });
 
-  if (subset === 'all')
+  if (runs('ambiguous-4xx'))
     describe('a 4xx after an ambiguous CreateShipment', () => {
       // The platform holds the first CreateShipment past the client's timeout and performs it
       // later; the retry with the same key is refused (400). The saga takes the 4xx as final and
@@ -594,7 +714,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
           body: { amount: 10_000, currency: 'USD', reason: 'goodwill' },
           customerId,
         });
-        await execute(cluster.apiUrl, grantOp);
+        await execute(cluster.apiTarget, grantOp);
         await platform.fault({ operation: 'createShipment', mode: 'timeout', delayMs: 4000, times: 1 });
         await platform.fault({ operation: 'createShipment', mode: 'reject', status: 400, times: 1 });
         const buy = history.add({
@@ -607,7 +727,7 @@ export function defineFaultSuite(subset: FaultSubset): void {
           body: { customerId, productId: 'prod_mouse' },
           customerId,
         });
-        await execute(cluster.apiUrl, buy);
+        await execute(cluster.apiTarget, buy);
         expect(buy.final?.status, JSON.stringify(buy.final)).toBe(502);
         const admin = cluster.admin();
         const [key] = await admin<

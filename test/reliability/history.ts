@@ -84,9 +84,16 @@ export interface SendOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Where requests go: one API's URL, or a function that picks one per request (several API
+ * processes behind a round-robin balancer; a retry may land on another process).
+ */
+export type ApiTarget = string | (() => string);
+
 /** Sends one request of `op` and records it; returns the record. */
-export async function send(baseUrl: string, op: Operation, options: SendOptions = {}): Promise<RecordedRequest> {
+export async function send(target: ApiTarget, op: Operation, options: SendOptions = {}): Promise<RecordedRequest> {
   const started = Date.now();
+  const baseUrl = typeof target === 'string' ? target : target();
   let record: RecordedRequest;
   try {
     const res = await fetch(`${baseUrl}${op.path}`, {
@@ -148,14 +155,14 @@ export const CLIENT_RETRY: RetryPolicy = { maxRequests: 30, baseDelayMs: 100, ca
 
 /** Sends `op` until it has a final answer, as a careful client does: same key, backoff. */
 export async function execute(
-  baseUrl: string,
+  target: ApiTarget,
   op: Operation,
   policy: RetryPolicy = CLIENT_RETRY,
   random: () => number = Math.random,
 ): Promise<Operation> {
   const deadline = Date.now() + policy.deadlineMs;
   for (let attempt = 0; attempt < policy.maxRequests && Date.now() < deadline; attempt += 1) {
-    await send(baseUrl, op, { timeoutMs: policy.timeoutMs });
+    await send(target, op, { timeoutMs: policy.timeoutMs });
     if (op.outcome !== 'unknown') return op;
     const backoff = Math.min(policy.capDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + random() / 2);
     await new Promise((r) => setTimeout(r, backoff));

@@ -7,7 +7,7 @@
  * driven to a final answer by a client that retries with the same key. Reproducible choices
  * (seeded PRNG); the interleaving is whatever the machine makes of it.
  */
-import { execute, History, type Operation, type RetryPolicy, CLIENT_RETRY } from './history.js';
+import { execute, History, type ApiTarget, type Operation, type RetryPolicy, CLIENT_RETRY } from './history.js';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence of choices. */
 export function seededRandom(seed: number): () => number {
@@ -27,7 +27,8 @@ export interface Actor {
 }
 
 export interface WorkloadOptions {
-  readonly apiUrl: string;
+  /** One API, or a round robin over several (picked per request). */
+  readonly apiUrl: ApiTarget;
   readonly storefront: Actor;
   readonly support: Actor;
   /** Contended accounts: most operations go here. */
