@@ -443,7 +443,7 @@ export function defineFaultSuite({ subset, topology = SINGLE }: FaultSuiteOption
         const history = new History();
         const probe = await Probe.open(history);
         const run = runWorkload(
-          baseWorkload(await customers(10), { seed: 71, operations: 300, maxDurationMs: 32_000 }),
+          baseWorkload(await customers(10), { seed: 71, operations: 600, maxDurationMs: 34_000 }),
           history,
         );
         // One worker each time, in turn, left down long enough that the others must take over
