@@ -10,7 +10,8 @@
  * 44 ms where this driver measured 7 ms on the same server in the same minute. The delay
  * between a request's due time and its send (the driver's own lag) is reported as
  * `sendLagMs`, so a driver that falls behind shows instead of hiding in the figures.
- * Requests still unanswered 5 s after the last one was due are cut off and counted.
+ * Requests still unanswered 5 s after the last one was due are cut off and counted. Several
+ * servers (`baseUrls`, e.g. two API processes) take the requests round robin.
  *
  * Closed loop (no rate): autocannon with `connections` connections, each sending its next
  * request as soon as the previous one is answered (throughput).
@@ -29,8 +30,12 @@ function readSpec(): LoadSpec {
   const file = process.argv[2];
   if (!file) throw new Error('usage: load.ts <spec.json>');
   const spec = JSON.parse(readFileSync(file, 'utf8')) as LoadSpec;
-  const url = new URL(spec.baseUrl);
-  if (url.hostname !== '127.0.0.1') throw new Error(`load.ts only targets 127.0.0.1, not ${url.hostname}`);
+  for (const base of [spec.baseUrl, ...(spec.baseUrls ?? [])]) {
+    const url = new URL(base);
+    if (url.hostname !== '127.0.0.1') throw new Error(`load.ts only targets 127.0.0.1, not ${url.hostname}`);
+  }
+  if (spec.baseUrls !== undefined && spec.baseUrls.length > 1 && spec.rate === undefined)
+    throw new Error('baseUrls (round robin over several servers) is for a fixed rate only');
   if (spec.paths.length === 0) throw new Error('spec.paths is empty');
   if (!(spec.durationSec > 0 && spec.durationSec <= 600)) throw new Error('durationSec must be in (0, 600]');
   if (spec.rate !== undefined && !(Number.isInteger(spec.rate) && spec.rate >= 1 && spec.rate <= 2000))
@@ -53,9 +58,12 @@ function requestParts(
   return { path: spec.paths[n % spec.paths.length] ?? '/', headers, body };
 }
 
-/** Open loop at a fixed rate over keep-alive node:http connections. */
+/**
+ * Open loop at a fixed rate over keep-alive node:http connections; with `baseUrls`, request n
+ * goes to server n mod their count (round robin; each server has its own connections).
+ */
 function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
-  const url = new URL(spec.baseUrl);
+  const servers = (spec.baseUrls && spec.baseUrls.length > 0 ? spec.baseUrls : [spec.baseUrl]).map((u) => new URL(u));
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
   const ok = new Set(spec.okStatus);
   const total = rate * spec.durationSec;
@@ -107,6 +115,7 @@ function openLoop(spec: LoadSpec, rate: number): Promise<LoadResult> {
     };
     const send = (n: number, due: number): void => {
       const parts = requestParts(spec, n);
+      const url = servers[n % servers.length] as URL;
       const t0 = performance.now();
       lags.push(t0 - due);
       sent++;

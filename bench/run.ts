@@ -38,6 +38,9 @@ import {
   type StreamFigure,
   type ScenarioSummary,
   type StepResult,
+  type Topology,
+  type TopologyResult,
+  topologyName,
 } from './lib/results.js';
 import {
   HOT_CUSTOMER,
@@ -74,6 +77,13 @@ const HELP = `npm run bench -- [options]
   --admission-in-flight N  the API's PURCHASE_ADMISSION_MAX_IN_FLIGHT (default 30; 0 = admission
                      control off)
   --admission-target-ms T  the API's PURCHASE_ADMISSION_TARGET_MS (default 400; 0 = the fixed bound)
+  --apis N           API processes serving the saga (default 1), each on its own port; the load
+                     generator sends purchases to them round robin
+  --workers M        worker processes (default 1)
+  --topology LIST    comma-separated APIs+workers, e.g. 1+1,2+2 (instead of --apis/--workers): every
+                     phase runs on the first; the saga's fixed-rate phase and throughput search run
+                     again on each of the others in the same stack (processes started or stopped),
+                     and a table compares throughput, latency and CPU per purchase by role
   --profile DIR      write V8 CPU profiles of the API, worker and baseline (main threads) into DIR
                      (profiling slows them: not for the numbers)
   DATABASE_URL       admin connection of the local Postgres (default postgres://postgres@127.0.0.1:5432/postgres)`;
@@ -102,6 +112,9 @@ function parseOptions(): Options {
       'overload-sec': { type: 'string' },
       'admission-in-flight': { type: 'string' },
       'admission-target-ms': { type: 'string' },
+      apis: { type: 'string' },
+      workers: { type: 'string' },
+      topology: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -134,7 +147,29 @@ function parseOptions(): Options {
     admissionInFlight: intOption(values['admission-in-flight'], 30, 0, 100_000, 'admission-in-flight'),
     admissionTargetMs: intOption(values['admission-target-ms'], 400, 0, 60_000, 'admission-target-ms'),
     overloadSec: intOption(values['overload-sec'], values.quick ? 15 : 60, 5, 600, 'overload-sec'),
+    topologies: parseTopologies(values.topology, values.apis, values.workers),
   };
+}
+
+/** `--topology 1+1,2+2`, or one topology from `--apis N --workers M` (default 1+1). */
+function parseTopologies(list: string | undefined, apis: string | undefined, workers: string | undefined): Topology[] {
+  if (list === undefined)
+    return [{ apis: intOption(apis, 1, 1, 8, 'apis'), workers: intOption(workers, 1, 1, 8, 'workers') }];
+  if (apis !== undefined || workers !== undefined) throw new Error('--topology replaces --apis and --workers');
+  const out: Topology[] = [];
+  for (const part of list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^(\d+)\+(\d+)$/.exec(part);
+    const t = match ? { apis: Number(match[1]), workers: Number(match[2]) } : null;
+    if (!t || t.apis < 1 || t.apis > 8 || t.workers < 1 || t.workers > 8)
+      throw new Error(`--topology: "${part}" is not APIs+workers with 1 to 8 of each (e.g. 2+2)`);
+    if (out.some((o) => topologyName(o) === part)) throw new Error(`--topology: ${part} twice`);
+    out.push(t);
+  }
+  if (out.length === 0) throw new Error('--topology: no topology');
+  return out;
 }
 
 /** Durations in seconds; --quick shortens everything and runs once. */
@@ -201,9 +236,18 @@ interface Stack {
   readonly client: Client;
   readonly platform: Service;
   readonly platformUrl: string;
+  /** The first API (never stopped when scaling down). */
   readonly api: Service;
   readonly apiUrl: string;
-  readonly worker: Service;
+  /** Every running API process (the first included) and its URL, by index. */
+  readonly apis: Service[];
+  readonly apiUrls: string[];
+  /** Every running worker process. */
+  readonly workers: Service[];
+  /** Starts one more API process on a port of its own; resolves when it is ready. */
+  readonly startApi: () => Promise<{ service: Service; url: string }>;
+  /** Starts one more worker process; resolves when it polls the task queue. */
+  readonly startWorker: () => Promise<Service>;
   readonly baseline: Service;
   readonly baselineUrl: string;
   readonly token: string;
@@ -385,7 +429,6 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
     // No reconciliation schedule competing with the measured load.
     RECONCILE_INTERVAL_MS: '0',
   };
-  const apiPort = await freePort();
   const prof = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
   // Worker options to try (`WORKER_MAX_CACHED_WORKFLOWS=… npm run bench`) pass through to the worker.
@@ -394,33 +437,49 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
       (e): e is [string, string] => e[0].startsWith('WORKER_MAX_') && e[1] !== undefined,
     ),
   );
-  const worker = startNode(
-    'worker',
-    [...prof, path.join('src', 'main.ts'), 'worker'],
-    {
-      ...common,
-      DATABASE_POOL_MAX: String(WORKER_POOL),
-      API_TOKENS: `bench:storefront:${token}`,
-      ...workerTuning,
-    },
-    logDir,
-  );
-  onTeardown('worker', () => worker.stop(30_000));
-  const api = startNode(
-    'api',
-    [...prof, path.join('src', 'main.ts'), 'api'],
-    {
-      ...common,
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      DATABASE_POOL_MAX: String(API_POOL),
-      API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
-      PURCHASE_ADMISSION_MAX_IN_FLIGHT: String(options.admissionInFlight),
-      PURCHASE_ADMISSION_TARGET_MS: String(options.admissionInFlight > 0 ? options.admissionTargetMs : 0),
-    },
-    logDir,
-  );
-  onTeardown('api', () => api.stop());
+  const apiEnv = (port: number): Record<string, string> => ({
+    ...common,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_POOL_MAX: String(API_POOL),
+    API_TOKENS: `bench:storefront:${token},benchadmin:admin:${adminToken}`,
+    PURCHASE_ADMISSION_MAX_IN_FLIGHT: String(options.admissionInFlight),
+    PURCHASE_ADMISSION_TARGET_MS: String(options.admissionInFlight > 0 ? options.admissionTargetMs : 0),
+  });
+  let apiSeq = 0;
+  let workerSeq = 0;
+  /** API processes: `api`, then `api-2`, `api-3`… (names of their log files too). */
+  const spawnApi = async (): Promise<{ service: Service; url: string }> => {
+    apiSeq += 1;
+    const port = await freePort();
+    const service = startNode(
+      apiSeq === 1 ? 'api' : `api-${apiSeq}`,
+      [...prof, path.join('src', 'main.ts'), 'api'],
+      apiEnv(port),
+      logDir,
+    );
+    onTeardown(service.name, () => service.stop());
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/v1/ready`, 120_000, service);
+    return { service, url };
+  };
+  const spawnWorker = (): Service => {
+    workerSeq += 1;
+    const service = startNode(
+      workerSeq === 1 ? 'worker' : `worker-${workerSeq}`,
+      [...prof, path.join('src', 'main.ts'), 'worker'],
+      {
+        ...common,
+        DATABASE_POOL_MAX: String(WORKER_POOL),
+        API_TOKENS: `bench:storefront:${token}`,
+        ...workerTuning,
+      },
+      logDir,
+    );
+    onTeardown(service.name, () => service.stop(30_000));
+    return service;
+  };
+  const worker = spawnWorker();
   const baselinePort = await freePort();
   const baseline = startNode(
     'baseline',
@@ -434,9 +493,8 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
     logDir,
   );
   onTeardown('baseline', () => baseline.stop());
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
-  await waitForHttp(`${apiUrl}/v1/ready`, 120_000, api);
+  const { service: api, url: apiUrl } = await spawnApi();
   await waitForHttp(`${baselineUrl}/health`, 120_000, baseline);
   // The worker is ready when it has run a workflow end to end (it bundles workflows/ first).
   log('waiting for the worker (bundles workflows/ at start)');
@@ -456,6 +514,22 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
       await sleep(500);
     }
   }
+  /** A further worker is ready when it polls the task queue (identity `<pid>@<host>`, the SDK's default). */
+  const startWorker = async (): Promise<Service> => {
+    const service = spawnWorker();
+    const until = Date.now() + 180_000;
+    for (;;) {
+      if (service.exited()) throw new Error(`${service.name} exited during start-up\n${service.tail()}`);
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: temporal.namespace,
+        taskQueue: { name: TASK_QUEUE, kind: 1 },
+        taskQueueType: 1,
+      });
+      if ((pollers ?? []).some((p) => (p.identity ?? '').startsWith(`${service.pid}@`))) return service;
+      if (Date.now() > until) throw new Error(`${service.name} does not poll ${TASK_QUEUE}\n${service.tail()}`);
+      await sleep(500);
+    }
+  };
   log(
     `stack up: api ${apiUrl}, baseline ${baselineUrl}, platform ${platformUrl}, temporal ${temporal.address}, db ${dbName}; logs in ${logDir}`,
   );
@@ -484,7 +558,11 @@ async function bootStack(options: Options, seedTimings: SeedTiming[], customers:
     platformUrl,
     api,
     apiUrl,
-    worker,
+    apis: [api],
+    apiUrls: [apiUrl],
+    workers: [worker],
+    startApi: spawnApi,
+    startWorker,
     baseline,
     baselineUrl,
     token,
@@ -509,6 +587,8 @@ async function pgPids(sql: postgres.Sql): Promise<number[]> {
 
 interface GroupSnapshot {
   readonly groups: ReadonlyMap<CpuGroup, CpuSnapshot>;
+  /** Each API and worker process on its own (`api 1`, `worker 2`, …), for the balance between them. */
+  readonly processes: ReadonlyMap<string, CpuSnapshot>;
   readonly machineMs: number;
   readonly selfMs: number;
   readonly at: number;
@@ -521,13 +601,17 @@ function selfCpuMs(): number {
 
 async function snapshotGroups(stack: Stack): Promise<GroupSnapshot> {
   const groups = new Map<CpuGroup, CpuSnapshot>();
-  groups.set('api', snapshot([stack.api.pid]));
-  groups.set('worker', snapshot([stack.worker.pid]));
+  // A role's CPU is the sum over its processes.
+  groups.set('api', snapshot(stack.apis.map((s) => s.pid)));
+  groups.set('worker', snapshot(stack.workers.map((s) => s.pid)));
+  const processes = new Map<string, CpuSnapshot>();
+  stack.apis.forEach((s, i) => processes.set(`api ${i + 1}`, snapshot([s.pid])));
+  stack.workers.forEach((s, i) => processes.set(`worker ${i + 1}`, snapshot([s.pid])));
   groups.set('baseline', snapshot([stack.baseline.pid]));
   groups.set('platform', snapshot([stack.platform.pid]));
   if (stack.temporalPid) groups.set('temporal', snapshot([stack.temporalPid]));
   groups.set('postgres', snapshot(await pgPids(stack.sql)));
-  return { groups, machineMs: machineBusyMs(), selfMs: selfCpuMs(), at: performance.now() };
+  return { groups, processes, machineMs: machineBusyMs(), selfMs: selfCpuMs(), at: performance.now() };
 }
 
 /** CPU of processes that are not part of the benchmark, in cores, between two snapshots. */
@@ -592,7 +676,7 @@ async function drainSagas(stack: Stack, timeoutMs: number): Promise<number> {
 }
 
 async function phase(stack: Stack, spec: Omit<LoadSpec, 'outFile'>, drain: boolean): Promise<PhaseResult> {
-  for (const s of [stack.api, stack.worker, stack.baseline, stack.platform]) {
+  for (const s of [...stack.apis, ...stack.workers, stack.baseline, stack.platform]) {
     if (s.exited()) throw new Error(`${s.name} has exited\n${s.tail()}`);
   }
   await awaitQuiet(stack, quietWaitMs);
@@ -602,6 +686,9 @@ async function phase(stack: Stack, spec: Omit<LoadSpec, 'outFile'>, drain: boole
   const drainMs = drain ? await drainSagas(stack, 120_000) : 0;
   const after = await snapshotGroups(stack);
   const cpuMs = { ...cpuDelta(before, after), load: load.cpuMs };
+  const processCpuMs: Record<string, number> = {};
+  for (const [name, snap] of after.processes)
+    processCpuMs[name] = cpuBetween(before.processes.get(name) ?? new Map(), snap);
   const foreign = foreignCores(before, after, load.cpuMs);
   const l = load.latencyMs;
   const bad = Object.entries(load.badStatus)
@@ -621,6 +708,8 @@ async function phase(stack: Stack, spec: Omit<LoadSpec, 'outFile'>, drain: boole
     wallSec: (performance.now() - started) / 1000,
     drainMs,
     foreignCores: foreign,
+    processCpuMs,
+    topology: topologyName({ apis: stack.apis.length, workers: stack.workers.length }),
   };
 }
 
@@ -701,6 +790,8 @@ function purchaseSpec(
   return {
     name,
     baseUrl: target === 'saga' ? stack.apiUrl : stack.baselineUrl,
+    // Several API processes: round robin, request by request.
+    ...(target === 'saga' && stack.apiUrls.length > 1 ? { baseUrls: [...stack.apiUrls] } : {}),
     method: 'POST',
     paths: ['/v1/purchases'],
     bodies: customers.map((customerId) => ({ customerId, productId: 'prod_cable', quantity: 1 })),
@@ -1007,14 +1098,102 @@ async function maxRate(ctx: Ctx, target: 'saga' | 'baseline'): Promise<MaxRateRe
 }
 
 // ---------------------------------------------------------------------------------------------
+// Topologies: the same stack with more (or fewer) API and worker processes
+
+/**
+ * Starts API and worker processes up to `topology`, or stops the surplus (the last started
+ * first, SIGTERM: a worker finishes its tasks; the phases drain their sagas before).
+ */
+async function scaleTo(stack: Stack, topology: Topology): Promise<void> {
+  const started: string[] = [];
+  while (stack.apis.length < topology.apis) {
+    const { service, url } = await stack.startApi();
+    stack.apis.push(service);
+    stack.apiUrls.push(url);
+    started.push(service.name);
+  }
+  while (stack.workers.length < topology.workers) {
+    const service = await stack.startWorker();
+    stack.workers.push(service);
+    started.push(service.name);
+  }
+  const stopped: string[] = [];
+  while (stack.apis.length > topology.apis) {
+    const service = stack.apis.pop() as Service;
+    stack.apiUrls.pop();
+    await service.stop();
+    stopped.push(service.name);
+  }
+  while (stack.workers.length > topology.workers) {
+    const service = stack.workers.pop() as Service;
+    await service.stop(30_000);
+    stopped.push(service.name);
+  }
+  log(
+    `topology ${topologyName(topology)}: APIs ${stack.apiUrls.join(', ')}; workers ${stack.workers.map((w) => w.name).join(', ')}` +
+      `${started.length ? `; started ${started.join(', ')}` : ''}${stopped.length ? `; stopped ${stopped.join(', ')}` : ''}`,
+  );
+}
+
+/** The saga at 10/s on the current topology (a warm-up, then the runs). */
+async function sagaFixed(ctx: Ctx): Promise<ScenarioSummary> {
+  const { durations, options, cold } = ctx;
+  const name = topologyName({ apis: ctx.stack.apis.length, workers: ctx.stack.workers.length });
+  log(`purchases at 10/s on ${name}, ${options.runs} runs (saga only)`);
+  await phase(ctx.stack, purchaseSpec(ctx, 'warmup-saga', 'saga', cold, 10, durations.warmup), true);
+  const runs: PhaseResult[] = [];
+  for (let i = 0; i < options.runs; i++)
+    runs.push(await phase(ctx.stack, purchaseSpec(ctx, 'saga-10', 'saga', cold, 10, durations.fixed), true));
+  return summarizeRuns('saga-10', `purchase, saga, 10/s, ${name}`, 'saga', runs);
+}
+
+function perPurchase(cpuMs: Readonly<Record<string, number | undefined>>, ok: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(cpuMs)) if (v !== undefined && ok > 0) out[k] = v / ok;
+  return out;
+}
+
+/** One topology's row: the CPU figures from the highest passing search step (else the fixed rate). */
+function topologyResult(topology: Topology, fixed: ScenarioSummary | null, max: MaxRateResult | null): TopologyResult {
+  const top = max?.steps.filter((s) => s.passed).sort((a, b) => b.rate - a.rate)[0];
+  const fixedRun = fixed?.runs[fixed.runs.length - 1];
+  const source = top?.phase ?? fixedRun ?? null;
+  const phases = [...(fixed?.runs ?? []), ...(max?.steps.map((s) => s.phase) ?? [])];
+  return {
+    topology,
+    fixed,
+    max,
+    cpuPerPurchaseMs: source ? perPurchase(source.cpuMs, source.load.ok) : {},
+    cpuFrom: top ? `search step at ${top.rate}/s` : fixedRun ? 'fixed rate 10/s' : 'none',
+    cpuPerPurchaseAtFixedMs: fixed?.cpuPerRequestMs ?? {},
+    perProcessMs: source?.processCpuMs ? perPurchase(source.processCpuMs, source.load.ok) : {},
+    foreignCores: median(phases.map((p) => p.foreignCores)),
+  };
+}
+
+function logTopology(t: TopologyResult): void {
+  const c = t.cpuPerPurchaseMs;
+  const total = (['api', 'worker', 'temporal', 'postgres'] as const).reduce((a, g) => a + (c[g] ?? 0), 0);
+  log(
+    `  ${topologyName(t.topology)}: max ${t.max ? `${t.max.maxRate}/s` : '–'}; 10/s p50 ${ms2(t.fixed?.latencyMs.p50 ?? null)} p99 ${ms2(t.fixed?.latencyMs.p99 ?? null)} ms; ` +
+      `CPU ms per purchase (${t.cpuFrom}): api ${ms2(c.api ?? null)}, worker ${ms2(c.worker ?? null)}, temporal ${ms2(c.temporal ?? null)}, postgres ${ms2(c.postgres ?? null)}, total ${ms2(total)}; ` +
+      `per process ${Object.entries(t.perProcessMs)
+        .map(([k, v]) => `${k} ${ms2(v)}`)
+        .join(', ')}; other load ${t.foreignCores.toFixed(2)} cores`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Overload: 2 × the sustainable rate, with admission control
 
-/** The API's `ledger_purchase_admission_refusals_total`, summed over its labels. */
+/** The APIs' `ledger_purchase_admission_refusals_total`, summed over its labels and over the API processes. */
 async function refusalsOfApi(stack: Stack): Promise<number> {
-  const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
   let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('ledger_purchase_admission_refusals_total')) sum += Number(line.split(' ').pop() ?? 0);
+  for (const url of stack.apiUrls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (line.startsWith('ledger_purchase_admission_refusals_total')) sum += Number(line.split(' ').pop() ?? 0);
+    }
   }
   return sum;
 }
@@ -1108,6 +1287,10 @@ async function overloadScenario(ctx: Ctx, sustainableRate: number, sustainableFr
 
 // ---------------------------------------------------------------------------------------------
 // Main
+
+function byKeyOf(scenarios: readonly ScenarioSummary[], key: string): ScenarioSummary | undefined {
+  return scenarios.find((s) => s.key === key);
+}
 
 /** The API process's memory, in MiB, from /proc/<pid>/status (`VmRSS` or `VmHWM`). */
 function memMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -1328,7 +1511,7 @@ async function main(): Promise<void> {
     `machine: ${String(machineInfo.cores)} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${process.version}, Postgres ${pgVersion}, ${temporalVersion}, load average ${m.loadAvg}`,
   );
   log(
-    `mode: ${options.quick ? 'quick (1 short run)' : `${options.runs} runs per figure`}; scenarios: ${[...options.only].join(', ')}`,
+    `mode: ${options.quick ? 'quick (1 short run)' : `${options.runs} runs per figure`}; scenarios: ${[...options.only].join(', ')}; topologies (APIs+workers): ${options.topologies.map(topologyName).join(', ')}`,
   );
 
   await dropStaleDatabases();
@@ -1336,6 +1519,8 @@ async function main(): Promise<void> {
   const seed: SeedTiming[] = [];
   const stack = await bootStack(options, seed, [HOT_CUSTOMER, ...cold]);
   const ctx: Ctx = { stack, options, durations, cold, runStamp: Date.now().toString(36) };
+  const [primary = { apis: 1, workers: 1 }, ...others] = options.topologies;
+  if (primary.apis !== 1 || primary.workers !== 1) await scaleTo(stack, primary);
 
   // Idle CPU: what the stack burns doing nothing (pollers, timers), per second.
   const idleBefore = await snapshotGroups(stack);
@@ -1425,6 +1610,34 @@ async function main(): Promise<void> {
       from = "this run's throughput search";
     }
     overload = await overloadScenario(ctx, sustainable, from);
+  }
+
+  // The saga on each topology: the first one's phases as they ran above (a fixed-rate phase is
+  // added when `fixed` was left out), then each other topology in the same stack.
+  const topologies: TopologyResult[] = [];
+  const compare =
+    (others.length > 0 || primary.apis !== 1 || primary.workers !== 1) &&
+    (options.only.has('fixed') || options.only.has('max'));
+  if (compare) {
+    log(
+      `topologies: ${options.topologies.map(topologyName).join(', ')} (saga fixed rate and throughput search on each)`,
+    );
+    if (others.length > 0) await scaleTo(stack, primary);
+    topologies.push(
+      topologyResult(
+        primary,
+        byKeyOf(scenarios, 'saga-10') ?? (await sagaFixed(ctx)),
+        maxRates.find((r) => r.target === 'saga') ?? null,
+      ),
+    );
+    for (const topology of others) {
+      await scaleTo(stack, topology);
+      const fixed = await sagaFixed(ctx);
+      const max = options.only.has('max') ? await maxRate(ctx, 'saga') : null;
+      topologies.push(topologyResult(topology, fixed, max));
+    }
+    log('topologies, saga:');
+    for (const t of topologies) logTopology(t);
   }
 
   let invariants: InvariantReport | null = null;
@@ -1553,6 +1766,7 @@ async function main(): Promise<void> {
     notes,
     ...(audit ? { audit } : {}),
     ...(overload ? { overload } : {}),
+    ...(topologies.length > 0 ? { topologies } : {}),
   };
   const stamp = startedAt
     .toISOString()

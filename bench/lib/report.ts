@@ -1,5 +1,12 @@
 /** The markdown report of one benchmark run (bench/results/<date>.md). */
-import type { BenchResult, CpuGroup, PhaseResult, ScenarioSummary } from './results.js';
+import {
+  topologyName,
+  type BenchResult,
+  type CpuGroup,
+  type PhaseResult,
+  type ScenarioSummary,
+  type TopologyResult,
+} from './results.js';
 import type { TimelineSummary } from './history.js';
 import { round } from './stats.js';
 
@@ -80,6 +87,68 @@ function timelineRows(timelines: Readonly<Record<string, TimelineSummary | null>
   );
 }
 
+/** The roles whose CPU makes a purchase (platform-mock and the load generator stand for the outside world). */
+const ROLES = ['api', 'worker', 'temporal', 'postgres'] as const;
+
+function roleCells(cpu: Readonly<Partial<Record<CpuGroup, number>>>): string[] {
+  const total = ROLES.reduce((acc, g) => acc + (Number.isFinite(cpu[g]) ? (cpu[g] ?? 0) : 0), 0);
+  return [...ROLES.map((g) => n(cpu[g], 2)), n(total, 2)];
+}
+
+/** The saga on each topology: throughput, latency at 10/s, CPU ms per purchase by role. */
+function topologySection(topologies: readonly TopologyResult[]): string[] {
+  const out = ['## Topologies: the saga on N APIs + M workers (same stack, same data)', ''];
+  out.push(
+    'APIs + workers; purchases spread round robin over the APIs. CPU ms per purchase by role: api is the sum over the API processes, worker the sum over the workers; total = api + worker + temporal + postgres (platform-mock and the load generator left out).',
+    '',
+  );
+  out.push(
+    table(
+      [
+        'topology',
+        'max rate (p99 < 1 s)',
+        'p50 / p99 at 10/s (ms)',
+        'CPU ms/purchase: api',
+        'worker',
+        'temporal',
+        'postgres',
+        'total',
+        'CPU measured at',
+        'other load (cores)',
+      ],
+      topologies.map((t) => [
+        topologyName(t.topology),
+        t.max ? `${t.max.maxRate}/s` : '–',
+        t.fixed ? `${n(t.fixed.latencyMs.p50)} / ${n(t.fixed.latencyMs.p99)}` : '–',
+        ...roleCells(t.cpuPerPurchaseMs),
+        t.cpuFrom,
+        n(t.foreignCores, 2),
+      ]),
+    ),
+  );
+  out.push('', 'CPU ms per purchase at 10/s (the idle cost of the processes included):', '');
+  out.push(
+    table(
+      ['topology', 'api', 'worker', 'temporal', 'postgres', 'total'],
+      topologies.map((t) => [topologyName(t.topology), ...roleCells(t.cpuPerPurchaseAtFixedMs)]),
+    ),
+  );
+  out.push('', 'Per process, CPU ms per purchase (same phase as the first table), and the search steps:', '');
+  for (const t of topologies) {
+    const perProcess = Object.entries(t.perProcessMs)
+      .map(([k, v]) => `${k} ${n(v, 2)}`)
+      .join(', ');
+    const steps = (t.max?.steps ?? [])
+      .map(
+        (s) =>
+          `${s.rate}/s: ${n(s.phase.load.latencyMs.p50)} / ${n(s.phase.load.latencyMs.p99)} ${s.passed ? 'pass' : `fail (${s.why})`}`,
+      )
+      .join('; ');
+    out.push(`- ${topologyName(t.topology)}: ${perProcess || '–'}${steps ? `. Steps: ${steps}` : ''}`);
+  }
+  return out;
+}
+
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
   const m = r.machine;
@@ -130,6 +199,8 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`- saga p50 / baseline p50 at 10/s: **${n(r.ratios.p50SagaOverBaseline, 2)}×**`);
     out.push(`- saga max throughput / baseline max throughput: **${n(r.ratios.throughputSagaOverBaseline, 2)}×**`);
   }
+
+  if (r.topologies && r.topologies.length > 0) out.push('', ...topologySection(r.topologies));
 
   const cpuRows: string[][] = [];
   for (const s of rows) cpuRows.push(cpuRow(`${s.label}`, s.cpuPerRequestMs));

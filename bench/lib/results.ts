@@ -11,6 +11,16 @@ import type { Latency, LoadResult } from './types.js';
 export const SCENARIOS = ['reads', 'fixed', 'hotcold', 'max', 'sustained', 'overload', 'audit'] as const;
 export type ScenarioGroup = (typeof SCENARIOS)[number];
 
+/** How many API processes and worker processes serve the saga (`1+1`, `2+2`). */
+export interface Topology {
+  readonly apis: number;
+  readonly workers: number;
+}
+
+export function topologyName(t: Topology): string {
+  return `${t.apis}+${t.workers}`;
+}
+
 export interface Options {
   readonly quick: boolean;
   readonly runs: number;
@@ -31,6 +41,12 @@ export interface Options {
   readonly admissionTargetMs: number;
   /** Length of each overload run, seconds. */
   readonly overloadSec: number;
+  /**
+   * The topologies to measure, in order (default one: 1+1). Every phase runs on the first; with
+   * more than one, the saga's fixed-rate phase and throughput search run again on each of the
+   * others, in the same stack (extra API and worker processes started, surplus ones stopped).
+   */
+  readonly topologies: readonly Topology[];
 }
 
 export type CpuGroup = 'api' | 'worker' | 'temporal' | 'postgres' | 'platform' | 'baseline' | 'load';
@@ -44,6 +60,10 @@ export interface PhaseResult {
   readonly drainMs: number;
   /** CPU used by processes outside the benchmark during the phase, in cores (the machine is shared). */
   readonly foreignCores: number;
+  /** CPU milliseconds of each API and worker process (`api 1`, `worker 2`, …) over the phase. */
+  readonly processCpuMs?: Readonly<Record<string, number>>;
+  /** The topology the phase ran on, e.g. `2+2`. */
+  readonly topology?: string;
 }
 
 export interface ScenarioSummary {
@@ -147,6 +167,28 @@ export interface OverloadFigures {
   };
 }
 
+/** The saga on one topology: its fixed-rate phase, its throughput search, its CPU per purchase by role. */
+export interface TopologyResult {
+  readonly topology: Topology;
+  /** The saga at 10/s on this topology (medians over the runs). */
+  readonly fixed: ScenarioSummary | null;
+  /** The saga's throughput search on this topology. */
+  readonly max: MaxRateResult | null;
+  /**
+   * CPU ms per successful purchase by role (api = the sum over the API processes, worker = the
+   * sum over the workers), at the highest passing step of the search (else at the fixed rate).
+   */
+  readonly cpuPerPurchaseMs: Readonly<Partial<Record<CpuGroup, number>>>;
+  /** Which phase the CPU figures come from, e.g. `search step at 48/s`. */
+  readonly cpuFrom: string;
+  /** CPU ms per purchase by role at the fixed rate. */
+  readonly cpuPerPurchaseAtFixedMs: Readonly<Partial<Record<CpuGroup, number>>>;
+  /** CPU ms per purchase of each API process and each worker process (same phase as cpuPerPurchaseMs). */
+  readonly perProcessMs: Readonly<Record<string, number>>;
+  /** Median other load over this topology's phases, in cores. */
+  readonly foreignCores: number;
+}
+
 export interface BenchResult {
   readonly version: 1;
   readonly startedAt: string;
@@ -167,4 +209,6 @@ export interface BenchResult {
   readonly notes: readonly string[];
   readonly audit?: AuditFigures;
   readonly overload?: OverloadFigures;
+  /** Per topology, when more than one was measured (or the only one is not 1+1). */
+  readonly topologies?: readonly TopologyResult[];
 }

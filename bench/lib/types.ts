@@ -4,6 +4,12 @@ export interface LoadSpec {
   readonly name: string;
   /** Always a 127.0.0.1 URL: the load generator refuses anything else. */
   readonly baseUrl: string;
+  /**
+   * Fixed rate only: several servers (127.0.0.1 URLs) taking the requests round robin, request
+   * n going to `baseUrls[n % length]`, as a balancer in front of several API processes would.
+   * Unset: every request goes to `baseUrl`.
+   */
+  readonly baseUrls?: readonly string[];
   readonly method: 'GET' | 'POST';
   /** Rotated request by request. */
   readonly paths: readonly string[];
