@@ -286,6 +286,24 @@ export class Cluster {
     );
   }
 
+  /**
+   * Which worker runs each of `workflowIds`' current workflow task, by worker index: the
+   * identity (`<pid>@<host>`, the SDK's default) of the last WorkflowTaskStarted event of its
+   * history. A saga inside a local step is inside a started workflow task. Workflows whose
+   * task no live worker holds are left out.
+   */
+  async workersRunning(workflowIds: readonly string[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const id of workflowIds) {
+      const history = await this.temporal.workflow.getHandle(id).fetchHistory();
+      const started = [...(history.events ?? [])].reverse().find((e) => e.workflowTaskStartedEventAttributes);
+      const identity = started?.workflowTaskStartedEventAttributes?.identity ?? '';
+      const index = this.workers.findIndex((w) => w?.child.pid !== undefined && identity.startsWith(`${w.child.pid}@`));
+      if (index >= 0) counts.set(index, (counts.get(index) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** SIGKILL worker `index`, as a crash or an OOM kill does: no shutdown hooks, sockets reset. */
   async killWorker(index = 0): Promise<void> {
     const worker = this.workers[index];

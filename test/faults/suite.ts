@@ -71,7 +71,7 @@ const SUBSETS: Record<FaultSubset, readonly FaultScenario[]> = {
     'ambiguous-4xx',
   ],
   ci: ['api-sigkill', 'postgres-terminate'],
-  scaled: ['worker-sigkill-load', 'api-sigkill', 'postgres-terminate'],
+  scaled: ['worker-sigkill-steps', 'worker-sigkill-load', 'api-sigkill', 'postgres-terminate'],
 };
 
 export interface FaultSuiteOptions {
@@ -335,7 +335,7 @@ export function defineFaultSuite({ subset, topology = SINGLE }: FaultSuiteOption
   }
 
   if (runs('worker-sigkill-steps'))
-    describe('worker SIGKILL at each saga step', () => {
+    describe(named('worker SIGKILL at each saga step'), () => {
       it('a new worker finishes every saga that was running: one shipment, one debit each', async () => {
         const started = Date.now();
         const history = new History();
@@ -370,6 +370,8 @@ export function defineFaultSuite({ subset, topology = SINGLE }: FaultSuiteOption
         const admin = cluster.admin();
         const stages: Stage[] = ['loading', 'reserving', 'shipping', 'committing'];
         const sagaRecovery: number[] = [];
+        /** Several workers: per step, how many sagas in it the killed worker was running. */
+        const killedSagas: number[] = [];
         try {
           for (const stage of stages) {
             // Hold the saga in `stage` long enough to kill the worker inside it.
@@ -399,10 +401,24 @@ export function defineFaultSuite({ subset, topology = SINGLE }: FaultSuiteOption
             }
             await waitForStage(stage, callsBefore, admin);
             const killedAt = Date.now();
-            await cluster.killWorker();
-            (release as (() => void) | null)?.();
-            await cluster.startWorker();
-            await Promise.all(running);
+            if (topology.workers === 1) {
+              await cluster.killWorker();
+              (release as (() => void) | null)?.();
+              await cluster.startWorker();
+              await Promise.all(running);
+            } else {
+              // Several workers: kill the one running most of the sagas in this step, and
+              // restart it only after they all completed, so the others must take them over.
+              const inFlight = await admin<{ workflow_id: string }[]>`
+                select workflow_id from purchase_attempts where status = 'pending' and workflow_id is not null`;
+              const holders = await cluster.workersRunning(inFlight.map((r) => r.workflow_id));
+              const [victim, sagas] = [...holders.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+              killedSagas.push(sagas);
+              await cluster.killWorker(victim);
+              (release as (() => void) | null)?.();
+              await Promise.all(running);
+              await cluster.startWorker(victim);
+            }
             const done = Math.max(
               ...victims.map((op) => {
                 const last = op.requests[op.requests.length - 1];
@@ -417,11 +433,14 @@ export function defineFaultSuite({ subset, topology = SINGLE }: FaultSuiteOption
         } finally {
           await admin.end({ timeout: 5 });
         }
+        // The killed worker was running sagas of the step each time (else the step proved nothing).
+        for (const n of killedSagas)
+          expect(n, 'the killed worker ran none of the sagas in the step').toBeGreaterThan(0);
         // Recovery here: from the kill until every saga that was running had completed.
         const row = await finish(
           'worker SIGKILL at each saga step',
           stages.length,
-          `(in ${stages.join(', ')}; recovery = until every saga in flight completed)`,
+          `(in ${stages.join(', ')}${killedSagas.length ? `; one of ${topology.workers} workers each time, running ${killedSagas.join(', ')} of the sagas in the step, restarted after they completed` : ''}; recovery = until every saga in flight completed)`,
           history,
           sagaRecovery,
           started,
