@@ -45,6 +45,8 @@ export interface WorkloadOptions {
   readonly duplicateRate?: number;
   /** Share of operations on the hot accounts (default 0.6). */
   readonly hotShare?: number;
+  /** Stop starting new operations once aborted (a bound set by the caller's schedule, not by time). */
+  readonly stop?: AbortSignal;
   /** Called between operations (e.g. to inject a fault every n operations). */
   readonly onProgress?: (started: number) => Promise<void> | void;
 }
@@ -171,7 +173,11 @@ export async function runWorkload(options: WorkloadOptions, history: History = n
   };
 
   const client = async (): Promise<void> => {
-    while (next < options.operations && Date.now() - started < options.maxDurationMs) {
+    while (
+      next < options.operations &&
+      Date.now() - started < options.maxDurationMs &&
+      !(options.stop?.aborted ?? false)
+    ) {
       next += 1;
       await options.onProgress?.(next);
       const op = nextOperation();
