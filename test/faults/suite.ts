@@ -22,9 +22,10 @@
  * `ci.test.ts` (`npm run test:faults:ci`, the two fast scenarios the CI step runs) on one API
  * and one worker, and `scaled.test.ts` (`npm run test:faults:scaled`) on two APIs and two
  * workers, requests spread round robin over the APIs, with the scenarios that matter for
- * scale-out: one of the two workers SIGKILLed mid-load (the other carries on), one of the two
- * APIs SIGKILLed while requests wait on it, every Postgres connection of all four terminated.
- * No run reports scenarios it leaves out as skipped.
+ * scale-out: the worker running a saga step SIGKILLed (the other takes the saga over), one of
+ * the two workers SIGKILLed mid-load (the other carries on), one of the two APIs SIGKILLed
+ * while requests wait on it, every Postgres connection of all four terminated. No run reports
+ * scenarios it leaves out as skipped.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
