@@ -1477,7 +1477,8 @@ async function main(): Promise<void> {
   const durations = profile(options.quick);
   quietWaitMs = options.quick ? 5000 : 10_000;
   const startedAt = new Date();
-  const hardLimitMs = (options.quick ? 20 : 45) * 60_000;
+  // Each further topology adds its fixed-rate phase and throughput search.
+  const hardLimitMs = ((options.quick ? 20 : 45) + (options.topologies.length - 1) * (options.quick ? 5 : 12)) * 60_000;
   const hardLimit = setTimeout(() => {
     log(`hard time limit of ${hardLimitMs / 60_000} min reached: tearing down`);
     void teardown().finally(() => process.exit(1));
