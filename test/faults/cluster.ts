@@ -164,6 +164,7 @@ export class Cluster {
     await Promise.all([this.startWorker(0), ...this.apis.map((_, i) => this.startApi(i))]);
     for (let i = 1; i < this.topology.workers; i += 1) await this.startWorker(i);
   }
+
   /** The dev server on its fixed port with its SQLite file: a restart keeps every workflow. */
   async startTemporal(): Promise<void> {
     this.devServer = await startDevServer({
