@@ -7,7 +7,7 @@
  */
 import type { CreditBalance, CreditMovementRequest, CreditMovementResponse, LedgerEntry } from '../contracts/index.js';
 import type { Role } from '../config.js';
-import { getAccount, listEntries, postEntry } from '../db/credit-repository.js';
+import { listEntries, postEntry, readAccount } from '../db/credit-repository.js';
 import { findKey, type IdempotencyScope } from '../db/idempotency-repository.js';
 import type { IdempotencyKeyRow } from '../db/schema.js';
 import { isApprovalId, needsApproval } from '../domain/approval.js';
@@ -43,7 +43,7 @@ export async function ensureCustomer(deps: AppDeps, customerId: string, requestI
 }
 
 export async function creditBalance(deps: AppDeps, customerId: string, requestId: string): Promise<CreditBalance> {
-  const account = await getAccount(deps.database.db, customerId);
+  const account = await readAccount(deps.database.db, customerId);
   // An account exists only for a customer the platform confirmed; otherwise ask it.
   if (!account) await ensureCustomer(deps, customerId, requestId);
   return toCreditBalance(customerId, account, deps.config.defaultCurrency);
@@ -62,12 +62,13 @@ export async function ledgerEntries(
   before: number | null,
   requestId: string,
 ): Promise<EntryPage> {
-  const account = await getAccount(deps.database.db, customerId);
-  if (!account) {
+  // One query when the page has entries (they exist only for an account); an empty page asks
+  // whether the account exists, and an unknown account is the platform's to confirm.
+  const page = await listEntries(deps.database.db, customerId, limit, before);
+  if (page.rows.length === 0 && !(await readAccount(deps.database.db, customerId))) {
     await ensureCustomer(deps, customerId, requestId);
     return { data: [], nextVersion: null };
   }
-  const page = await listEntries(deps.database.db, customerId, limit, before);
   return { data: page.rows.map(toLedgerEntry), nextVersion: page.nextVersion };
 }
 

@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
-import type { Executor } from './client.js';
+import type { Db, Executor } from './client.js';
 import { newId } from '../domain/ids.js';
 import {
   creditAccounts,
@@ -48,6 +48,61 @@ export interface PostedEntry {
 
 export async function getAccount(db: Executor, customerId: string): Promise<CreditAccountRow | null> {
   const rows = await db.select().from(creditAccounts).where(eq(creditAccounts.customerId, customerId)).limit(1);
+  return rows[0] ?? null;
+}
+
+/**
+ * The two hot reads (the balance, a ledger page) as prepared statements, one set per database:
+ * the SQL is built once instead of on every call, and Postgres keeps the parsed statement per
+ * connection (drizzle sends other queries unnamed, parsed and planned each time).
+ */
+interface ReadStatements {
+  readonly account: { execute(values: { customerId: string }): Promise<CreditAccountRow[]> };
+  readonly newest: { execute(values: { customerId: string; limit: number }): Promise<LedgerEntryRow[]> };
+  readonly before: {
+    execute(values: { customerId: string; before: number; limit: number }): Promise<LedgerEntryRow[]>;
+  };
+}
+
+const readStatementsByDb = new WeakMap<Db, ReadStatements>();
+
+function readStatements(db: Db): ReadStatements {
+  let statements = readStatementsByDb.get(db);
+  if (!statements) {
+    const customerId = sql.placeholder('customerId');
+    const limit = sql.placeholder('limit');
+    statements = {
+      account: db
+        .select()
+        .from(creditAccounts)
+        .where(eq(creditAccounts.customerId, customerId))
+        .limit(1)
+        .prepare('credit_account_read'),
+      newest: db
+        .select()
+        .from(ledgerEntries)
+        .where(eq(ledgerEntries.customerId, customerId))
+        .orderBy(desc(ledgerEntries.accountVersion))
+        .limit(limit)
+        .prepare('ledger_page_newest'),
+      before: db
+        .select()
+        .from(ledgerEntries)
+        .where(
+          and(eq(ledgerEntries.customerId, customerId), lt(ledgerEntries.accountVersion, sql.placeholder('before'))),
+        )
+        .orderBy(desc(ledgerEntries.accountVersion))
+        .limit(limit)
+        .prepare('ledger_page_before'),
+    };
+    readStatementsByDb.set(db, statements);
+  }
+  return statements;
+}
+
+/** `getAccount` outside a transaction, as a prepared statement (the balance read). */
+export async function readAccount(db: Db, customerId: string): Promise<CreditAccountRow | null> {
+  const rows = await readStatements(db).account.execute({ customerId });
   return rows[0] ?? null;
 }
 
@@ -142,24 +197,23 @@ export interface EntryPage {
   readonly nextVersion: number | null;
 }
 
-/** Newest first, keyset-paginated on the gap-free per-account version (one index seek per page). */
+/**
+ * Newest first, keyset-paginated on the gap-free per-account version (one index seek per
+ * page), as a prepared statement. An empty page says nothing about the account: entries exist
+ * only for an account (a foreign key), so a caller that needs to know whether it exists asks
+ * only when the page is empty.
+ */
 export async function listEntries(
-  db: Executor,
+  db: Db,
   customerId: string,
   limit: number,
   beforeVersion: number | null,
 ): Promise<EntryPage> {
-  const rows = await db
-    .select()
-    .from(ledgerEntries)
-    .where(
-      and(
-        eq(ledgerEntries.customerId, customerId),
-        beforeVersion === null ? undefined : lt(ledgerEntries.accountVersion, beforeVersion),
-      ),
-    )
-    .orderBy(desc(ledgerEntries.accountVersion))
-    .limit(limit + 1);
+  const statements = readStatements(db);
+  const rows =
+    beforeVersion === null
+      ? await statements.newest.execute({ customerId, limit: limit + 1 })
+      : await statements.before.execute({ customerId, before: beforeVersion, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, nextVersion: rows.length > limit && last ? last.accountVersion : null };

@@ -5,6 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CreditBalance, CreditMovementResponse, LedgerEntryList, Problem } from '../../contracts/index.js';
+import { encodeCursor } from '../cursor.js';
 import { http, newKey } from '../../../test/support/http.js';
 import { assertLedgerInvariants } from '../../../test/support/invariants.js';
 import { startStack, TOKENS, type TestStack } from '../../../test/support/stack.js';
@@ -414,6 +415,26 @@ describe('ledger', () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 25 - i));
+  });
+
+  it('answers an empty page without an entry: no account yet, below the first entry; 404 for an unknown customer', async () => {
+    const customerId = await newCustomer();
+    const entries = (q = ''): Promise<{ status: number; body: LedgerEntryList & Problem }> =>
+      http<LedgerEntryList & Problem>('GET', url(`/v1/customers/${customerId}/credit/entries${q}`), {
+        token: TOKENS.storefront,
+      });
+    expect(await entries()).toMatchObject({ status: 200, body: { data: [], nextCursor: null } });
+    expect((await grant(customerId, 5)).status).toBe(201);
+    expect((await entries()).body.data.map((e) => e.amount)).toEqual([5]);
+    expect(await entries(`?cursor=${encodeCursor({ v: 1 })}`)).toMatchObject({
+      status: 200,
+      body: { data: [], nextCursor: null },
+    });
+    const unknown = await http<Problem>('GET', url('/v1/customers/cus_nobody/credit/entries'), {
+      token: TOKENS.storefront,
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('customer_not_found');
   });
 
   it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE of entries', async () => {
