@@ -22,6 +22,7 @@ import { cpuBetween, findDescendant, machine, machineBusyMs, snapshot, type CpuS
 import { sampleTimelines, type TimelineSummary } from './lib/history.js';
 import { checkInvariants, type InvariantReport } from './lib/invariants.js';
 import { startNode, waitForExit, waitForHttp, type Service } from './lib/processes.js';
+import { readGoals } from './lib/read-goals.js';
 import { renderMarkdown } from './lib/report.js';
 import {
   SCENARIOS,
@@ -1720,6 +1721,7 @@ async function main(): Promise<void> {
       measured: `${fmt(balance.latencyMs.p99)} ms at ${balance.rate}/s`,
       met: balance.latencyMs.p99 < 2,
     });
+  goals.push(...readGoals(byKey));
   const auditBalance = byKey('audit-balance');
   const auditAsOf = byKey('audit-asof');
   if (auditBalance && auditAsOf) {

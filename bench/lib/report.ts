@@ -8,6 +8,7 @@ import {
   type TopologyResult,
 } from './results.js';
 import type { TimelineSummary } from './history.js';
+import { READ_OVER_HEALTH_P99_LIMIT, readOverHealth } from './read-goals.js';
 import { round } from './stats.js';
 
 const GROUPS: readonly CpuGroup[] = ['api', 'worker', 'temporal', 'postgres', 'platform', 'baseline', 'load'];
@@ -149,6 +150,19 @@ function topologySection(topologies: readonly TopologyResult[]): string[] {
   return out;
 }
 
+/** Each read's p99 over health's at the same rate, run by run (the goal: balance ≤ 1.3×). */
+function readRatioLines(reads: readonly ScenarioSummary[]): string[] {
+  const health = reads.find((s) => s.key === 'health');
+  if (!health || health.rate === null) return [];
+  const lines = reads
+    .filter((s) => (s.key === 'balance' || s.key === 'ledger-first') && s.rate === health.rate)
+    .map((s) => {
+      const ratio = readOverHealth(s, health);
+      return `- ${s.label}: p99 / health p99 = **${n(ratio.median, 2)}×** (runs: ${ratio.perRun.map((v) => v.toFixed(2)).join(', ')})${s.key === 'balance' ? ` — goal ≤ ${READ_OVER_HEALTH_P99_LIMIT}×: ${ratio.median <= READ_OVER_HEALTH_P99_LIMIT ? 'met' : 'not met'}` : ''}`;
+    });
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
   const m = r.machine;
@@ -240,6 +254,7 @@ export function renderMarkdown(r: BenchResult): string {
     );
     out.push(
       '',
+      ...readRatioLines(reads),
       'Reads that take longer than half the interval between requests at the offered rate are measured one at a time (c=1): a fixed rate would only measure the queue they build. "DB ms before the fix": the listing query as it was before this change: ordered by `created_at DESC, id DESC` (NULLS FIRST, which the `… DESC NULLS LAST` indexes cannot give, so Postgres sorted every matching row) and with the keyset cursor as an OR (a filter, not an index condition). The API now orders NULLS LAST and compares `(created_at, id) < (…)`.',
     );
   }

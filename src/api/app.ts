@@ -46,6 +46,12 @@ export function createApp(deps: ApiDeps): Express {
       onRefusal: (reason) => metrics.admissionRefusals.inc({ reason }),
     });
   app.use((req, res, next) => {
+    // The access log is at info: at LOG_LEVEL=warn or above the request carries no listener,
+    // no timer and no log object for a line nobody writes.
+    if (!deps.logger.isLevelEnabled('info')) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       deps.logger.info(

@@ -8,7 +8,7 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
   const incoming = req.get('x-request-id');
   const id = incoming && SAFE.test(incoming) ? incoming : newId('req');
   res.locals.requestId = id;
-  res.set('X-Request-Id', id);
+  res.setHeader('X-Request-Id', id);
   next();
 }
 

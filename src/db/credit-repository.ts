@@ -8,6 +8,7 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
 import type { Db, Executor } from './client.js';
 import { newId } from '../domain/ids.js';
+import type { LedgerEntryViewRow } from './resource-views.js';
 import {
   creditAccounts,
   creditHolds,
@@ -58,11 +59,32 @@ export async function getAccount(db: Executor, customerId: string): Promise<Cred
  */
 interface ReadStatements {
   readonly account: { execute(values: { customerId: string }): Promise<CreditAccountRow[]> };
-  readonly newest: { execute(values: { customerId: string; limit: number }): Promise<LedgerEntryRow[]> };
+  readonly newest: { execute(values: { customerId: string; limit: number }): Promise<PageRow[]> };
   readonly before: {
-    execute(values: { customerId: string; before: number; limit: number }): Promise<LedgerEntryRow[]>;
+    execute(values: { customerId: string; before: number; limit: number }): Promise<PageRow[]>;
   };
 }
+
+/** A ledger page's row: what the entry's resource shows, and the version its cursor needs. */
+export type PageRow = LedgerEntryViewRow & Pick<LedgerEntryRow, 'accountVersion'>;
+
+/** Not the hash, the idempotency key, the workflow and request ids: the page does not show them. */
+const PAGE_COLUMNS = {
+  id: ledgerEntries.id,
+  customerId: ledgerEntries.customerId,
+  accountVersion: ledgerEntries.accountVersion,
+  type: ledgerEntries.type,
+  amount: ledgerEntries.amount,
+  currency: ledgerEntries.currency,
+  balanceAfter: ledgerEntries.balanceAfter,
+  reason: ledgerEntries.reason,
+  note: ledgerEntries.note,
+  actor: ledgerEntries.actor,
+  approvedBy: ledgerEntries.approvedBy,
+  purchaseId: ledgerEntries.purchaseId,
+  refundId: ledgerEntries.refundId,
+  createdAt: ledgerEntries.createdAt,
+};
 
 const readStatementsByDb = new WeakMap<Db, ReadStatements>();
 
@@ -79,14 +101,14 @@ function readStatements(db: Db): ReadStatements {
         .limit(1)
         .prepare('credit_account_read'),
       newest: db
-        .select()
+        .select(PAGE_COLUMNS)
         .from(ledgerEntries)
         .where(eq(ledgerEntries.customerId, customerId))
         .orderBy(desc(ledgerEntries.accountVersion))
         .limit(limit)
         .prepare('ledger_page_newest'),
       before: db
-        .select()
+        .select(PAGE_COLUMNS)
         .from(ledgerEntries)
         .where(
           and(eq(ledgerEntries.customerId, customerId), lt(ledgerEntries.accountVersion, sql.placeholder('before'))),
@@ -192,7 +214,7 @@ export async function findEntryByIdempotencyKey(db: Executor, idempotencyKey: st
 }
 
 export interface EntryPage {
-  readonly rows: LedgerEntryRow[];
+  readonly rows: PageRow[];
   /** The account version to continue below, or null on the last page. */
   readonly nextVersion: number | null;
 }

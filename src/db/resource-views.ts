@@ -58,7 +58,25 @@ export function toFailedAttempt(row: PurchaseAttemptRow): PurchaseAttempt {
   };
 }
 
-export function toLedgerEntry(row: LedgerEntryRow): LedgerEntry {
+/** The columns of an entry that its resource shows (a ledger page reads only these). */
+export type LedgerEntryViewRow = Pick<
+  LedgerEntryRow,
+  | 'id'
+  | 'customerId'
+  | 'type'
+  | 'amount'
+  | 'currency'
+  | 'balanceAfter'
+  | 'reason'
+  | 'note'
+  | 'actor'
+  | 'approvedBy'
+  | 'purchaseId'
+  | 'refundId'
+  | 'createdAt'
+>;
+
+export function toLedgerEntry(row: LedgerEntryViewRow): LedgerEntry {
   return {
     id: row.id,
     customerId: row.customerId,
