@@ -22,7 +22,6 @@ export const ERROR_CATALOG = {
   approval_not_found: { status: 404, title: 'Approval not found' },
   entry_not_found: { status: 404, title: 'Ledger entry not found' },
   webhook_endpoint_not_found: { status: 404, title: 'Webhook endpoint not found' },
-  webhook_event_not_found: { status: 404, title: 'No such event for this endpoint' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   insufficient_credit: { status: 409, title: 'Not enough available credit' },
   price_changed: { status: 409, title: 'The price has changed' },
@@ -46,6 +45,8 @@ export const ERROR_CATALOG = {
   refund_exceeds_refundable: { status: 422, title: 'The refund exceeds the refundable amount' },
   promo_code_rules_invalid: { status: 422, title: "The promo code's rules contradict each other or its current use" },
   webhook_url_not_allowed: { status: 422, title: 'This URL cannot receive webhooks' },
+  // 422, not 404: the endpoint in the path exists; the body names an event it cannot be sent.
+  webhook_event_not_found: { status: 422, title: 'No such event for this endpoint' },
   cursor_invalid: { status: 422, title: 'The cursor is not one this API issued' },
   statement_too_large: { status: 422, title: 'The statement period holds too many entries' },
   statement_period_invalid: { status: 422, title: 'The statement period ends before it starts' },

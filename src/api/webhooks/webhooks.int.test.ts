@@ -243,7 +243,7 @@ describe('webhook endpoints', () => {
       token: TOKENS.admin,
       body: { eventId: 'evt_01JDQ3Y9V4T8K2M6N0P5R7S9W1' },
     });
-    expect(resendUnknown.status).toBe(404);
+    expect(resendUnknown.status).toBe(422);
     expect(resendUnknown.body.code).toBe('webhook_event_not_found');
     // An event of a type the endpoint does not receive is not one it can be sent.
     const other = await appendTestEvent(stack, 'refund.created');
@@ -251,7 +251,7 @@ describe('webhook endpoints', () => {
       token: TOKENS.admin,
       body: { eventId: other.id },
     });
-    expect(resendOther.status).toBe(404);
+    expect(resendOther.status).toBe(422);
     expect(resendOther.body.code).toBe('webhook_event_not_found');
     await http('PATCH', path, { token: TOKENS.admin, body: { status: 'disabled' } });
     const mine = await appendTestEvent(stack, 'credit.granted');
