@@ -1420,10 +1420,9 @@ function serviceCpuPerRequest(phase: PhaseResult): number {
 
 /** The median of `values`, and the values themselves when there is more than one. */
 function withSpread(values: readonly number[], digits = 2): { median: number; text: string } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted.length === 0 ? NaN : (sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN);
+  const mid = median(values);
   const runs = values.length > 1 ? ` (runs: ${values.map((v) => v.toFixed(digits)).join(', ')})` : '';
-  return { median, text: `${median.toFixed(digits)}${runs}` };
+  return { median: mid, text: `${mid.toFixed(digits)}${runs}` };
 }
 
 /**

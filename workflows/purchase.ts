@@ -191,9 +191,10 @@ async function load(saga: Saga): Promise<{ context: PurchaseContext; reserved: R
     // v3: a refusal (of loading or of the reservation) and a platform failure of loading leave
     // no hold; anything else (the step timed out) may have reserved before it ended, so its
     // release is pushed — idempotent, and it releases nothing when there is no hold.
+    const refused = refusalOf(error);
     const type = applicationFailureOf(error)?.type ?? '';
-    if (steps.loadAndReserve && !refusalOf(error) && !type.startsWith('platform_')) pushRelease(saga);
-    const refusal = refusalOf(error) ?? {
+    if (steps.loadAndReserve && !refused && !type.startsWith('platform_')) pushRelease(saga);
+    const refusal = refused ?? {
       code: 'platform_unavailable' as const,
       detail: `The platform did not answer while loading the customer and product: ${describe(error)}`,
       extensions: {},
