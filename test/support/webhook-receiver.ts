@@ -1,22 +1,13 @@
 /** Driving platform-mock's webhook receiver (platform-mock/src/webhook-receiver.ts) from tests. */
 import { expect } from 'vitest';
+import type { z } from 'zod';
+import type { ReceivedDelivery, ReceiverConfig } from '../../platform-mock/src/webhook-receiver.js';
 
-export interface ReceiverSettings {
-  readonly secrets?: readonly string[];
-  readonly mode?: 'ok' | 'fail' | 'hang' | 'slow';
-  readonly status?: number;
-  readonly delayMs?: number;
-  readonly times?: number;
-}
+/** What `configure` sends: the receiver's configuration, its defaults left out. */
+export type ReceiverSettings = z.input<typeof ReceiverConfig>;
 
-export interface Received {
-  readonly receivedAt: string;
-  readonly webhookId: string | null;
-  readonly webhookTimestamp: string | null;
-  readonly webhookSignature: string | null;
-  readonly verifiedWith: number[];
-  readonly verified: boolean;
-  readonly verifyError: string | null;
+/** A recorded delivery, with the body our service sends (an event). */
+export type Received = Omit<ReceivedDelivery, 'body'> & {
   readonly body: {
     id: string;
     sequence: number | null;
@@ -24,8 +15,7 @@ export interface Received {
     createdAt: string;
     data: Record<string, unknown>;
   } | null;
-  readonly answered: number | null;
-}
+};
 
 export class WebhookReceiver {
   readonly name: string;
